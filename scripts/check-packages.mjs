@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Packs every publishable workspace package with pnpm (so workspace:* ranges are
+// rewritten as they would be on publish) and lints the tarball with publint and
+// @arethetypeswrong/cli. Run after `turbo run build` (the root script does).
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const out = join(root, '.pack')
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out)
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const only = process.argv.slice(2)
+
+let failed = 0
+for (const dir of readdirSync(join(root, 'packages')).sort()) {
+  const pkgDir = join(root, 'packages', dir)
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
+  if (pkg.private || (only.length && !only.includes(pkg.name) && !only.includes(dir))) continue
+  const run = (cmd, args, cwd = pkgDir) =>
+    execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    const packed = run('pnpm', ['pack', '--pack-destination', out]).trim().split('\n').pop().trim()
+    const tarball = packed.endsWith('.tgz') ? packed : join(out, packed)
+    run(bin('publint'), ['run', tarball, '--strict'])
+    // node16 profile: CJS and ESM consumers under Node's own resolution (node10 cannot see subpath exports).
+    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii'])
+    console.log(`ok   ${pkg.name}`)
+  } catch (err) {
+    failed++
+    console.log(`FAIL ${pkg.name}\n${err.stdout ?? ''}${err.stderr ?? err.message}`)
+  }
+}
+rmSync(out, { recursive: true, force: true })
+if (failed) {
+  console.log(`${failed} package(s) failed the package check`)
+  process.exit(1)
+}
+console.log('all packages pass publint and attw')

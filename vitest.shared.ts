@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+/** Per-package vitest config: tests import workspace packages from `src` via the `source` condition. */
+export function packageConfig(name: string, extra: { testTimeout?: number; include?: string[] } = {}) {
+  return defineConfig({
+    resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] },
+    ssr: {
+      resolve: {
+        conditions: ['source', 'module', 'node', 'import', 'default'],
+        externalConditions: ['source'],
+      },
+    },
+    test: {
+      name,
+      include: extra.include ?? ['test/**/*.test.ts', 'src/**/*.test.ts'],
+      testTimeout: extra.testTimeout ?? 20_000,
+      hookTimeout: 20_000,
+      environment: 'node',
+    },
+  })
+}
