@@ -1,1 +1,16 @@
-export {}
+export type {
+  BackpressurePolicy,
+  Connection,
+  HeartbeatOptions,
+  HttpHandler,
+  HttpRequest,
+  HttpResponse,
+  ListenOptions,
+  ResolvedTransportOptions,
+  SendResult,
+  Transport,
+  TransportFactory,
+  TransportOptions,
+  UpgradeRequest,
+} from './Transport.js'
+export { isOriginAllowed, resolveTransportOptions, TransportDefaults, UpgradeRefusal } from './Transport.js'
