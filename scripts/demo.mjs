@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
 const app = join(root, 'apps', 'chat-demo')
-if (!existsSync(join(app, 'package.json'))) {
+if (!existsSync(join(app, 'src', 'main.ts'))) {
   console.log('The chat demo is not built yet: apps/chat-demo is not in this checkout.')
   process.exit(0)
 }
