@@ -1,1 +1,1 @@
-export {}
+export { type RateDecision, RateLimitDefaults, RateLimiter, type RateLimitOptions } from './RateLimiter.js'

@@ -1,0 +1,142 @@
+import type { z } from 'zod'
+
+/** Who sent a frame into a room. */
+export interface RoomUser {
+  /** Display name in this room (identity name, or the anonymous username). */
+  readonly name: string
+  /** The authenticated user id; undefined for anonymous connections. */
+  readonly userId: string | undefined
+  readonly orgId: string | undefined
+  readonly connectionId: string
+}
+
+/** A server frame a behaviour sends; any JSON object with a `type`. */
+export type OutgoingFrame = { type: string } & Record<string, unknown>
+
+/** What a handler asks the room to do. */
+export type RoomEffect<S = unknown> =
+  | { kind: 'broadcast'; frame: OutgoingFrame; exclude: readonly string[] }
+  | { kind: 'sendTo'; user: string; frame: OutgoingFrame }
+  | { kind: 'reply'; frame: OutgoingFrame }
+  | { kind: 'setState'; state: S }
+  | { kind: 'schedule'; message: ScheduledMessage; ms: number }
+  | { kind: 'reject'; code: string; message: string }
+
+/** A message the room delivers to its own `onMessage` later (`ctx.user` is null then). */
+export type ScheduledMessage = { type: string } & Record<string, unknown>
+
+/** Sends `frame` to every member (encoded once); `exclude` names users who do not get it. */
+export function broadcast<S = unknown>(
+  frame: OutgoingFrame,
+  options: { exclude?: string | readonly string[] } = {},
+): RoomEffect<S> {
+  const ex = options.exclude
+  return { kind: 'broadcast', frame, exclude: ex === undefined ? [] : typeof ex === 'string' ? [ex] : ex }
+}
+
+/** Sends `frame` to every connection of the member named `user`. */
+export function sendTo<S = unknown>(user: string, frame: OutgoingFrame): RoomEffect<S> {
+  return { kind: 'sendTo', user, frame }
+}
+
+/** Sends `frame` to the connection whose frame is being handled (with its `replyTo`). */
+export function reply<S = unknown>(frame: OutgoingFrame): RoomEffect<S> {
+  return { kind: 'reply', frame }
+}
+
+/** Replaces the room's state. */
+export function setState<S>(state: S): RoomEffect<S> {
+  return { kind: 'setState', state }
+}
+
+/** Delivers `message` to this room's `onMessage` after `ms` (a room timer; gone if the room stops). */
+export function schedule<S = unknown>(message: ScheduledMessage, ms: number): RoomEffect<S> {
+  return { kind: 'schedule', message, ms }
+}
+
+/** Answers the handled frame with an `error` frame (`code` from PROTOCOL.md's error codes). */
+export function reject<S = unknown>(code: string, message: string): RoomEffect<S> {
+  return { kind: 'reject', code, message }
+}
+
+/** What a handler may return: nothing, effects, or a new state with effects. */
+export type HandlerResult<S> =
+  | void
+  | undefined
+  | readonly RoomEffect<S>[]
+  | { state?: S; effects?: readonly RoomEffect<S>[] }
+
+/** The handler's view of the room; the effect methods apply in call order, before returned effects. */
+export interface RoomContext<S> {
+  readonly roomId: string
+  /** The member who caused this call; null for scheduled messages. */
+  readonly user: RoomUser | null
+  /** The room's state as of this call. */
+  readonly state: S
+  /** Names of the users in the room. */
+  readonly members: readonly string[]
+  broadcast(frame: OutgoingFrame, options?: { exclude?: string | readonly string[] }): void
+  sendTo(user: string, frame: OutgoingFrame): void
+  reply(frame: OutgoingFrame): void
+  setState(state: S): void
+  schedule(message: ScheduledMessage, ms: number): void
+  reject(code: string, message: string): void
+}
+
+/** The context of a join or leave: there is always a user. */
+export interface MemberContext<S> extends RoomContext<S> {
+  readonly user: RoomUser
+}
+
+type MessageSchemas = Record<string, z.ZodType>
+
+/** The decoded custom messages of a behaviour: `{ type: K } & body`. */
+export type RoomMessage<M extends MessageSchemas> = {
+  [K in keyof M & string]: { type: K } & z.output<M[K]>
+}[keyof M & string]
+
+export interface RoomDefinition<S, M extends MessageSchemas> {
+  /** For logs and stats. Default 'room'. */
+  name?: string
+  /**
+   * Custom client frames this room accepts, by `type`: zod schemas of the body
+   * (the frame minus `type`, `roomId` and `id`). Chat frames (`message`, `typing`…)
+   * are handled by the room itself and need no entry.
+   */
+  messages?: M
+  /** The initial state of a new (or restarted) room. */
+  init?: (roomId: string) => S
+  /** A user's first connection joined. */
+  onJoin?: (ctx: MemberContext<S>, state: S) => HandlerResult<S> | Promise<HandlerResult<S>>
+  /** A user's last connection left (leave, disconnect or crash). */
+  onLeave?: (ctx: MemberContext<S>, state: S) => HandlerResult<S> | Promise<HandlerResult<S>>
+  /** A custom message from a member, or a scheduled one (`ctx.user === null`). A throw crashes the room. */
+  onMessage?: (
+    ctx: RoomContext<S>,
+    message: RoomMessage<M>,
+    state: S,
+  ) => HandlerResult<S> | Promise<HandlerResult<S>>
+  /**
+   * Chat messages (`message` frames) are sequenced, stored and fanned out by the
+   * room without touching the behaviour unless this is set. Return false to refuse
+   * a message (the sender gets `FORBIDDEN`); it runs on the hot path, keep it cheap.
+   */
+  acceptText?: (user: RoomUser, text: string, state: S) => boolean
+}
+
+/** A room behaviour: what `createServer({ rooms })` runs inside each room actor. */
+export interface RoomBehaviour<S = any, M extends MessageSchemas = MessageSchemas>
+  extends RoomDefinition<S, M> {
+  readonly name: string
+  readonly messages: M
+}
+
+/** Declares a room behaviour: typed custom messages, state, and handlers that return or call effects. */
+export function defineRoom<S = undefined, M extends MessageSchemas = {}>(
+  definition: RoomDefinition<S, M>,
+): RoomBehaviour<S, M> {
+  return { ...definition, name: definition.name ?? 'room', messages: definition.messages ?? ({} as M) }
+}
+
+/** The default behaviour: the chat room of PROTOCOL.md (everything it needs is built into the room). */
+export const chatRoom: RoomBehaviour<undefined, {}> = defineRoom({ name: 'chat' })
