@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup'
 import { preset } from '../../tsup.preset.ts'
 
-export default defineConfig(preset())
+// shims: the CJS build needs import.meta.url for the lazy createRequire of uWebSockets.js.
+export default defineConfig(preset(['src/index.ts'], { shims: true }))

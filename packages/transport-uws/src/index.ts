@@ -1,1 +1,2 @@
-export {}
+export { UwsTransportError, type UwsTransportErrorCode } from './UwsTransportError.js'
+export { uwsTransport } from './uwsTransport.js'
