@@ -188,6 +188,8 @@ export const UpgradeRefusal = {
   unauthorized: 401,
   forbidden: 403,
   notFound: 404,
+  /** The upgrade pipeline (auth included) outlived `handshakeTimeoutMs`. */
+  requestTimeout: 408,
   tooManyRequests: 429,
 } as const
 
