@@ -1,0 +1,3 @@
+export { type BroadcastFilter, createHttpApi, type HttpApiOptions } from './createHttpApi.js'
+export type { ServerStats } from './ServerStats.js'
+export { type StaticFilesOptions, serveStatic } from './serveStatic.js'

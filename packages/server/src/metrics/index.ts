@@ -1,0 +1,1 @@
+export { createMetrics, type MetricsOptions, type ServerMetrics } from './createMetrics.js'
