@@ -1,0 +1,254 @@
+import { ActorError, ExitError, MailboxFullError } from './ActorError.js'
+import type { ActorSystem } from './ActorSystem.js'
+import type { CallRecord } from './CallRecord.js'
+import type { AnyGenServer, ExitReason, OverflowPolicy } from './types.js'
+
+// Message tags stored next to each payload in the ring buffer, so a cast allocates no envelope.
+export const CAST = 0
+export const CALL = 1
+export const INFO = 2
+
+// Process flags (one small integer instead of several booleans keeps idle processes small).
+export const SCHEDULED = 1
+export const RUNNING = 2 // inside a handler (sync or awaiting an async one), or init, or terminate
+export const DEAD = 4
+export const TRAP = 8
+export const STOPPING = 16
+
+export type ExitHook = (proc: Process, reason: ExitReason) => void
+
+export interface MonitorEntry {
+  readonly id: number
+  readonly watcher: Process
+  readonly target: Process
+}
+
+export interface TimerEntry {
+  readonly id: number
+  readonly target: Process
+  handle: ReturnType<typeof setTimeout> | undefined
+}
+
+/** Rarely used per-process data, allocated on first use so an idle GenServer stays small. */
+export class Extras {
+  name: string | undefined = undefined
+  links: Set<Process> | null = null
+  watchers: Set<MonitorEntry> | null = null
+  monitoring: Set<MonitorEntry> | null = null
+  timers: Set<TimerEntry> | null = null
+  deferred: Set<CallRecord> | null = null
+  hooks: ExitHook[] | null = null
+  parent: Process | null = null
+  pendingStop: ExitReason | undefined = undefined
+  capacity = Number.POSITIVE_INFINITY
+  overflow: OverflowPolicy = 'reject'
+  dropped = 0
+  phase: 'handleCall' | 'handleCast' | 'handleInfo' = 'handleCast'
+}
+
+/**
+ * One GenServer process. It is also the runtime value behind every `GenServerRef`.
+ * The mailbox is a power-of-two ring of (tag, payload) slot pairs: O(1) enqueue and dequeue.
+ */
+export class Process {
+  /** After death this holds the exit reason instead of the state. */
+  state: unknown = undefined
+  flags = 0
+  buf: unknown[] | null = null
+  head = 0
+  len = 0
+  x: Extras | null = null
+
+  constructor(
+    readonly id: number,
+    readonly system: ActorSystem,
+    public behaviour: AnyGenServer,
+  ) {}
+
+  extras(): Extras {
+    let x = this.x
+    if (x === null) x = this.x = new Extras()
+    return x
+  }
+
+  get name(): string | undefined {
+    return this.x === null ? undefined : this.x.name
+  }
+
+  /** Enqueue a message; returns false when it was dropped. Throws MailboxFullError under 'reject'. */
+  enqueue(tag: number, payload: unknown, bypassBound = false): boolean {
+    const x = this.x
+    if (x !== null && this.len >= x.capacity && !bypassBound) {
+      if (!this.overflow(x, tag, payload)) return false
+    }
+    let buf = this.buf
+    if (buf === null) buf = this.buf = new Array(8)
+    else if (this.len << 1 === buf.length) buf = this.grow(buf)
+    const i = (this.head + (this.len << 1)) & (buf.length - 1)
+    buf[i] = tag
+    buf[i + 1] = payload
+    this.len++
+    if ((this.flags & (SCHEDULED | RUNNING | DEAD)) === 0) this.system.schedule(this)
+    return true
+  }
+
+  private overflow(x: Extras, tag: number, payload: unknown): boolean {
+    x.dropped++
+    if (x.overflow === 'drop-oldest') {
+      const buf = this.buf!
+      const oldTag = buf[this.head]
+      const old = buf[this.head + 1]
+      buf[this.head] = undefined
+      buf[this.head + 1] = undefined
+      this.head = (this.head + 2) & (buf.length - 1)
+      this.len--
+      if (oldTag === CALL) this.system.rejectCall(old as CallRecord, new MailboxFullError(x.capacity))
+      return true
+    }
+    const err = new MailboxFullError(x.capacity)
+    if (tag === CALL) {
+      this.system.rejectCall(payload as CallRecord, err)
+      return false
+    }
+    if (x.overflow === 'reject') throw err
+    return false
+  }
+
+  private grow(buf: unknown[]): unknown[] {
+    const n = buf.length
+    const next = new Array(n * 2)
+    const mask = n - 1
+    for (let k = 0; k < n; k++) next[k] = buf[(this.head + k) & mask]
+    this.head = 0
+    this.buf = next
+    return next
+  }
+
+  /** Runs up to `max` queued messages; returns how many ran. */
+  drain(max: number): number {
+    let n = 0
+    while (this.len > 0 && (this.flags & (RUNNING | DEAD)) === 0 && n < max) {
+      const buf = this.buf!
+      const h = this.head
+      const tag = buf[h] as number
+      const payload = buf[h + 1]
+      buf[h] = undefined
+      buf[h + 1] = undefined
+      this.head = (h + 2) & (buf.length - 1)
+      this.len--
+      n++
+      this.handle(tag, payload)
+    }
+    return n
+  }
+
+  private handle(tag: number, payload: unknown): void {
+    const b = this.behaviour
+    this.flags |= RUNNING
+    let r: any
+    try {
+      if (tag === CAST) {
+        if (b.handleCast === undefined) throw new ActorError('no_handler', 'behaviour has no handleCast')
+        r = b.handleCast(payload, this.state, this)
+      } else if (tag === CALL) {
+        const rec = payload as CallRecord
+        if (b.handleCall === undefined) throw new ActorError('no_handler', 'behaviour has no handleCall')
+        r = b.handleCall(rec.msg, rec as never, this.state, this)
+      } else {
+        if (b.handleInfo === undefined) {
+          this.flags &= ~RUNNING
+          return
+        }
+        r = b.handleInfo(payload as never, this.state, this)
+      }
+    } catch (err) {
+      this.flags &= ~RUNNING
+      this.failed(tag, payload, err)
+      return
+    }
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      // Only a thenable result pays for promise machinery; the process stays RUNNING until it settles.
+      ;(r as PromiseLike<unknown>).then(
+        (v) => {
+          if (this.flags & DEAD) {
+            this.lateResult(tag, payload)
+            return
+          }
+          this.flags &= ~RUNNING
+          this.complete(tag, payload, v)
+          this.resume()
+        },
+        (err) => {
+          if (this.flags & DEAD) {
+            this.lateResult(tag, payload)
+            return
+          }
+          this.flags &= ~RUNNING
+          this.failed(tag, payload, err)
+        },
+      )
+      return
+    }
+    this.flags &= ~RUNNING
+    if (this.flags & DEAD) {
+      this.lateResult(tag, payload)
+      return
+    }
+    this.complete(tag, payload, r)
+    const x = this.x
+    if (x !== null && x.pendingStop !== undefined && (this.flags & DEAD) === 0)
+      this.system.beginStop(this, x.pendingStop)
+  }
+
+  /** The process was killed while its handler ran: the caller must still hear about it. */
+  private lateResult(tag: number, payload: unknown): void {
+    if (tag === CALL) this.system.rejectCall(payload as CallRecord, new ExitError(this.state))
+  }
+
+  /** After an async handler settles: honour a pending stop, or keep draining. */
+  resume(): void {
+    if (this.flags & DEAD) return
+    const x = this.x
+    if (x !== null && x.pendingStop !== undefined) this.system.beginStop(this, x.pendingStop)
+    else if (this.len > 0 && (this.flags & SCHEDULED) === 0) this.system.schedule(this)
+  }
+
+  private complete(tag: number, payload: unknown, r: any): void {
+    if (tag !== CALL) {
+      this.state = r
+      return
+    }
+    const rec = payload as CallRecord
+    if (r === null || typeof r !== 'object') {
+      this.failed(
+        tag,
+        payload,
+        new ActorError(
+          'bad_return',
+          'handleCall must return {reply, state}, {noreply, state} or {stop, state}',
+        ),
+      )
+      return
+    }
+    this.state = r.state
+    if (r.noreply === true) {
+      if (!rec.settled) {
+        const x = this.extras()
+        if (x.deferred === null) x.deferred = new Set()
+        x.deferred.add(rec)
+      }
+    } else if (r.stop !== undefined) {
+      if ('reply' in r) this.system.settleCall(rec, r.reply)
+      this.extras().pendingStop = r.stop
+    } else {
+      this.system.settleCall(rec, r.reply)
+    }
+  }
+
+  private failed(tag: number, payload: unknown, err: unknown): void {
+    const reason = { error: err }
+    if (tag === CALL) this.system.rejectCall(payload as CallRecord, new ExitError(reason))
+    this.system.report(this, tag === CALL ? 'handleCall' : tag === CAST ? 'handleCast' : 'handleInfo', err)
+    this.system.beginStop(this, reason)
+  }
+}
