@@ -1,1 +1,2 @@
-export {}
+export { WsConnection } from './WsConnection.js'
+export { buildFrame, type WsTransport, type WsTransportOptions, wsTransport } from './wsTransport.js'

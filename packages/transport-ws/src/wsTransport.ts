@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
+import {
+  type Connection,
+  type HttpHandler,
+  type HttpResponse,
+  isOriginAllowed,
+  type ListenOptions,
+  resolveTransportOptions,
+  type Transport,
+  type TransportOptions,
+  UpgradeRefusal,
+  type UpgradeRequest,
+} from '@hubbub/transport'
+import { WebSocketServer } from 'ws'
+import { WsConnection } from './WsConnection.js'
+
+export interface WsTransportOptions<I = unknown> extends TransportOptions<I> {
+  /**
+   * Attach to an existing `node:http`/`node:https` server (Fastify's `app.server`,
+   * Express's `app.listen()` result, a plain server) instead of creating one.
+   * The transport then only handles upgrades on its path; plain HTTP stays with the
+   * host (mount `handleRequest` there to serve `http()` routes), and `close()` leaves
+   * the host server running.
+   */
+  server?: Server | HttpsServer
+}
+
+/** The ws transport: the `Transport` contract plus a node:http request handler for attach mode. */
+export interface WsTransport<I = unknown> extends Transport<I> {
+  /** Serves a request through the `http()` handlers; resolves false (nothing written) when none matched. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>
+}
+
+/**
+ * One unmasked server frame (RFC 6455 §5.2) in a single buffer, built once per
+ * publish, so each subscriber costs exactly one socket write and no re-encoding.
+ */
+export function buildFrame(data: string | Uint8Array): Buffer {
+  const text = typeof data === 'string'
+  const length = text ? Buffer.byteLength(data) : data.byteLength
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10
+  const frame = Buffer.allocUnsafe(headerLength + length)
+  frame[0] = 0x80 | (text ? 0x1 : 0x2)
+  if (headerLength === 2) frame[1] = length
+  else if (headerLength === 4) {
+    frame[1] = 126
+    frame.writeUInt16BE(length, 2)
+  } else {
+    frame[1] = 127
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2)
+    frame.writeUInt32BE(length >>> 0, 6)
+  }
+  if (text) frame.write(data, headerLength)
+  else frame.set(data, headerLength)
+  return frame
+}
+
+function refuse(socket: Duplex, status: number): void {
+  if (socket.destroyed) return
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  )
+  setTimeout(() => socket.destroy(), 1000).unref()
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v
+  return headers
+}
+
+/**
+ * A Hubbub transport on `ws`. `publish` builds the frame once and writes the same
+ * bytes to every subscriber's socket; the upgrade pipeline (path → origin → per-IP
+ * cap → subprotocol → authenticate) runs before ws creates any WebSocket.
+ */
+export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): WsTransport<I> {
+  const opts = resolveTransportOptions(options)
+  const attached = options.server !== undefined
+  const server: Server | HttpsServer = options.server ?? createServer()
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: opts.maxPayload,
+    // ws bounds inflation by maxPayload (a deflate bomb → 1009)
+    perMessageDeflate: opts.perMessageDeflate ? { threshold: 1024, concurrencyLimit: 10 } : false,
+    handleProtocols: (_offered, req) => chosenProtocol.get(req) || false,
+  })
+  const chosenProtocol = new WeakMap<IncomingMessage, string>()
+  const index = new Map<string, Set<WsConnection<I>>>()
+  const open = new Set<WsConnection<I>>()
+  const perIp = new Map<string, number>()
+  const connectionHandlers: Array<(c: Connection<I>) => void> = []
+  const httpHandlers: HttpHandler[] = []
+  let closing: Promise<void> | undefined
+  let heartbeat: NodeJS.Timeout | undefined
+
+  const release = (ip: string): void => {
+    const n = (perIp.get(ip) ?? 1) - 1
+    if (n <= 0) perIp.delete(ip)
+    else perIp.set(ip, n)
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => {})
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname !== opts.path) {
+      // in attach mode another upgrade listener may own this path
+      if (!attached || server.listenerCount('upgrade') <= 1) refuse(socket, UpgradeRefusal.notFound)
+      return
+    }
+    if (closing) return refuse(socket, 503)
+    const headers = headerRecord(req)
+    const remoteAddress = req.socket.remoteAddress ?? ''
+    const upgrade: UpgradeRequest = {
+      url: req.url ?? '/',
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      remoteAddress,
+      origin: headers.origin,
+      protocols: (headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    }
+    if (!isOriginAllowed(opts.allowedOrigins, upgrade)) return refuse(socket, UpgradeRefusal.forbidden)
+    if (opts.maxConnectionsPerIp > 0 && (perIp.get(remoteAddress) ?? 0) >= opts.maxConnectionsPerIp) {
+      return refuse(socket, UpgradeRefusal.tooManyRequests)
+    }
+    const protocol = opts.selectProtocol(upgrade.protocols, upgrade)
+    if (protocol === null || (protocol !== '' && !upgrade.protocols.includes(protocol))) {
+      return refuse(socket, UpgradeRefusal.badRequest)
+    }
+    // the slot is held from here so concurrent handshakes cannot overshoot the cap
+    perIp.set(remoteAddress, (perIp.get(remoteAddress) ?? 0) + 1)
+    let identity: I
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), opts.handshakeTimeoutMs)
+      })
+      const result = await Promise.race([
+        opts.authenticate
+          ? Promise.resolve().then(() => opts.authenticate?.(upgrade) as I)
+          : (undefined as I),
+        timeout,
+      ])
+      if (result === 'timeout' && opts.authenticate) {
+        release(remoteAddress)
+        return refuse(socket, UpgradeRefusal.requestTimeout)
+      }
+      identity = result as I
+    } catch {
+      release(remoteAddress)
+      return refuse(socket, UpgradeRefusal.unauthorized)
+    } finally {
+      clearTimeout(timer)
+    }
+    if (socket.destroyed || closing) {
+      release(remoteAddress)
+      if (closing) refuse(socket, 503)
+      return
+    }
+    if (protocol !== '') chosenProtocol.set(req, protocol)
+    let upgraded = false
+    socket.once('close', () => {
+      if (!upgraded) release(remoteAddress)
+    })
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true
+      const connection = new WsConnection<I>(
+        randomUUID(),
+        ws,
+        remoteAddress,
+        protocol,
+        identity,
+        { maxBackpressure: opts.maxBackpressure, backpressure: opts.backpressure },
+        index,
+        (gone) => {
+          open.delete(gone)
+          release(remoteAddress)
+        },
+      )
+      open.add(connection)
+      for (const h of connectionHandlers) h(connection)
+    })
+  }
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > opts.maxHttpBody) {
+      res.writeHead(413, { connection: 'close' }).end()
+      req.resume()
+      return true
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooBig = false
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > opts.maxHttpBody) {
+        tooBig = true
+        break
+      }
+      chunks.push(chunk)
+    }
+    if (tooBig) {
+      res.writeHead(413, { connection: 'close' }).end()
+      return true
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const request = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: headerRecord(req),
+      remoteAddress: req.socket.remoteAddress ?? '',
+      body: new Uint8Array(Buffer.concat(chunks)),
+    }
+    let response: HttpResponse | undefined
+    for (const handler of httpHandlers) {
+      response = await handler(request)
+      if (response) break
+    }
+    if (!response) return false
+    res.writeHead(response.status, response.headers)
+    res.end(response.body)
+    return true
+  }
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handleRequest(req, res)
+      .then((handled) => {
+        if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500).end()
+        else res.destroy()
+      })
+  }
+
+  const upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    onUpgrade(req, socket, head).catch(() => socket.destroy())
+  }
+  server.on('upgrade', upgradeListener)
+  if (!attached) server.on('request', onRequest)
+
+  function startHeartbeat(): void {
+    if (opts.heartbeatIntervalMs <= 0 || heartbeat) return
+    heartbeat = setInterval(() => {
+      for (const c of open) {
+        if (c.missedPongs >= opts.heartbeatMissedLimit) {
+          c.terminate()
+          continue
+        }
+        c.missedPongs++
+        if (c.isOpen) c.ws.ping()
+      }
+    }, opts.heartbeatIntervalMs)
+    heartbeat.unref()
+  }
+
+  return {
+    name: 'ws',
+    get connections() {
+      return open.size
+    },
+
+    async listen({ port, host }: ListenOptions) {
+      startHeartbeat()
+      if (!server.listening) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(port, host, () => {
+            server.off('error', reject)
+            resolve()
+          })
+        })
+      }
+      const address = server.address()
+      return { port: typeof address === 'object' && address ? address.port : port }
+    },
+
+    close({ graceMs = 5000 } = {}) {
+      closing ??= (async () => {
+        if (!attached) server.close()
+        const gone = [...open].map((c) => new Promise<void>((resolve) => c.onClose(() => resolve())))
+        for (const c of open) c.close(1001, 'server shutting down')
+        const timer = setTimeout(() => {
+          for (const c of open) c.terminate()
+        }, graceMs)
+        await Promise.all(gone)
+        clearTimeout(timer)
+        if (heartbeat) clearInterval(heartbeat)
+        server.off('upgrade', upgradeListener)
+        if (!attached) {
+          server.off('request', onRequest)
+          ;(server as Server).closeAllConnections()
+        }
+        wss.close()
+      })()
+      return closing
+    },
+
+    onConnection(handler) {
+      connectionHandlers.push(handler)
+    },
+
+    publish(topic, data) {
+      const subscribers = index.get(topic)
+      if (!subscribers || subscribers.size === 0) return
+      const frame = buildFrame(data)
+      for (const c of subscribers) c.writeFrame(frame, data, topic)
+    },
+
+    http(handler) {
+      httpHandlers.push(handler)
+    },
+
+    handleRequest,
+  }
+}
