@@ -1,9 +1,12 @@
-import type { UpgradeRequest } from '@hubbub/transport'
+import type { Transport, TransportOptions, UpgradeRequest } from '@hubbub/transport'
+import { uwsTransport } from '@hubbub/transport-uws'
 import { SignJWT } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { WebSocket } from 'ws'
 import {
   AuthError,
   hmacAuth,
+  type Identity,
   isTokenProtocol,
   signToken,
   TOKEN_PROTOCOL_PREFIX,
@@ -226,5 +229,68 @@ describe('signToken', () => {
     expect(identity).toMatchObject({ userId: 'real', name: 'Real', claims: { role: 'r' } })
     expect(identity.orgId).toBeUndefined()
     expect(identity.expiresAt).toBeGreaterThan(Date.now())
+  })
+})
+
+// hmacAuth as the transport's upgrade hook, over real sockets on port 0.
+const transports: Array<[string, (options: TransportOptions<Identity>) => Transport<Identity>]> = [
+  ['uws', (options) => uwsTransport(options)],
+]
+
+describe.each(transports)('hmacAuth at the %s upgrade', (_name, make) => {
+  async function listen() {
+    const transport = make({
+      authenticate: hmacAuth({ secret }).authenticate,
+      selectProtocol: (offered) => offered.find((p) => !isTokenProtocol(p)) ?? '',
+    })
+    const identities: Identity[] = []
+    transport.onConnection((connection) => identities.push(connection.identity))
+    const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
+    onTestFinished(() => transport.close({ graceMs: 100 }))
+    return { url: `ws://127.0.0.1:${port}/ws`, identities }
+  }
+
+  /** Resolves with the upgrade's outcome: the negotiated protocol, or the refusal status. */
+  function attempt(url: string, protocols: string[] = [], headers: Record<string, string> = {}) {
+    return new Promise<{ status: number; protocol?: string }>((resolve, reject) => {
+      const ws = new WebSocket(url, protocols, { headers })
+      ws.on('open', () => {
+        resolve({ status: 101, protocol: ws.protocol })
+        ws.close()
+      })
+      ws.on('unexpected-response', (_req, res) => {
+        resolve({ status: res.statusCode ?? 0 })
+        ws.terminate()
+      })
+      ws.on('error', reject)
+    })
+  }
+
+  it('accepts a valid token from each source and hands the identity to the connection', async () => {
+    const { url, identities } = await listen()
+    const token = await signToken(secret, { userId: 'u1', name: 'Ada', orgId: 'acme' })
+    expect(await attempt(url, [], { authorization: `Bearer ${token}` })).toEqual({
+      status: 101,
+      protocol: '',
+    })
+    // The token entry is never the negotiated protocol: browsers see the real one.
+    expect(await attempt(url, ['hubbub.v1.json', tokenProtocol(token)])).toEqual({
+      status: 101,
+      protocol: 'hubbub.v1.json',
+    })
+    expect(await attempt(`${url}?token=${token}`)).toEqual({ status: 101, protocol: '' })
+    await vi.waitFor(() => expect(identities).toHaveLength(3))
+    for (const identity of identities)
+      expect(identity).toMatchObject({ userId: 'u1', name: 'Ada', orgId: 'acme' })
+  })
+
+  it('refuses no token, a bad signature and an expired token with 401 before any WebSocket exists', async () => {
+    const { url, identities } = await listen()
+    const forged = await signToken(`${secret}!`, { userId: 'u1', name: 'Ada' })
+    const expired = await signToken(secret, { userId: 'u1', name: 'Ada' }, { expiresInSec: -5 })
+    expect((await attempt(url)).status).toBe(401)
+    expect((await attempt(url, [], { authorization: `Bearer ${forged}` })).status).toBe(401)
+    expect((await attempt(url, ['hubbub.v1.json', tokenProtocol(expired)])).status).toBe(401)
+    expect(identities).toHaveLength(0)
   })
 })

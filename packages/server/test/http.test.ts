@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { HttpHandler, HttpRequest, HttpResponse } from '@hubbub/transport'
+import type { HttpHandler, HttpRequest, HttpResponse, Transport } from '@hubbub/transport'
+import { uwsTransport } from '@hubbub/transport-uws'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   type BroadcastFilter,
@@ -330,5 +331,67 @@ describe('static files', () => {
   it('falls through when the folder does not exist', async () => {
     const handler = api({ staticFiles: { dir: join(base, 'nowhere') } }).handler
     expect(await handler(request({ path: '/' }))).toBeUndefined()
+  })
+})
+
+// The same handler behind each real transport, over real sockets on port 0.
+const transports: Array<[string, () => Transport]> = [['uws', () => uwsTransport()]]
+
+describe.each(transports)('through the %s transport', (_name, make) => {
+  async function listen(overrides: Partial<HttpApiOptions> = {}) {
+    const { handler, calls } = api(overrides)
+    const transport = make()
+    transport.http(handler)
+    const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
+    onTestFinished(() => transport.close({ graceMs: 100 }))
+    return { base: `http://127.0.0.1:${port}`, calls }
+  }
+
+  it('serves /health, /api/stats and /metrics', async () => {
+    const { base } = await listen()
+    const health = await fetch(`${base}/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok', connections: 3 })
+    const stats = await fetch(`${base}/api/stats`)
+    expect(((await stats.json()) as ServerStats).roomBreakdown).toEqual({ general: 2, random: 1 })
+    const metrics = await fetch(`${base}/metrics`)
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/)
+    expect(await metrics.text()).toContain('# TYPE hubbub_connections gauge')
+  })
+
+  it('guards POST /api/broadcast with the bearer secret, then delivers', async () => {
+    const { base, calls } = await listen()
+    const body = JSON.stringify({ roomId: 'general', text: 'hello from REST' })
+    const denied = await fetch(`${base}/api/broadcast`, { method: 'POST', body })
+    expect(denied.status).toBe(401)
+    expect(calls.broadcast).toHaveLength(0)
+    const ok = await fetch(`${base}/api/broadcast`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+    })
+    expect(ok.status).toBe(202)
+    expect(await ok.json()).toEqual({ delivered: 2 })
+    expect(calls.broadcast).toEqual([['general', 'hello from REST', undefined]])
+    const bad = await fetch(`${base}/api/broadcast`, {
+      method: 'POST',
+      body: '{"roomId":"general"}',
+      headers: { authorization: `Bearer ${SECRET}` },
+    })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: string }).error).toBe('INVALID_MESSAGE')
+  })
+
+  it('answers 404 for unknown paths and for traversal attempts on the static folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubbub-static-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    await writeFile(join(dir, 'index.html'), '<p>hi</p>')
+    const { base } = await listen({ staticFiles: { dir } })
+    const index = await fetch(`${base}/`)
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await index.text()).toBe('<p>hi</p>')
+    expect((await fetch(`${base}/nope`)).status).toBe(404)
+    expect((await fetch(`${base}/..%2f..%2fetc%2fpasswd`)).status).toBe(404)
   })
 })
