@@ -1,4 +1,17 @@
 export * from './ActorError.js'
 export { ActorSystem, type ActorSystemOptions } from './ActorSystem.js'
 export { Registry, type RegistryEntry } from './Registry.js'
+export {
+  type ChildCounts,
+  type ChildInfo,
+  type ChildSpec,
+  type ChildTemplate,
+  type Intensity,
+  type RestartType,
+  type Shutdown,
+  type Strategy,
+  Supervisor,
+  type SupervisorRef,
+  type SupervisorSpec,
+} from './Supervisor.js'
 export type * from './types.js'

@@ -1,0 +1,354 @@
+import { ActorError, MaxRestartsExceededError } from './ActorError.js'
+import type { ActorSystem } from './ActorSystem.js'
+import { DEAD, Process, TRAP } from './Process.js'
+import type { AnyRef, ExitReason, GenServer, GenServerRef, StartOptions, SystemMessage } from './types.js'
+
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
+/** `permanent`: always restarted; `transient`: only after an abnormal exit; `temporary`: never. */
+export type RestartType = 'permanent' | 'transient' | 'temporary'
+/** Milliseconds to wait for `terminate` before killing, `'brutal_kill'` at once, or `'infinity'`. */
+export type Shutdown = number | 'brutal_kill' | 'infinity'
+
+export interface ChildSpec<A = any> {
+  readonly id: string
+  readonly behaviour: GenServer<A, any, any, any, any, any>
+  readonly args: A
+  readonly options?: Omit<StartOptions, 'link' | 'trapExit'>
+  /** Default `permanent`. */
+  readonly restart?: RestartType
+  /** Default 5000 ms for workers, `'infinity'` for supervisors. */
+  readonly shutdown?: Shutdown
+}
+
+/** The child of a `simple_one_for_one` supervisor; `startChild(sup, args)` supplies the args. */
+export type ChildTemplate<A = any> = Omit<ChildSpec<A>, 'id' | 'args'>
+
+export interface Intensity {
+  readonly maxRestarts: number
+  readonly withinMs: number
+}
+
+export type SupervisorSpec =
+  | {
+      readonly strategy: 'one_for_one' | 'one_for_all' | 'rest_for_one'
+      readonly children: readonly ChildSpec[]
+      /** Default 3 restarts within 5000 ms. */
+      readonly intensity?: Intensity
+    }
+  | { readonly strategy: 'simple_one_for_one'; readonly child: ChildTemplate; readonly intensity?: Intensity }
+
+export interface ChildInfo {
+  readonly id: string
+  /** Undefined while the child is not running. */
+  readonly ref: AnyRef | undefined
+  readonly type: 'worker' | 'supervisor'
+  readonly restart: RestartType
+}
+
+export interface ChildCounts {
+  readonly specs: number
+  readonly active: number
+  readonly supervisors: number
+  readonly workers: number
+}
+
+type Op =
+  | { readonly op: 'start'; readonly spec?: ChildSpec; readonly args?: unknown }
+  | { readonly op: 'terminate'; readonly child: string | AnyRef }
+  | { readonly op: 'restart'; readonly id: string }
+  | { readonly op: 'delete'; readonly id: string }
+  | { readonly op: 'which' }
+  | { readonly op: 'count' }
+type OpResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown }
+
+export type SupervisorRef = GenServerRef<Op, never, OpResult, never>
+
+interface Child {
+  readonly id: string
+  readonly spec: ChildSpec
+  proc: Process | null
+}
+
+class SupervisorState {
+  readonly children: Child[] = []
+  readonly byProc = new Map<Process, Child>()
+  readonly restarts: number[] = []
+  nextId = 1
+  readonly intensity: Intensity
+  constructor(
+    readonly spec: SupervisorSpec,
+    readonly self: Process,
+  ) {
+    this.intensity = spec.intensity ?? { maxRestarts: 3, withinMs: 5000 }
+  }
+  get system(): ActorSystem {
+    return this.self.system
+  }
+}
+
+const isSupervisor = (spec: ChildSpec): boolean => spec.behaviour === supervisorBehaviour
+const restartOf = (spec: ChildSpec): RestartType => spec.restart ?? 'permanent'
+
+function shutdownOf(spec: ChildSpec): number | 'brutal_kill' {
+  const s = spec.shutdown ?? (isSupervisor(spec) ? 'infinity' : 5000)
+  return s === 'infinity' ? Number.POSITIVE_INFINITY : s
+}
+
+function isNormal(reason: ExitReason): boolean {
+  return reason === 'normal' || reason === 'shutdown' || (typeof reason === 'object' && 'shutdown' in reason)
+}
+
+/** Starts a child linked to the supervisor; synchronous when the child's init is. */
+async function launch(st: SupervisorState, child: Child): Promise<Process> {
+  const r = st.system.spawn(child.spec.behaviour, child.spec.args, { ...child.spec.options, link: st.self })
+  const p = r instanceof Process ? r : await r
+  child.proc = p
+  st.byProc.set(p, child)
+  return p
+}
+
+/** Stops a child (its EXIT is then ignored, since it is no longer in byProc). */
+async function halt(st: SupervisorState, child: Child): Promise<void> {
+  const p = child.proc
+  if (p === null) return
+  child.proc = null
+  st.byProc.delete(p)
+  await st.system.shutdownProcess(p, 'shutdown', shutdownOf(child.spec))
+}
+
+function remove(st: SupervisorState, child: Child): void {
+  const i = st.children.indexOf(child)
+  if (i >= 0) st.children.splice(i, 1)
+}
+
+/** Records one restart; false when that exceeds the intensity. */
+function allowRestart(st: SupervisorState): boolean {
+  const now = performance.now()
+  const { maxRestarts, withinMs } = st.intensity
+  st.restarts.push(now)
+  while (st.restarts.length > 0 && st.restarts[0]! <= now - withinMs) st.restarts.shift()
+  return st.restarts.length <= maxRestarts
+}
+
+async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
+  for (;;) {
+    if (!allowRestart(st)) {
+      const { maxRestarts, withinMs } = st.intensity
+      const err = new MaxRestartsExceededError(maxRestarts, withinMs)
+      st.system.report(st.self, 'supervisor', err)
+      // Exit after this handler: terminate() stops the children in reverse order, then the parent sees the EXIT.
+      st.self.extras().pendingStop = { error: err }
+      return
+    }
+    try {
+      const strategy = st.spec.strategy
+      if (strategy === 'one_for_one' || strategy === 'simple_one_for_one') {
+        if (failed.proc === null) await launch(st, failed)
+      } else {
+        const from = strategy === 'one_for_all' ? 0 : st.children.indexOf(failed)
+        const affected = st.children.slice(from)
+        for (let i = affected.length - 1; i >= 0; i--) {
+          const c = affected[i]!
+          if (c === failed) continue
+          const wasRunning = c.proc !== null
+          await halt(st, c)
+          if (wasRunning && restartOf(c.spec) === 'temporary') remove(st, c)
+        }
+        for (const c of st.children.slice(from)) {
+          if (c.proc === null && (c === failed || restartOf(c.spec) !== 'temporary')) await launch(st, c)
+        }
+      }
+      return
+    } catch (err) {
+      // A child that cannot restart counts as another restart; enough of them escalate.
+      st.system.report(st.self, 'supervisor', err)
+    }
+  }
+}
+
+async function stopAll(st: SupervisorState): Promise<void> {
+  for (let i = st.children.length - 1; i >= 0; i--) await halt(st, st.children[i]!)
+}
+
+function findChild(st: SupervisorState, key: string | AnyRef): Child | undefined {
+  return typeof key === 'string'
+    ? st.children.find((c) => c.id === key)
+    : st.byProc.get(key as unknown as Process)
+}
+
+async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
+  const simple = st.spec.strategy === 'simple_one_for_one'
+  switch (msg.op) {
+    case 'start': {
+      let spec: ChildSpec
+      if (st.spec.strategy === 'simple_one_for_one') {
+        spec = { ...st.spec.child, id: String(st.nextId++), args: msg.args }
+      } else {
+        spec = msg.spec!
+        const existing = st.children.find((c) => c.id === spec.id)
+        if (existing !== undefined) {
+          throw new ActorError(
+            'child_running',
+            `child ${spec.id} already ${existing.proc ? 'running' : 'present'}`,
+          )
+        }
+      }
+      const child: Child = { id: spec.id, spec, proc: null }
+      const p = await launch(st, child)
+      st.children.push(child)
+      return p
+    }
+    case 'terminate': {
+      const child = findChild(st, msg.child)
+      if (child === undefined) throw new ActorError('child_not_found', `no child ${String(msg.child)}`)
+      await halt(st, child)
+      if (simple || restartOf(child.spec) === 'temporary') remove(st, child)
+      return undefined
+    }
+    case 'restart': {
+      const child = findChild(st, msg.id)
+      if (child === undefined || simple) throw new ActorError('child_not_found', `no child ${msg.id}`)
+      if (child.proc !== null) throw new ActorError('child_running', `child ${msg.id} is running`)
+      return launch(st, child)
+    }
+    case 'delete': {
+      const child = findChild(st, msg.id)
+      if (child === undefined || simple) throw new ActorError('child_not_found', `no child ${msg.id}`)
+      if (child.proc !== null) throw new ActorError('child_running', `child ${msg.id} is running`)
+      remove(st, child)
+      return undefined
+    }
+    case 'which':
+      return st.children.map(
+        (c): ChildInfo => ({
+          id: c.id,
+          ref: c.proc ?? undefined,
+          type: isSupervisor(c.spec) ? 'supervisor' : 'worker',
+          restart: restartOf(c.spec),
+        }),
+      )
+    case 'count': {
+      let active = 0
+      let supervisors = 0
+      for (const c of st.children) {
+        if (c.proc !== null && (c.proc.flags & DEAD) === 0) active++
+        if (isSupervisor(c.spec)) supervisors++
+      }
+      return { specs: st.children.length, active, supervisors, workers: st.children.length - supervisors }
+    }
+  }
+}
+
+/** The supervisor is an ordinary GenServer that traps exits, so it nests under other supervisors unchanged. */
+const supervisorBehaviour: GenServer<SupervisorSpec, SupervisorState, Op, never, OpResult, never> = {
+  async init(spec, self) {
+    const st = new SupervisorState(spec, self as unknown as Process)
+    // Trap here, not only in Supervisor.start, so nested supervisors started from child specs trap too.
+    st.self.flags |= TRAP
+    if (spec.strategy === 'simple_one_for_one') return st
+    const seen = new Set<string>()
+    for (const childSpec of spec.children) {
+      if (seen.has(childSpec.id)) throw new ActorError('init_failed', `duplicate child id ${childSpec.id}`)
+      seen.add(childSpec.id)
+      const child: Child = { id: childSpec.id, spec: childSpec, proc: null }
+      st.children.push(child)
+      try {
+        await launch(st, child)
+      } catch (err) {
+        await stopAll(st)
+        throw new ActorError('init_failed', `child ${childSpec.id} failed to start`, { cause: err })
+      }
+    }
+    return st
+  },
+
+  async handleCall(msg, _from, st) {
+    try {
+      return { reply: { ok: true, value: await runOp(st, msg) }, state: st }
+    } catch (error) {
+      return { reply: { ok: false, error }, state: st }
+    }
+  },
+
+  handleInfo(msg, st) {
+    const m = msg as SystemMessage
+    if (m.type !== 'EXIT' || m.from === undefined) return st
+    const child = st.byProc.get(m.from as unknown as Process)
+    if (child === undefined) return st
+    st.byProc.delete(m.from as unknown as Process)
+    child.proc = null
+    const restart = restartOf(child.spec)
+    if (restart === 'temporary' || (restart === 'transient' && isNormal(m.reason))) {
+      if (restart === 'temporary' || st.spec.strategy === 'simple_one_for_one') remove(st, child)
+      return st
+    }
+    return restartAfter(st, child).then(() => st)
+  },
+
+  async terminate(_reason, st) {
+    await stopAll(st)
+  },
+}
+
+async function op(sup: SupervisorRef, msg: Op): Promise<unknown> {
+  const r = await sup.system.call(sup, msg, { timeout: Number.POSITIVE_INFINITY })
+  if (!r.ok) throw r.error
+  return r.value
+}
+
+/**
+ * OTP supervisors: restart strategies, restart intensity with escalation, ordered shutdown.
+ * All functions take the supervisor's ref; its own system is used.
+ */
+export const Supervisor = {
+  /** The supervisor behaviour itself, for `system.start(Supervisor.behaviour, spec)`. */
+  behaviour: supervisorBehaviour,
+
+  /** Starts a supervisor and all its children in order; rejects (children stopped) if one fails. */
+  start(
+    system: ActorSystem,
+    spec: SupervisorSpec,
+    options: Omit<StartOptions, 'trapExit'> = {},
+  ): Promise<SupervisorRef> {
+    return system.start(supervisorBehaviour, spec, { ...options, trapExit: true })
+  },
+
+  /** A child spec that runs a nested supervisor. */
+  childSpec(
+    id: string,
+    spec: SupervisorSpec,
+    extra: Omit<ChildSpec, 'id' | 'behaviour' | 'args'> = {},
+  ): ChildSpec {
+    return { ...extra, id, behaviour: supervisorBehaviour, args: spec, options: { ...extra.options } }
+  },
+
+  /** Adds and starts a child: a full spec, or the args for a `simple_one_for_one` template. */
+  startChild(sup: SupervisorRef, specOrArgs: ChildSpec | unknown): Promise<AnyRef> {
+    return op(sup, { op: 'start', spec: specOrArgs as ChildSpec, args: specOrArgs }) as Promise<AnyRef>
+  },
+
+  /** Stops a child (by id, or by ref for simple_one_for_one); its spec stays unless it is temporary or dynamic. */
+  terminateChild(sup: SupervisorRef, child: string | AnyRef): Promise<void> {
+    return op(sup, { op: 'terminate', child }) as Promise<void>
+  },
+
+  /** Starts a stopped child again from its spec. */
+  restartChild(sup: SupervisorRef, id: string): Promise<AnyRef> {
+    return op(sup, { op: 'restart', id }) as Promise<AnyRef>
+  },
+
+  /** Removes a stopped child's spec. */
+  deleteChild(sup: SupervisorRef, id: string): Promise<void> {
+    return op(sup, { op: 'delete', id }) as Promise<void>
+  },
+
+  whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
+    return op(sup, { op: 'which' }) as Promise<ChildInfo[]>
+  },
+
+  countChildren(sup: SupervisorRef): Promise<ChildCounts> {
+    return op(sup, { op: 'count' }) as Promise<ChildCounts>
+  },
+}
