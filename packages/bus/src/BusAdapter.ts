@@ -40,12 +40,14 @@ export abstract class BusAdapter {
   readonly distributed: boolean = true
   protected readonly codec: EnvelopeCodec
   private host: BusAdapterHost | undefined
+  private readonly instance: string
   private seq = 0
-  private readonly lastSeq = new Map<string, number>()
+  private readonly lastSeq = new Map<string, { instance: string; seq: number }>()
 
   constructor(options: BusAdapterOptions = {}) {
     this.nodeId = options.nodeId ?? globalThis.crypto.randomUUID()
     this.codec = options.codec ?? jsonCodec
+    this.instance = globalThis.crypto.randomUUID().slice(0, 8)
   }
 
   /** Called once by the bus that owns this adapter. */
@@ -65,6 +67,7 @@ export abstract class BusAdapter {
       v: ENVELOPE_VERSION,
       type: 'publish',
       nodeId: this.nodeId,
+      instance: this.instance,
       seq: ++this.seq,
       topic,
       payload,
@@ -135,8 +138,13 @@ export abstract class BusAdapter {
    */
   protected accept(envelope: PublishEnvelope): boolean {
     const last = this.lastSeq.get(envelope.nodeId)
-    if (last !== undefined && envelope.seq <= last) return false
-    this.lastSeq.set(envelope.nodeId, envelope.seq)
+    if (last === undefined || last.instance !== envelope.instance) {
+      // First envelope from this node, or the node restarted: a new sequence begins.
+      this.lastSeq.set(envelope.nodeId, { instance: envelope.instance, seq: envelope.seq })
+      return true
+    }
+    if (envelope.seq <= last.seq) return false
+    last.seq = envelope.seq
     return true
   }
 

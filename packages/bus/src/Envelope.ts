@@ -1,11 +1,16 @@
 /** Wire format version of the envelope; a node drops envelopes of a version it does not know. */
 export const ENVELOPE_VERSION = 1
 
-/** One `publish` crossing nodes. `seq` increases by one per publish of the sending node. */
+/**
+ * One `publish` crossing nodes. `seq` increases by one per publish of the sending
+ * adapter instance; `instance` is random per adapter, so a node restarted under the
+ * same `nodeId` starts a fresh sequence instead of being taken for stale.
+ */
 export interface PublishEnvelope {
   readonly v: typeof ENVELOPE_VERSION
   readonly type: 'publish'
   readonly nodeId: string
+  readonly instance: string
   readonly seq: number
   readonly topic: string
   readonly payload: unknown
@@ -33,7 +38,13 @@ export function isEnvelope(value: unknown): value is Envelope {
   if (typeof value !== 'object' || value === null) return false
   const e = value as Record<string, unknown>
   if (e.v !== ENVELOPE_VERSION || typeof e.nodeId !== 'string' || typeof e.ts !== 'number') return false
-  if (e.type === 'publish') return typeof e.topic === 'string' && typeof e.seq === 'number' && 'payload' in e
+  if (e.type === 'publish')
+    return (
+      typeof e.topic === 'string' &&
+      typeof e.instance === 'string' &&
+      typeof e.seq === 'number' &&
+      'payload' in e
+    )
   if (e.type === 'control') return typeof e.name === 'string'
   return false
 }

@@ -123,14 +123,18 @@ describe('MemoryClusterAdapter', () => {
     const got: unknown[] = []
     b.subscribe('t', (m) => void got.push(m))
     const send = (e: object) => cluster.publish('t', JSON.stringify(e))
-    const env = { v: 1, type: 'publish', nodeId: 'X', topic: 't', ts: 0 }
+    const env = { v: 1, type: 'publish', nodeId: 'X', instance: 'i1', topic: 't', ts: 0 }
     send({ ...env, seq: 2, payload: 'two' })
     send({ ...env, seq: 1, payload: 'one (late)' })
     send({ ...env, seq: 2, payload: 'two (again)' })
     send({ ...env, v: 2, seq: 3, payload: 'v2' })
     cluster.publish('t', '{not json')
     send({ ...env, seq: 3, payload: 'three' })
-    expect(got).toEqual(['two', 'three'])
+    send({ ...env, seq: 2, payload: 'two (from before the restart)' })
+    // X restarted under the same nodeId: a new instance starts its own sequence.
+    send({ ...env, instance: 'i2', seq: 1, payload: 'one (after restart)' })
+    send({ ...env, instance: 'i2', seq: 1, payload: 'one (duplicate)' })
+    expect(got).toEqual(['two', 'three', 'one (after restart)'])
     expect(errors).toHaveLength(2)
     expect(errors).toEqual([
       expect.objectContaining({ code: 'DECODE_FAILED' }),
@@ -214,6 +218,7 @@ describe('adapter errors', () => {
       v: 1,
       type: 'publish',
       nodeId: 'n',
+      instance: 'i',
       seq: 1,
       topic: 't',
       ts: 5,
