@@ -1,5 +1,6 @@
 import type { Transport, TransportOptions, UpgradeRequest } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
+import { wsTransport } from '@hubbub/transport-ws'
 import { SignJWT } from 'jose'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -234,6 +235,7 @@ describe('signToken', () => {
 
 // hmacAuth as the transport's upgrade hook, over real sockets on port 0.
 const transports: Array<[string, (options: TransportOptions<Identity>) => Transport<Identity>]> = [
+  ['ws', (options) => wsTransport(options)],
   ['uws', (options) => uwsTransport(options)],
 ]
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { HttpHandler, HttpRequest, HttpResponse, Transport } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
+import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import {
   type BroadcastFilter,
@@ -335,7 +336,10 @@ describe('static files', () => {
 })
 
 // The same handler behind each real transport, over real sockets on port 0.
-const transports: Array<[string, () => Transport]> = [['uws', () => uwsTransport()]]
+const transports: Array<[string, () => Transport]> = [
+  ['ws', () => wsTransport()],
+  ['uws', () => uwsTransport()],
+]
 
 describe.each(transports)('through the %s transport', (_name, make) => {
   async function listen(overrides: Partial<HttpApiOptions> = {}) {
