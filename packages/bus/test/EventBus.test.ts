@@ -132,6 +132,19 @@ describe('delivery', () => {
     expect(seen[1]).toBe(payload)
   })
 
+  it('never encodes on the local path: payloads JSON cannot carry still arrive', () => {
+    const bus = new EventBus<{ big: bigint; self?: unknown }>()
+    expect(bus.adapter.distributed).toBe(false)
+    const payload: { big: bigint; self?: unknown } = { big: 10n }
+    payload.self = payload
+    let got: unknown
+    bus.subscribe('t.#', (m) => {
+      got = m
+    })
+    bus.publish('t.x', payload)
+    expect(got).toBe(payload)
+  })
+
   it('passes topic and subscription to the handler', () => {
     const bus = new EventBus()
     const got: Array<[string, string]> = []
