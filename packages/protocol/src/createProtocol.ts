@@ -60,8 +60,8 @@ export function createProtocol(options: ProtocolOptions = {}): Protocol {
     client: C,
     server: S = {} as S,
   ): Messages<C, S> {
-    const customClient = extend(client, clientSchemas, 'client', { id: schemas.id.optional() })
-    const customServer = extend(server, serverSchemas, 'server', { replyTo: z.string().optional() })
+    const customClient = extend(client, clientSchemas, 'client', { id: schemas.id.exactOptional() })
+    const customServer = extend(server, serverSchemas, 'server', { replyTo: z.string().exactOptional() })
     const merged = createFrameCodec<ClientFrame | CustomClientFrame<C>, ServerFrame | CustomServerFrame<S>>(
       limits,
       new Map([...clientSchemas, ...Object.entries(customClient)]),

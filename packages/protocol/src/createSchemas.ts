@@ -39,29 +39,34 @@ export function createSchemas(limits: Limits) {
   const client = {
     join: z.strictObject({
       type: z.literal('join'),
-      id: id.optional(),
+      id: id.exactOptional(),
       roomId,
-      username: username.optional(),
-      since: z.strictObject({ offset, epoch }).optional(),
+      username: username.exactOptional(),
+      since: z.strictObject({ offset, epoch }).exactOptional(),
     }),
-    leave: z.strictObject({ type: z.literal('leave'), id: id.optional(), roomId }),
-    message: z.strictObject({ type: z.literal('message'), id: id.optional(), roomId, text }),
-    list_rooms: z.strictObject({ type: z.literal('list_rooms'), id: id.optional() }),
-    list_users: z.strictObject({ type: z.literal('list_users'), id: id.optional(), roomId }),
+    leave: z.strictObject({ type: z.literal('leave'), id: id.exactOptional(), roomId }),
+    message: z.strictObject({ type: z.literal('message'), id: id.exactOptional(), roomId, text }),
+    list_rooms: z.strictObject({ type: z.literal('list_rooms'), id: id.exactOptional() }),
+    list_users: z.strictObject({ type: z.literal('list_users'), id: id.exactOptional(), roomId }),
     get_history: z.strictObject({
       type: z.literal('get_history'),
-      id: id.optional(),
+      id: id.exactOptional(),
       roomId,
-      limit: z.int().min(1).max(limits.historyMaxLimit).optional(),
+      limit: z.int().min(1).max(limits.historyMaxLimit).exactOptional(),
     }),
-    typing: z.strictObject({ type: z.literal('typing'), id: id.optional(), roomId, isTyping: z.boolean() }),
-    private: z.strictObject({ type: z.literal('private'), id: id.optional(), to: username, text }),
-    ping: z.strictObject({ type: z.literal('ping'), id: id.optional() }),
+    typing: z.strictObject({
+      type: z.literal('typing'),
+      id: id.exactOptional(),
+      roomId,
+      isTyping: z.boolean(),
+    }),
+    private: z.strictObject({ type: z.literal('private'), id: id.exactOptional(), to: username, text }),
+    ping: z.strictObject({ type: z.literal('ping'), id: id.exactOptional() }),
   }
 
   // Server frames are produced by trusted code: names and room ids are plain strings there, so a
   // client can read frames from a server configured with wider limits.
-  const replyTo = z.string().optional()
+  const replyTo = z.string().exactOptional()
   const count = z.int().min(0)
   const ms = z.int().min(0)
   const roomMessage = z.strictObject({
@@ -96,7 +101,7 @@ export function createSchemas(limits: Limits) {
       replyTo,
       roomId: z.string(),
       messages: z.array(roomMessage),
-      recovered: z.boolean().optional(),
+      recovered: z.boolean().exactOptional(),
     }),
     left: z.strictObject({ type: z.literal('left'), replyTo, roomId: z.string() }),
     message: roomMessage,
