@@ -292,7 +292,7 @@ const supervisorBehaviour: GenServer<SupervisorSpec, SupervisorState, Op, never,
   },
 }
 
-async function op(sup: SupervisorRef, msg: Op): Promise<unknown> {
+async function op(sup: AnyRef, msg: Op): Promise<unknown> {
   const r = await sup.system.call(sup, msg, { timeout: Number.POSITIVE_INFINITY })
   if (!r.ok) throw r.error
   return r.value
@@ -325,30 +325,30 @@ export const Supervisor = {
   },
 
   /** Adds and starts a child: a full spec, or the args for a `simple_one_for_one` template. */
-  startChild(sup: SupervisorRef, specOrArgs: ChildSpec | unknown): Promise<AnyRef> {
+  startChild(sup: AnyRef, specOrArgs: ChildSpec | unknown): Promise<AnyRef> {
     return op(sup, { op: 'start', spec: specOrArgs as ChildSpec, args: specOrArgs }) as Promise<AnyRef>
   },
 
   /** Stops a child (by id, or by ref for simple_one_for_one); its spec stays unless it is temporary or dynamic. */
-  terminateChild(sup: SupervisorRef, child: string | AnyRef): Promise<void> {
+  terminateChild(sup: AnyRef, child: string | AnyRef): Promise<void> {
     return op(sup, { op: 'terminate', child }) as Promise<void>
   },
 
   /** Starts a stopped child again from its spec. */
-  restartChild(sup: SupervisorRef, id: string): Promise<AnyRef> {
+  restartChild(sup: AnyRef, id: string): Promise<AnyRef> {
     return op(sup, { op: 'restart', id }) as Promise<AnyRef>
   },
 
   /** Removes a stopped child's spec. */
-  deleteChild(sup: SupervisorRef, id: string): Promise<void> {
+  deleteChild(sup: AnyRef, id: string): Promise<void> {
     return op(sup, { op: 'delete', id }) as Promise<void>
   },
 
-  whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
+  whichChildren(sup: AnyRef): Promise<ChildInfo[]> {
     return op(sup, { op: 'which' }) as Promise<ChildInfo[]>
   },
 
-  countChildren(sup: SupervisorRef): Promise<ChildCounts> {
+  countChildren(sup: AnyRef): Promise<ChildCounts> {
     return op(sup, { op: 'count' }) as Promise<ChildCounts>
   },
 }

@@ -1,5 +1,11 @@
 export * from './ActorError.js'
 export { ActorSystem, type ActorSystemOptions } from './ActorSystem.js'
+export {
+  Application,
+  type ApplicationOptions,
+  type ApplicationSpec,
+  type RunningApplication,
+} from './Application.js'
 export { Registry, type RegistryEntry } from './Registry.js'
 export {
   type ChildCounts,
