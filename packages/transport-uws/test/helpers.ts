@@ -54,7 +54,7 @@ export async function until(check: () => boolean, what: string, timeoutMs = 5_00
   }
 }
 
-/** A raw TCP client that completes the handshake by hand; `frames` are written after the 101. */
+/** A raw TCP client that completes the handshake by hand, to write frames `ws` would refuse to send. */
 export async function rawClient(port: number): Promise<{ socket: Socket; head: string }> {
   const socket = tcpConnect(port, '127.0.0.1')
   onTestFinished(() => {
@@ -71,14 +71,4 @@ export async function rawClient(port: number): Promise<{ socket: Socket; head: s
     head += chunk.toString('latin1')
   }
   return { socket, head }
-}
-
-/** One masked client frame (the mask is zero, which RFC 6455 allows). */
-export function frame(opcode: number, payload: Uint8Array, fin = true): Buffer {
-  const len = payload.length
-  const header =
-    len < 126
-      ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | len])
-      : Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, len >> 8, len & 0xff])
-  return Buffer.concat([header, Buffer.alloc(4), payload])
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Connection } from '@hubbub/transport'
 import { describe, expect, test } from 'vitest'
 import type WebSocket from 'ws'
+import { formatAddress } from '../src/formatAddress.js'
 import { client, closed, opened, rawClient, refusedStatus, serverClosed, start, until } from './helpers.js'
 
 describe('uws transport: connections', () => {
@@ -196,6 +197,28 @@ describe('uws transport: limits', () => {
     await opened(client(url))
   })
 
+  test('a message over 2× maxPayload is cut off by uWS, still reported as 1009 server-side', async () => {
+    const { url, connections } = await start({ maxPayload: 1024 })
+    const ws = await opened(client(url))
+    await until(() => connections.length === 1, 'connection')
+    const server = serverClosed(connections[0]!)
+    ws.send(Buffer.alloc(4096))
+    expect((await server).code).toBe(1009)
+  })
+
+  test('an unmasked frame is not delivered (uWS reads it as masked) and the server stays up', async () => {
+    const { port, url, connections, transport } = await start()
+    const got: unknown[] = []
+    transport.onConnection((c) => c.onMessage((d) => got.push(d)))
+    const { socket } = await rawClient(port)
+    await until(() => connections.length === 1, 'connection')
+    socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]))
+    const ws = await opened(client(url))
+    ws.send('marker')
+    await until(() => got.length === 1, 'the marker')
+    expect(got).toEqual(['marker'])
+  })
+
   test('heartbeat terminates a peer that never answers pings', async () => {
     const { port, connections } = await start({ heartbeat: { intervalMs: 30, missedLimit: 2 } })
     const { socket } = await rawClient(port)
@@ -278,6 +301,20 @@ describe('uws transport: backpressure', () => {
     expect(dropped.every((t) => t === 't')).toBe(true)
     expect(slowServer.send('direct')).toBe('dropped')
     expect(slowServer.droppedCount).toBe(dropped.length)
+  })
+})
+
+describe('formatAddress', () => {
+  test('prints IPv4, IPv4-mapped IPv6 as IPv4, and compressed IPv6', () => {
+    expect(formatAddress(new Uint8Array([10, 0, 0, 7]).buffer)).toBe('10.0.0.7')
+    const mapped = new Uint8Array(16)
+    mapped.set([0xff, 0xff, 127, 0, 0, 1], 10)
+    expect(formatAddress(mapped.buffer)).toBe('127.0.0.1')
+    const loopback = new Uint8Array(16)
+    loopback[15] = 1
+    expect(formatAddress(loopback.buffer)).toBe('::1')
+    const v6 = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01])
+    expect(formatAddress(v6.buffer)).toBe('2001:db8::1')
   })
 })
 
