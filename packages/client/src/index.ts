@@ -1,1 +1,17 @@
-export {}
+export type { BackoffOptions } from './backoffDelay.js'
+export { backoffDelay, defaultBackoff } from './backoffDelay.js'
+export {
+  type AnyCodec,
+  Client,
+  type ClientEvents,
+  type ConnectionState,
+  type ConnectOptions,
+  type CustomClientFrameOf,
+  type CustomServerFrameOf,
+  connect,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './Client.js'
+export { Emitter } from './Emitter.js'
+export { type ClientErrorCode, HubbubError, type HubbubErrorCode } from './HubbubError.js'
+export { type GapEvent, Room, type RoomEvents } from './Room.js'

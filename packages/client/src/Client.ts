@@ -1,0 +1,440 @@
+import type {
+  ClientFrame,
+  FrameCodec,
+  InferClientFrame,
+  InferServerFrame,
+  PrivateMessageFrame,
+  RoomListFrame,
+  ServerFrame,
+  WelcomeFrame,
+} from '@hubbub/protocol'
+import { isServerFrame } from '@hubbub/protocol/light'
+import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoffDelay.js'
+import { Emitter } from './Emitter.js'
+import { HubbubError } from './HubbubError.js'
+import { Room } from './Room.js'
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+
+/** The part of the WebSocket API the client uses: the browser's, Node 22's global, or `ws`'s. */
+export interface WebSocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: ((event: unknown) => void) | null
+}
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown
+
+/** Any codec from `@hubbub/protocol`: the built-in `protocol` or the result of `defineMessages`. */
+export type AnyCodec = FrameCodec<{ type: string }, { type: string }>
+/** An app's own client frames (those `defineMessages` added), e.g. `{ type: 'move', cell: 4 }`. */
+export type CustomClientFrameOf<M> = Exclude<InferClientFrame<M>, { type: ClientFrame['type'] }>
+/** An app's own server frames, e.g. `{ type: 'state', board: [...] }`. */
+export type CustomServerFrameOf<M> = Exclude<InferServerFrame<M>, { type: ServerFrame['type'] }>
+
+export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
+  /** Sent as the `hubbub.token.<jwt>` subprotocol (browsers cannot set headers). A function is asked again on every reconnect. */
+  token?: string | (() => string | Promise<string>)
+  /** Subprotocols to offer. Default `['hubbub.v1.json']`. */
+  protocols?: string[]
+  /** The WebSocket class when there is no global one (Node 20): `import WebSocket from 'ws'`. */
+  WebSocket?: WebSocketConstructor
+  /** Backoff between reconnect attempts, or `false` to never reconnect. */
+  reconnect?: Partial<BackoffOptions> | false
+  /** Sends waiting for a connection (or a rejoin) at most: `max`, default 100; beyond that they reject `QUEUE_FULL`. */
+  queue?: { max?: number }
+  /** Overrides the server's `welcome.heartbeatMs`; before the welcome it is the handshake timeout / 2. Default 30 000. */
+  heartbeatMs?: number
+  /** Least interval between two `typing: true` frames of one room. Default 3 000 ms. */
+  typingThrottleMs?: number
+  /** Replaces the light frame checks: returns a reason to refuse a parsed frame (see `@hubbub/client/validate`). */
+  validate?: (value: unknown) => string | undefined
+  /** The app's codec from `defineMessages`: types custom frames, and its `serverTypes` pass the light checks. */
+  messages?: M
+  /** The app's own server frame types, for the light checks when `messages` is not passed (e.g. `['state']`). */
+  customTypes?: string[]
+}
+
+export interface ClientEvents<M extends AnyCodec> {
+  state: ConnectionState
+  connecting: undefined
+  open: WelcomeFrame
+  reconnecting: { attempt: number; delayMs: number; code: number; reason: string }
+  closed: { code: number; reason: string }
+  welcome: WelcomeFrame
+  private: PrivateMessageFrame
+  /** Server errors that answer no pending request, and frames refused by the checks (`INVALID_FRAME`). */
+  error: HubbubError
+  custom: CustomServerFrameOf<M>
+}
+
+// A request's life: waiting for a connection (or its room's rejoin), on the wire, or on the wire when the link died.
+const QUEUED = 0
+const SENT = 1
+const LIMBO = 2
+
+/** @internal One client frame that waits for an answer or a connection. */
+export interface Pending {
+  frame: ClientFrame & { id?: string }
+  room: string | undefined
+  state: number
+  /** Fire-and-forget frames leave the table once written. */
+  fire?: boolean
+  /** For room messages: who the echo must come from, when known. */
+  self?: string | undefined
+  resolve(frame: any): void
+  reject(error: HubbubError): void
+}
+
+// Reads are safe to ask again after a reconnect; anything else in flight is either recovered or reported.
+const retryable = new Set(['list_rooms', 'list_users', 'get_history'])
+
+/**
+ * A connection to a Hubbub server that survives link loss: it reconnects with backoff, rejoins its rooms
+ * with `since`, delivers what was missed exactly once, and reports what could not be recovered as `gap`.
+ */
+export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<M>> {
+  state: ConnectionState = 'connecting'
+  /** The `welcome` of the current (or last) connection. */
+  welcome: WelcomeFrame | undefined
+  /** Rooms joined or being joined, by id. */
+  readonly rooms = new Map<string, Room<M>>()
+  /** @internal */
+  readonly _options: ConnectOptions<M>
+  #url: string
+  #WebSocket: WebSocketConstructor
+  #backoff: BackoffOptions
+  #ws: WebSocketLike | undefined
+  #ready = false
+  #closed = false
+  #attempt = 0
+  #retry: ReturnType<typeof setTimeout> | undefined
+  #tick: ReturnType<typeof setInterval> | undefined
+  #heartbeatMs: number
+  #lastIn = 0
+  #lastOut = 0
+  #seq = 0
+  #pending = new Map<string, Pending>()
+  #customTypes: ReadonlySet<string>
+
+  constructor(url: string, options: ConnectOptions<M> = {}) {
+    super()
+    const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    if (!WebSocketClass) {
+      throw new HubbubError(
+        'INTERNAL',
+        'no global WebSocket: pass options.WebSocket (e.g. from "ws") on Node 20',
+      )
+    }
+    this.#url = url
+    this.#WebSocket = WebSocketClass
+    this._options = options
+    this.#backoff = { ...defaultBackoff, ...(options.reconnect || {}) }
+    this.#heartbeatMs = options.heartbeatMs ?? 30_000
+    const { messages } = options
+    this.#customTypes = new Set([
+      ...(options.customTypes ?? []),
+      ...(messages && 'serverTypes' in messages ? (messages.serverTypes as string[]) : []),
+    ])
+    void this.#open()
+  }
+
+  /** Joins a room; resolves once joined and its recent history has arrived (`room.backlog`). */
+  join(roomId: string, options: { username?: string } = {}): Promise<Room<M>> {
+    const known = this.rooms.get(roomId)
+    if (known) return known._joined
+    if (this.#closed) return Promise.reject(new HubbubError('CLOSED', 'the client is closed'))
+    const room = new Room<M>(this, roomId, options.username)
+    this.rooms.set(roomId, room)
+    room._rejoin()
+    return room._joined
+  }
+
+  /** Sends a direct message; resolves with the server's echo of it. Queued while disconnected. */
+  private(to: string, text: string): Promise<PrivateMessageFrame> {
+    return this._request({ type: 'private', to, text })
+  }
+
+  /** Every room with its member count. */
+  async listRooms(): Promise<RoomListFrame['rooms']> {
+    return ((await this._request({ type: 'list_rooms' })) as RoomListFrame).rooms
+  }
+
+  /** Sends one of the app's own frames (from `defineMessages`); queued while disconnected. */
+  send(frame: CustomClientFrameOf<M>): void {
+    const roomId = (frame as { roomId?: unknown }).roomId
+    const room = typeof roomId === 'string' && this.rooms.has(roomId) ? roomId : undefined
+    this._enqueue(frame as unknown as ClientFrame, room, { fire: true, resolve() {}, reject() {} })
+  }
+
+  /** Sends one of the app's own frames and resolves with the server frame that carries its `replyTo`. */
+  request<R = CustomServerFrameOf<M>>(frame: CustomClientFrameOf<M>): Promise<R> {
+    return this._request(frame as unknown as ClientFrame)
+  }
+
+  /** Closes for good with 1000: no reconnect; whatever is pending rejects `CLOSED`. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#retry)
+    const ws = this.#ws
+    try {
+      ws?.close(1000)
+    } catch {}
+    this.#lost(1000, 'client closed')
+  }
+
+  /** @internal True when frames can go out now (for `room`: once that room is rejoined too). */
+  _canSend(room?: string): boolean {
+    return this.#ready && (room === undefined || this.rooms.get(room)?._ready === true)
+  }
+
+  /** @internal */
+  _request(frame: ClientFrame, room?: string): Promise<any> {
+    return new Promise((resolve, reject) => this._enqueue(frame, room, { resolve, reject }))
+  }
+
+  /** @internal Sends now, or queues (bounded) until the connection and the room are ready. */
+  _enqueue(frame: ClientFrame, room: string | undefined, handlers: Partial<Pending>): void {
+    const id = (++this.#seq).toString(36)
+    const pending = { ...handlers, frame: { ...frame, id }, room, state: QUEUED } as Pending
+    if (this.#closed) {
+      pending.reject(new HubbubError('CLOSED', 'the client is closed'))
+      return
+    }
+    if (!this._canSend(room)) {
+      let waiting = 0
+      for (const p of this.#pending.values()) if (p.state !== SENT) waiting++
+      if (waiting >= (this._options.queue?.max ?? 100)) {
+        pending.reject(new HubbubError('QUEUE_FULL', 'too many sends waiting for a connection'))
+        return
+      }
+    }
+    this.#pending.set(id, pending)
+    if (this._canSend(room)) this.#transmit(pending)
+  }
+
+  /** @internal A frame that is only worth sending now (typing): dropped when offline. */
+  _fire(frame: ClientFrame): void {
+    if (this.#ready) this.#write(frame)
+  }
+
+  /**
+   * @internal Sends what waited for `room` (or, without one, for the connection). After a rejoin, sends
+   * that were on the wire when the link died are sent again only when `exact` recovery proved the server
+   * never sequenced them; otherwise their outcome is unknown and they reject `DISCONNECTED`.
+   */
+  _flush(room: string | undefined, exact = true): void {
+    for (const p of this.#pending.values()) {
+      if (p.room !== room || p.state === SENT) continue
+      if (p.state === LIMBO && !exact) {
+        this.#settle(p)
+        p.reject(new HubbubError('DISCONNECTED', 'the link dropped before the server confirmed this send'))
+      } else if (this._canSend(room)) this.#transmit(p)
+    }
+  }
+
+  /** @internal Resolves the oldest unconfirmed send that this room message echoes (see README: send confirmation). */
+  _confirm(message: { roomId: string; from: string; text: string }): void {
+    for (const p of this.#pending.values()) {
+      const f = p.frame
+      if (
+        p.state !== QUEUED &&
+        f.type === 'message' &&
+        f.roomId === message.roomId &&
+        f.text === message.text &&
+        (p.self === undefined || p.self === message.from)
+      ) {
+        this.#settle(p)
+        p.resolve(message)
+        return
+      }
+    }
+  }
+
+  /** @internal Rejects everything still waiting for `room` (it was left or failed). */
+  _drop(room: string, error: HubbubError): void {
+    for (const p of this.#pending.values()) {
+      if (p.room === room) {
+        this.#settle(p)
+        p.reject(error)
+      }
+    }
+  }
+
+  #settle(p: Pending): void {
+    this.#pending.delete(p.frame.id!)
+  }
+
+  #transmit(p: Pending): void {
+    p.state = SENT
+    if (p.fire) this.#settle(p)
+    this.#write(p.frame)
+  }
+
+  #write(frame: object): void {
+    this.#lastOut = Date.now()
+    this.#ws!.send(JSON.stringify(frame))
+  }
+
+  #setState(state: ConnectionState, detail?: unknown): void {
+    this.state = state
+    this.emit('state', state)
+    this.emit(state, detail as never)
+  }
+
+  async #open(): Promise<void> {
+    let protocols = this._options.protocols ?? ['hubbub.v1.json']
+    try {
+      const token = this._options.token
+      const value = typeof token === 'function' ? await token() : token
+      if (this.#closed) return
+      if (value) protocols = [...protocols, `hubbub.token.${value}`]
+      const ws = new this.#WebSocket(this.#url, protocols) as WebSocketLike
+      this.#ws = ws
+      ws.onmessage = (event) => this.#onData(event.data)
+      ws.onclose = (event) => this.#lost(event.code, event.reason)
+      ws.onerror = () => {} // a close event follows
+    } catch (error) {
+      this.emit('error', HubbubError.fromUnknown(error))
+      return this.#lost(1006, 'could not connect')
+    }
+    this.#lastIn = this.#lastOut = Date.now()
+    this.#startTick()
+  }
+
+  // One timer per connection: declares the link dead after 2 × heartbeat of silence, and pings when idle
+  // so that the server sees us and we hear back (browsers cannot see WebSocket-level pings).
+  #startTick(): void {
+    clearInterval(this.#tick)
+    const hb = this.#heartbeatMs
+    this.#tick = setInterval(() => {
+      const now = Date.now()
+      if (now - this.#lastIn >= 2 * hb) {
+        const ws = this.#ws as (WebSocketLike & { terminate?: () => void }) | undefined
+        try {
+          ws?.terminate ? ws.terminate() : ws?.close(4000, 'heartbeat timeout')
+        } catch {}
+        this.#lost(1006, 'heartbeat timeout')
+      } else if (this.#ready && (now - this.#lastIn >= hb || now - this.#lastOut >= hb)) {
+        this.#write({ type: 'ping' })
+      }
+    }, hb / 2)
+  }
+
+  #onData(data: unknown): void {
+    this.#lastIn = Date.now()
+    let value: unknown
+    try {
+      value = JSON.parse(data as string)
+    } catch {}
+    const reason = typeof data !== 'string' ? 'binary frame' : (this._options.validate ?? this.#check)(value)
+    if (reason) {
+      this.emit('error', new HubbubError('INVALID_FRAME', reason))
+      return
+    }
+    this.#onFrame(value as ServerFrame)
+  }
+
+  // The protocol's zod-free check, plus the fields of history messages that recovery relies on.
+  #check = (value: unknown): string | undefined =>
+    isServerFrame(value, this.#customTypes) &&
+    (value.type !== 'history' ||
+      value.messages.every((m) => typeof m?.offset === 'number' && typeof m.text === 'string'))
+      ? undefined
+      : 'refused by the light frame check'
+
+  #onFrame(frame: ServerFrame): void {
+    const reply = frame.replyTo === undefined ? undefined : this.#pending.get(frame.replyTo)
+    if (reply && frame.type !== 'message' && frame.type !== 'private') {
+      this.#settle(reply)
+      if (frame.type === 'error') reply.reject(new HubbubError(frame.code, frame.message))
+      else reply.resolve(frame)
+      return
+    }
+    switch (frame.type) {
+      case 'welcome':
+        this.#onWelcome(frame)
+        return
+      case 'error':
+        this.emit('error', new HubbubError(frame.code, frame.message))
+        return
+      case 'private':
+        for (const p of this.#pending.values()) {
+          const f = p.frame
+          if (p.state !== QUEUED && f.type === 'private' && f.to === frame.to && f.text === frame.text) {
+            this.#settle(p)
+            p.resolve(frame)
+            break
+          }
+        }
+        this.emit('private', frame)
+        return
+    }
+    const roomId = (frame as { roomId?: unknown }).roomId
+    const room = typeof roomId === 'string' ? this.rooms.get(roomId) : undefined
+    room?._onFrame(frame)
+    if (!isServerFrame(frame)) this.emit('custom', frame as never)
+  }
+
+  #onWelcome(welcome: WelcomeFrame): void {
+    this.welcome = welcome
+    this.#attempt = 0
+    this.#ready = true
+    if (this.#heartbeatMs !== (this._options.heartbeatMs ?? welcome.heartbeatMs)) {
+      this.#heartbeatMs = this._options.heartbeatMs ?? welcome.heartbeatMs
+      this.#startTick()
+    }
+    this.emit('welcome', welcome)
+    this.#setState('open', welcome)
+    for (const room of this.rooms.values()) room._rejoin()
+    this._flush(undefined)
+  }
+
+  #lost(code: number, reason: string): void {
+    if (this.state === 'closed') return
+    const ws = this.#ws
+    if (ws) {
+      ws.onmessage = ws.onclose = null
+      ws.onerror = () => {} // `ws` throws an 'error' event that has no listener (an aborted handshake)
+    }
+    this.#ws = undefined
+    this.#ready = false
+    clearInterval(this.#tick)
+    for (const room of this.rooms.values()) room._lost()
+    for (const p of this.#pending.values()) {
+      if (p.state !== SENT) continue
+      if (p.frame.type === 'message') p.state = LIMBO
+      else if (retryable.has(p.frame.type)) p.state = QUEUED
+      else {
+        this.#settle(p)
+        p.reject(
+          new HubbubError('DISCONNECTED', `the link dropped before the server answered ${p.frame.type}`),
+        )
+      }
+    }
+    const { reconnect } = this._options
+    if (this.#closed || code === 1000 || code === 4401 || reconnect === false) {
+      this.#closed = true
+      const closed = new HubbubError('CLOSED', `the connection closed (${code})`)
+      for (const p of this.#pending.values()) p.reject(closed)
+      this.#pending.clear()
+      for (const room of this.rooms.values()) room._fail(closed)
+      this.#setState('closed', { code, reason })
+      return
+    }
+    const delayMs = backoffDelay(this.#attempt++, this.#backoff)
+    this.#setState('reconnecting', { attempt: this.#attempt, delayMs, code, reason })
+    this.#retry = setTimeout(() => void this.#open(), delayMs)
+  }
+}
+
+/** Connects to a Hubbub server (`ws(s)://host/ws`); the client reconnects on its own until `close()`. */
+export function connect<M extends AnyCodec = AnyCodec>(
+  url: string,
+  options: ConnectOptions<M> = {},
+): Client<M> {
+  return new Client<M>(url, options)
+}

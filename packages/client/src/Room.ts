@@ -1,0 +1,327 @@
+import type {
+  HistoryFrame,
+  JoinedFrame,
+  JoinFrame,
+  PresenceCountFrame,
+  RoomMessageFrame,
+  ServerFrame,
+  UserJoinedFrame,
+  UserLeftFrame,
+  UserTypingFrame,
+} from '@hubbub/protocol'
+import { backoffDelay } from './backoffDelay.js'
+import type { AnyCodec, Client, CustomServerFrameOf } from './Client.js'
+import { Emitter } from './Emitter.js'
+import { HubbubError } from './HubbubError.js'
+
+/**
+ * Messages that are gone for good. `from`–`to` (inclusive) are offsets in `epoch`; `to < from` means
+ * none of the current epoch is missing but, with `reason: 'epoch'`, what followed `previous` is.
+ * `expired`: the server no longer had them (outage longer than its history); `epoch`: the room's
+ * history restarted (server restart); `dropped`: an offset jump in the live stream (the server's
+ * `drop` backpressure policy).
+ */
+export interface GapEvent {
+  roomId: string
+  epoch: string
+  from: number
+  to: number
+  reason: 'expired' | 'epoch' | 'dropped'
+  recovered: false
+  previous?: { epoch: string; offset: number }
+}
+
+export interface RoomEvents<M extends AnyCodec> {
+  /** Every room message exactly once, in offset order: live ones and those recovered after a reconnect. */
+  message: RoomMessageFrame
+  user_joined: UserJoinedFrame
+  user_left: UserLeftFrame
+  typing: UserTypingFrame
+  /** Every history frame that follows a rejoin (the initial one is `room.backlog`). */
+  history: HistoryFrame
+  gap: GapEvent
+  presence_count: PresenceCountFrame
+  /** `room.users` changed. */
+  users: readonly string[]
+  /** The room could not be rejoined after a reconnect; it is gone from `client.rooms`. */
+  error: HubbubError
+  custom: CustomServerFrameOf<M>
+}
+
+/** A joined room: send, listen, and see who is here; the client keeps it joined across reconnects. */
+export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> {
+  readonly id: string
+  /** Members (at most the server's presence limit of names), kept current from presence events. */
+  users: string[] = []
+  /** Total members (beyond the presence limit only this is kept current, by `presence_count`). */
+  count = 0
+  /** The history epoch, and the offset of the last message delivered. */
+  epoch: string | undefined
+  offset = 0
+  /** The room's recent messages when it was first joined, oldest first. */
+  backlog: RoomMessageFrame[] = []
+  /** @internal */
+  _ready = false
+  /** @internal Settles with the first `joined`. */
+  readonly _joined: Promise<Room<M>>
+  #client: Client<M>
+  #username: string | undefined
+  #settle: { resolve(room: Room<M>): void; reject(error: HubbubError): void } | undefined
+  #left = false
+  // What the current (re)join waits for before messages flow: the initial history, or a recovery.
+  #awaiting: 'initial' | 'recover' | undefined
+  #buffer: RoomMessageFrame[] = []
+  #joinedOffset = 0
+  #previous: { epoch: string; offset: number } | undefined
+  #exact = true
+  #retries = 0
+  #retrySince = 0
+  #typingOn = false
+  #typingAt = 0
+
+  /** @internal Use `client.join()`. */
+  constructor(client: Client<M>, id: string, username: string | undefined) {
+    super()
+    this.#client = client
+    this.id = id
+    this.#username = username?.trim()
+    this._joined = new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject }
+    })
+    // A join that fails is reported by the promise; this keeps an unobserved copy from being "unhandled".
+    this._joined.catch(() => {})
+  }
+
+  /**
+   * Publishes a message; resolves with the server's copy (its `offset` and `timestamp`) once the room
+   * echoes it back. Queued while disconnected and sent once after the rejoin.
+   */
+  send(text: string): Promise<RoomMessageFrame> {
+    if (this.#left) return Promise.reject(new HubbubError('NOT_IN_ROOM', `not in room ${this.id}`))
+    return new Promise((resolve, reject) => {
+      this.#client._enqueue({ type: 'message', roomId: this.id, text }, this.id, {
+        resolve,
+        reject,
+        self: this.#username,
+      })
+    })
+  }
+
+  /** The room's last `limit` messages (1–100; server default 50), oldest first. */
+  async history(limit?: number): Promise<RoomMessageFrame[]> {
+    const frame = await this.#client._request(
+      limit === undefined
+        ? { type: 'get_history', roomId: this.id }
+        : { type: 'get_history', roomId: this.id, limit },
+      this.id,
+    )
+    return (frame as HistoryFrame).messages
+  }
+
+  /** Asks the server for the member list and replaces `users` and `count` with it. */
+  async listUsers(): Promise<string[]> {
+    const frame = await this.#client._request({ type: 'list_users', roomId: this.id }, this.id)
+    this.#setUsers(frame.users)
+    this.count = frame.count
+    return this.users
+  }
+
+  /**
+   * Typing indicator, throttled: `true` goes out at most once per `typingThrottleMs` while typing,
+   * `false` once when typing stops. Dropped while disconnected (it would be stale).
+   */
+  typing(isTyping: boolean): void {
+    const now = Date.now()
+    if (
+      isTyping === this.#typingOn &&
+      (!isTyping || now - this.#typingAt < (this.#client._options.typingThrottleMs ?? 3000))
+    ) {
+      return
+    }
+    if (!this._ready) return
+    this.#typingOn = isTyping
+    this.#typingAt = now
+    this.#client._fire({ type: 'typing', roomId: this.id, isTyping })
+  }
+
+  /** Leaves the room; sends still waiting for it reject `NOT_IN_ROOM`. Never rejects itself. */
+  async leave(): Promise<void> {
+    if (this.#left) return
+    this.#left = true
+    // The room stays routed until `left`, so echoes of sends made before leaving still confirm them.
+    if (this.#client._canSend(this.id))
+      await this.#client._request({ type: 'leave', roomId: this.id }).catch(() => {})
+    this._fail(new HubbubError('NOT_IN_ROOM', `left room ${this.id}`))
+  }
+
+  /** @internal Sends `join` (with `since` once the room has an epoch) when the client is connected. */
+  _rejoin(): void {
+    if (this.#left || !this.#client._canSend()) return
+    const frame: JoinFrame = { type: 'join', roomId: this.id }
+    if (this.#username !== undefined) frame.username = this.#username
+    if (this.epoch !== undefined) frame.since = { offset: this.offset, epoch: this.epoch }
+    this.#client._enqueue(frame, undefined, {
+      resolve: (joined: JoinedFrame) => this.#onJoined(joined),
+      reject: (error: HubbubError) => this.#onJoinError(error),
+    })
+  }
+
+  /** @internal The link dropped: wait for the next rejoin. */
+  _lost(): void {
+    this._ready = false
+    this.#typingOn = false
+  }
+
+  /** @internal The room is gone (left, closed, or its rejoin failed). */
+  _fail(error: HubbubError): void {
+    this.#left = true
+    this._ready = false
+    this.#client.rooms.delete(this.id)
+    this.#client._drop(this.id, error)
+    this.#settle?.reject(error)
+    this.#settle = undefined
+  }
+
+  /** @internal A server frame about this room (replies excepted). */
+  _onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'message':
+        this.#deliver(frame)
+        return
+      case 'history':
+        this.#onHistory(frame)
+        return
+      case 'user_joined':
+        if (!this.users.includes(frame.username)) this.#setUsers([...this.users, frame.username])
+        this.count++
+        this.emit('user_joined', frame)
+        return
+      case 'user_left':
+        if (this.users.includes(frame.username))
+          this.#setUsers(this.users.filter((u) => u !== frame.username))
+        this.count = Math.max(0, this.count - 1)
+        this.emit('user_left', frame)
+        return
+      case 'presence_count':
+        this.count = frame.count
+        this.emit('presence_count', frame)
+        return
+      case 'typing':
+        this.emit('typing', frame)
+        return
+      default:
+        if ((frame as { type: string }).type !== 'joined') this.emit('custom', frame as never)
+    }
+  }
+
+  #setUsers(users: string[]): void {
+    this.users = users
+    this.emit('users', users)
+  }
+
+  #onJoined(joined: JoinedFrame): void {
+    if (this.#left) return
+    const before = this.epoch === undefined ? undefined : this.users
+    this.count = joined.count
+    this.#setUsers([...joined.users])
+    // After a reconnect, tell the app who came and went while it was away.
+    if (before) {
+      for (const username of joined.users) {
+        if (!before.includes(username))
+          this.emit('user_joined', { type: 'user_joined', roomId: this.id, username })
+      }
+      for (const username of before) {
+        if (!joined.users.includes(username))
+          this.emit('user_left', { type: 'user_left', roomId: this.id, username })
+      }
+    }
+    this.#retries = 0
+    this.#joinedOffset = joined.offset
+    if (this.epoch === undefined) {
+      this.offset = joined.offset
+      this.#awaiting = joined.offset > 0 ? 'initial' : undefined
+    } else if (joined.epoch !== this.epoch) {
+      this.#previous = { epoch: this.epoch, offset: this.offset }
+      this.offset = 0
+      this.#awaiting = joined.offset > 0 ? 'recover' : undefined
+      if (!this.#awaiting) this.#gap(joined.epoch, 1, 0, 'epoch')
+    } else {
+      this.#awaiting = joined.offset > this.offset ? 'recover' : undefined
+    }
+    this.epoch = joined.epoch
+    if (!this.#awaiting) this.#onReady()
+  }
+
+  #onJoinError(error: HubbubError): void {
+    if (this.#left || error.code === 'DISCONNECTED') return // rejoined on the next welcome
+    // After a reconnect the server may not yet have noticed our old, dead connection holding the name.
+    if (error.code === 'USERNAME_TAKEN' && this.epoch !== undefined) {
+      const hb = this.#client.welcome?.heartbeatMs ?? 30_000
+      if (this.#retries === 0) this.#retrySince = Date.now()
+      if (Date.now() - this.#retrySince < 3 * hb) {
+        setTimeout(
+          () => this._rejoin(),
+          backoffDelay(this.#retries++, { minMs: 250, maxMs: hb, factor: 2, jitter: 0.5 }),
+        )
+        return
+      }
+    }
+    if (this.epoch !== undefined) this.emit('error', error)
+    this._fail(error)
+  }
+
+  #onHistory(history: HistoryFrame): void {
+    const awaited = this.#awaiting
+    this.#awaiting = undefined
+    const messages = [...history.messages].sort((a, b) => a.offset - b.offset)
+    if (awaited === 'initial') {
+      this.backlog = messages
+    } else {
+      const previous = this.#previous
+      if (history.recovered === false || previous) {
+        // Everything between what we saw and the oldest message still available is lost.
+        const first = messages.find((m) => m.offset > this.offset)
+        const to = (first ? first.offset : this.#joinedOffset + 1) - 1
+        if (previous || to > this.offset)
+          this.#gap(this.epoch!, this.offset + 1, to, previous ? 'epoch' : 'expired')
+        this.offset = Math.max(this.offset, to)
+      }
+      for (const message of messages) this.#deliver(message)
+      this.emit('history', history)
+    }
+    if (awaited) this.#onReady()
+  }
+
+  #gap(epoch: string, from: number, to: number, reason: GapEvent['reason']): void {
+    const gap: GapEvent = { roomId: this.id, epoch, from, to, reason, recovered: false }
+    if (reason === 'epoch' && this.#previous) gap.previous = this.#previous
+    this.#previous = undefined
+    if (reason !== 'dropped') this.#exact = false
+    this.emit('gap', gap)
+  }
+
+  // The one place messages reach the app: duplicates (offset already seen) are dropped, jumps are gaps.
+  #deliver(message: RoomMessageFrame): void {
+    if (message.offset <= this.offset) return
+    if (this.#awaiting) {
+      this.#buffer.push(message)
+      return
+    }
+    if (message.offset > this.offset + 1)
+      this.#gap(this.epoch!, this.offset + 1, message.offset - 1, 'dropped')
+    this.offset = message.offset
+    this.#client._confirm(message)
+    this.emit('message', message)
+  }
+
+  #onReady(): void {
+    const buffered = this.#buffer.sort((a, b) => a.offset - b.offset)
+    this.#buffer = []
+    for (const message of buffered) this.#deliver(message)
+    this._ready = true
+    this.#settle?.resolve(this)
+    this.#settle = undefined
+    this.#client._flush(this.id, this.#exact)
+    this.#exact = true
+  }
+}

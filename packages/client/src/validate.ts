@@ -1,0 +1,1 @@
+export { zodValidation } from './zodValidation.js'

@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest'
+import { HubbubError } from '../src/index.js'
+import { next, record, testClient, until } from './helpers.js'
+import { message, scriptedServer } from './scriptedServer.js'
+
+describe('delivery against a scripted server', () => {
+  it('joins with request ids, then delivers messages once each in offset order and reports jumps as gaps', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    expect(peer.protocols).toEqual(['hubbub.v1.json'])
+    peer.welcome()
+    const join = await peer.acceptJoin(
+      { offset: 2, users: ['me', 'ann'] },
+      { messages: [message(1), message(2)] },
+    )
+    expect(join).toMatchObject({ type: 'join', roomId: 'r', username: 'me' })
+    expect(join.id).toEqual(expect.any(String))
+    expect(join.since).toBeUndefined()
+    const room = await joining
+    expect(room.backlog.map((m) => m.offset)).toEqual([1, 2])
+    expect(room.users).toEqual(['me', 'ann'])
+
+    const messages = record(room, 'message')
+    const gaps = record(room, 'gap')
+    peer.send(message(2), message(3), message(3), message(6), message(5), message(7))
+    await until(room, ['message'], () => room.offset === 7)
+    expect(messages.map((m) => m.offset)).toEqual([3, 6, 7])
+    expect(gaps).toEqual([{ roomId: 'r', epoch: 'e1', from: 4, to: 5, reason: 'dropped', recovered: false }])
+  })
+
+  it('rejoins with since after a server-side terminate and delivers recovered messages before live ones', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 3, epoch: 'e1' }, { messages: [message(1), message(2), message(3)] })
+    const room = await joining
+    const messages = record(room, 'message')
+    const states = record(client, 'state')
+
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    const rejoin = await peer.next()
+    expect(rejoin).toMatchObject({
+      type: 'join',
+      roomId: 'r',
+      username: 'me',
+      since: { offset: 3, epoch: 'e1' },
+    })
+    // A live message overtakes the recovery: it must still come after the recovered ones.
+    peer.send(
+      { type: 'joined', replyTo: rejoin.id, roomId: 'r', users: ['me'], count: 1, offset: 5, epoch: 'e1' },
+      message(6),
+      { type: 'history', roomId: 'r', messages: [message(4), message(5)], recovered: true },
+      message(6),
+      message(7),
+    )
+    await until(room, ['message'], () => room.offset === 7)
+    expect(messages.map((m) => m.offset)).toEqual([4, 5, 6, 7])
+    expect(states).toEqual(['reconnecting', 'open'])
+  })
+
+  it('reports one gap with the lost range when the server answers recovered: false', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 2 }, { messages: [message(1), message(2)] })
+    const room = await joining
+    const events = record(room, 'gap')
+    const messages = record(room, 'message')
+    room.on('message', (m) => events.push(m))
+
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 60 }, { messages: [message(59), message(60)], recovered: false })
+    peer.send(message(61))
+    await until(room, ['message'], () => room.offset === 61)
+    expect(events[0]).toEqual({
+      roomId: 'r',
+      epoch: 'e1',
+      from: 3,
+      to: 58,
+      reason: 'expired',
+      recovered: false,
+    })
+    expect(messages.map((m) => m.offset)).toEqual([59, 60, 61])
+    expect(events.filter((e) => 'reason' in e)).toHaveLength(1)
+  })
+
+  it('reports a gap with recovered: false and the previous position when the epoch changed', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 4, epoch: 'old' }, { messages: [message(4)] })
+    const room = await joining
+    const gap = next(room, 'gap')
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 0, epoch: 'new' })
+    expect(await gap).toEqual({
+      roomId: 'r',
+      epoch: 'new',
+      from: 1,
+      to: 0,
+      reason: 'epoch',
+      recovered: false,
+      previous: { epoch: 'old', offset: 4 },
+    })
+    peer.send(message(1))
+    await next(room, 'message')
+    expect(room.epoch).toBe('new')
+    expect(room.offset).toBe(1)
+  })
+
+  it('rejects a join with a HubbubError carrying the server code', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    const join = await peer.next()
+    peer.send({ type: 'error', replyTo: join.id, code: 'USERNAME_TAKEN', message: 'taken' })
+    const error = await joining.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(HubbubError)
+    expect(error).toMatchObject({ code: 'USERNAME_TAKEN', message: 'taken' })
+    expect(client.rooms.has('r')).toBe(false)
+  })
+
+  it('retries a rejoin refused with USERNAME_TAKEN (the server has not yet noticed the old connection died)', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 0 })
+    const room = await joining
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    const first = await peer.next()
+    peer.send({ type: 'error', replyTo: first.id, code: 'USERNAME_TAKEN', message: 'taken' })
+    const second = await peer.acceptJoin({ offset: 0 })
+    expect(second.since).toEqual({ offset: 0, epoch: 'e1' })
+    const sent = room.send('after')
+    expect(await peer.next()).toMatchObject({ type: 'message', text: 'after' })
+    peer.send(message(1, 'after', 'me'))
+    expect((await sent).offset).toBe(1)
+  })
+
+  it('answers light frame checks with an INVALID_FRAME error event and keeps going', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const peer = await server.nextPeer()
+    peer.welcome()
+    await next(client, 'open')
+    const errors = record<HubbubError>(client, 'error')
+    peer.ws.send('not json')
+    peer.send(
+      { type: 'joined', roomId: 'r' },
+      { type: 'message', roomId: 'r', from: 'a', text: 1, offset: 1 },
+    )
+    const rooms = client.listRooms()
+    const list = await peer.next()
+    peer.send({ type: 'room_list', replyTo: list.id, rooms: [{ id: 'r', userCount: 2 }] })
+    expect(await rooms).toEqual([{ id: 'r', userCount: 2 }])
+    expect(errors.map((e) => e.code)).toEqual(['INVALID_FRAME', 'INVALID_FRAME', 'INVALID_FRAME'])
+  })
+
+  it('stops for good after close 4401 and after 1000', async () => {
+    for (const code of [4401, 1000]) {
+      const server = await scriptedServer()
+      const client = testClient(server.url)
+      const peer = await server.nextPeer()
+      peer.welcome()
+      await next(client, 'open')
+      const states = record(client, 'state')
+      const closed = next(client, 'closed')
+      peer.ws.close(code)
+      expect(await closed).toMatchObject({ code })
+      expect(states).toEqual(['closed'])
+      await expect(client.join('r')).rejects.toMatchObject({ code: 'CLOSED' })
+    }
+  })
+
+  it('keeps users current from presence events and diffs them after a rejoin', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ users: ['me', 'ann'] })
+    const room = await joining
+    const joined = record(room, 'user_joined')
+    const left = record(room, 'user_left')
+    peer.send(
+      { type: 'user_joined', roomId: 'r', username: 'bob' },
+      { type: 'user_left', roomId: 'r', username: 'ann' },
+    )
+    await until(room, ['users'], () => room.users.length === 2 && room.users.includes('bob'))
+    expect(room.users).toEqual(['me', 'bob'])
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ users: ['me', 'cat'] })
+    await until(room, ['users'], () => room.users.includes('cat'))
+    expect(joined.map((e) => e.username)).toEqual(['bob', 'cat'])
+    expect(left.map((e) => e.username)).toEqual(['ann', 'bob'])
+    expect(room.count).toBe(2)
+  })
+
+  it('throttles typing: true at most once per interval, false once', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url, { typingThrottleMs: 60_000 })
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin()
+    const room = await joining
+    room.typing(true)
+    room.typing(true)
+    room.typing(true)
+    room.typing(false)
+    room.typing(false)
+    room.typing(true)
+    const list = client.listRooms()
+    const frames = [await peer.next(), await peer.next(), await peer.next(), await peer.next()]
+    expect(frames.map((f) => f.type === 'typing' && f.isTyping)).toEqual([true, false, true, false])
+    expect(frames[3].type).toBe('list_rooms')
+    peer.send({ type: 'room_list', replyTo: frames[3].id, rooms: [] })
+    await list
+  })
+
+  it('pings over a real socket and reconnects when the pongs stop', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const peer = await server.nextPeer()
+    peer.welcome(150)
+    await next(client, 'open')
+    while (peer.pings === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(client.state).toBe('open')
+    expect(peer.pings).toBeGreaterThan(0)
+    peer.mute = true
+    const reconnecting = next(client, 'reconnecting')
+    const second = server.nextPeer()
+    expect(await reconnecting).toMatchObject({ reason: 'heartbeat timeout' })
+    expect(await peer.closed).toBe(1006)
+    await second
+  })
+})
+
+describe('custom frames', () => {
+  it('sends app frames, resolves request() by replyTo, and emits custom server frames on the client and room', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url, { customTypes: ['state', 'moved'] }) as any
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin()
+    const room = await joining
+    const onClient = record(client, 'custom')
+    const onRoom = record(room, 'custom')
+    client.send({ type: 'move', roomId: 'r', cell: 4 })
+    expect(await peer.next()).toMatchObject({ type: 'move', roomId: 'r', cell: 4 })
+    const asked = client.request({ type: 'move', roomId: 'r', cell: 5 })
+    const move = await peer.next()
+    peer.send({ type: 'moved', replyTo: move.id, cell: 5 }, { type: 'state', roomId: 'r', board: [1] })
+    expect(await asked).toEqual({ type: 'moved', replyTo: move.id, cell: 5 })
+    await until(client, ['custom'], () => onClient.length === 1)
+    expect(onClient).toEqual([{ type: 'state', roomId: 'r', board: [1] }])
+    expect(onRoom).toEqual(onClient)
+  })
+})

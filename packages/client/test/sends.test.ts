@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest'
+import { HubbubError } from '../src/index.js'
+import { next, testClient } from './helpers.js'
+import { message, type Peer, scriptedServer } from './scriptedServer.js'
+
+async function joinedRoom(options: { queue?: { max: number } } = {}) {
+  const server = await scriptedServer()
+  const client = testClient(server.url, options)
+  const joining = client.join('r', { username: 'me' })
+  const peer = await server.nextPeer()
+  peer.welcome()
+  await peer.acceptJoin({ offset: 0 })
+  return { server, client, peer, room: await joining }
+}
+
+/** Reads `n` frames and returns them. */
+async function read(peer: Peer, n: number) {
+  const out = []
+  for (let i = 0; i < n; i++) out.push(await peer.next())
+  return out
+}
+
+describe('sends', () => {
+  it('resolves room.send with its own echo, matched in order by content, and rejects on an error reply', async () => {
+    const { peer, room } = await joinedRoom()
+    const a = room.send('same')
+    const b = room.send('same')
+    const c = room.send('bad')
+    const [fa, fb, fc] = await read(peer, 3)
+    expect([fa.text, fb.text, fc.text]).toEqual(['same', 'same', 'bad'])
+    // Someone else's identical text must not confirm ours.
+    peer.send(message(1, 'same', 'other'), message(2, 'same', 'me'), message(3, 'same', 'me'))
+    peer.send({ type: 'error', replyTo: fc.id, code: 'RATE_LIMITED', message: 'slow down' })
+    expect((await a).offset).toBe(2)
+    expect((await b).offset).toBe(3)
+    await expect(c).rejects.toMatchObject({ code: 'RATE_LIMITED' })
+  })
+
+  it('queues sends while disconnected, rejects beyond the bound, and flushes them once after the rejoin', async () => {
+    const { server, client, peer, room } = await joinedRoom({ queue: { max: 3 } })
+    const reconnecting = next(client, 'reconnecting')
+    peer.ws.terminate()
+    await reconnecting
+    const sends = ['q1', 'q2', 'q3'].map((text) => room.send(text))
+    const refused = await room.send('q4').catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(HubbubError)
+    expect(refused).toMatchObject({ code: 'QUEUE_FULL' })
+
+    const again = await server.nextPeer()
+    again.welcome()
+    // Nothing may go out before the room is rejoined.
+    const join = await again.next()
+    expect(join.type).toBe('join')
+    expect(again.unread).toEqual([])
+    again.send({
+      type: 'joined',
+      replyTo: join.id,
+      roomId: 'r',
+      users: ['me'],
+      count: 1,
+      offset: 0,
+      epoch: 'e1',
+    })
+    const frames = await read(again, 3)
+    expect(frames.map((f) => f.text)).toEqual(['q1', 'q2', 'q3'])
+    again.send(message(1, 'q1', 'me'), message(2, 'q2', 'me'), message(3, 'q3', 'me'))
+    expect((await Promise.all(sends)).map((m) => m.offset)).toEqual([1, 2, 3])
+    // A ping round trip proves nothing else was sent meanwhile.
+    const rooms = client.listRooms()
+    const list = await again.next()
+    expect(list.type).toBe('list_rooms')
+    again.send({ type: 'room_list', replyTo: list.id, rooms: [] })
+    await rooms
+  })
+
+  it('does not resend an in-flight send that the recovery shows the server accepted', async () => {
+    const { server, peer, room } = await joinedRoom()
+    const sent = room.send('in flight')
+    await peer.next()
+    peer.ws.terminate()
+    const again = await server.nextPeer()
+    again.welcome()
+    await again.acceptJoin({ offset: 1 }, { messages: [message(1, 'in flight', 'me')], recovered: true })
+    expect((await sent).offset).toBe(1)
+    const after = room.send('after')
+    expect(await again.next()).toMatchObject({ type: 'message', text: 'after' })
+    again.send(message(2, 'after', 'me'))
+    expect((await after).offset).toBe(2)
+  })
+
+  it('resends, once, an in-flight send that exact recovery shows the server never sequenced', async () => {
+    const { server, peer, room } = await joinedRoom()
+    const sent = room.send('lost on the wire')
+    await peer.next()
+    peer.ws.terminate()
+    const again = await server.nextPeer()
+    again.welcome()
+    await again.acceptJoin({ offset: 0 })
+    expect(await again.next()).toMatchObject({ type: 'message', text: 'lost on the wire' })
+    again.send(message(1, 'lost on the wire', 'me'))
+    expect((await sent).offset).toBe(1)
+  })
+
+  it('rejects an in-flight send as DISCONNECTED when recovery failed and its fate is unknown', async () => {
+    const { server, peer, room } = await joinedRoom()
+    const sent = room.send('unknown fate')
+    await peer.next()
+    peer.ws.terminate()
+    const again = await server.nextPeer()
+    again.welcome()
+    await again.acceptJoin({ offset: 9, epoch: 'e2' }, { messages: [message(9)], recovered: false })
+    await expect(sent).rejects.toMatchObject({ code: 'DISCONNECTED' })
+  })
+
+  it('resolves private() with the echo and room.history() with its reply', async () => {
+    const { peer, room, client } = await joinedRoom()
+    const dm = client.private('ann', 'hi')
+    const frame = await peer.next()
+    expect(frame).toMatchObject({ type: 'private', to: 'ann', text: 'hi' })
+    peer.send({ type: 'private', from: 'me', to: 'ann', text: 'hi', timestamp: 5 })
+    expect(await dm).toMatchObject({ from: 'me', to: 'ann', timestamp: 5 })
+    const history = room.history(2)
+    const get = await peer.next()
+    expect(get).toMatchObject({ type: 'get_history', roomId: 'r', limit: 2 })
+    peer.send({ type: 'history', replyTo: get.id, roomId: 'r', messages: [message(1)] })
+    expect((await history).map((m) => m.offset)).toEqual([1])
+  })
+
+  it('leaves a room: sends after leave reject NOT_IN_ROOM and the room is not rejoined', async () => {
+    const { server, peer, room, client } = await joinedRoom()
+    const leaving = room.leave()
+    const leave = await peer.next()
+    expect(leave).toMatchObject({ type: 'leave', roomId: 'r' })
+    peer.send({ type: 'left', replyTo: leave.id, roomId: 'r' })
+    await leaving
+    expect(client.rooms.size).toBe(0)
+    await expect(room.send('x')).rejects.toMatchObject({ code: 'NOT_IN_ROOM' })
+    peer.ws.terminate()
+    const again = await server.nextPeer()
+    again.welcome()
+    // The first frame after the welcome is our own request, not a join of the left room.
+    const rooms = client.listRooms()
+    const list = await again.next()
+    expect(list.type).toBe('list_rooms')
+    again.send({ type: 'room_list', replyTo: list.id, rooms: [] })
+    expect(await rooms).toEqual([])
+  })
+})
