@@ -163,7 +163,7 @@ export class EventBus<T = unknown> {
   /** True when a publish to `topic` would reach at least one local subscription. */
   hasSubscribers(topic: string): boolean {
     if (this.exact.has(topic)) return true
-    return this.patterns.size > 0 && this.trie.matches(topic.split(this.separator))
+    return this.patterns.size > 0 && this.trie.matches(topic, this.separator)
   }
 
   /** How many local subscriptions a publish to `topic` would reach. */
@@ -229,7 +229,7 @@ export class EventBus<T = unknown> {
   private collect(topic: string): SubscriptionList<Sub<T>>[] {
     const lists = this.scratch
     lists.length = 0
-    this.trie.collect(topic.split(this.separator), lists)
+    this.trie.collect(topic, this.separator, lists)
     return lists
   }
 

@@ -52,33 +52,45 @@ export class TopicTrie<S> {
     this.prune(at)
   }
 
-  /** Appends every list whose pattern matches `topic` (already split) to `out`. */
-  collect(topic: readonly string[], out: SubscriptionList<S>[]): void {
-    this.walk(this.root, topic, 0, out)
+  /**
+   * Appends every list whose pattern matches `topic` to `out`. The topic is walked in
+   * place (segment start offsets, -1 past the last segment) rather than split, so a
+   * publish allocates no segment array.
+   */
+  collect(topic: string, separator: string, out: SubscriptionList<S>[]): void {
+    this.walk(this.root, topic, separator, 0, out)
   }
 
-  /** True when at least one stored pattern matches `topic` (already split). */
-  matches(topic: readonly string[]): boolean {
-    return this.find(this.root, topic, 0)
+  /** True when at least one stored pattern matches `topic`. */
+  matches(topic: string, separator: string): boolean {
+    return this.find(this.root, topic, separator, 0)
   }
 
-  private walk(at: TrieNode<S>, topic: readonly string[], i: number, out: SubscriptionList<S>[]): void {
+  private walk(at: TrieNode<S>, topic: string, sep: string, start: number, out: SubscriptionList<S>[]): void {
     if (at.rest !== undefined) out.push(at.rest)
-    if (i === topic.length) {
+    if (start === -1) {
       if (at.here !== undefined) out.push(at.here)
       return
     }
-    const next = at.children?.get(topic[i]!)
-    if (next !== undefined) this.walk(next, topic, i + 1, out)
-    if (at.star !== undefined) this.walk(at.star, topic, i + 1, out)
+    const end = topic.indexOf(sep, start)
+    const next = end === -1 ? -1 : end + sep.length
+    if (at.children !== undefined) {
+      const child = at.children.get(end === -1 ? topic.slice(start) : topic.slice(start, end))
+      if (child !== undefined) this.walk(child, topic, sep, next, out)
+    }
+    if (at.star !== undefined) this.walk(at.star, topic, sep, next, out)
   }
 
-  private find(at: TrieNode<S>, topic: readonly string[], i: number): boolean {
+  private find(at: TrieNode<S>, topic: string, sep: string, start: number): boolean {
     if (at.rest !== undefined) return true
-    if (i === topic.length) return at.here !== undefined
-    const next = at.children?.get(topic[i]!)
-    if (next !== undefined && this.find(next, topic, i + 1)) return true
-    return at.star !== undefined && this.find(at.star, topic, i + 1)
+    if (start === -1) return at.here !== undefined
+    const end = topic.indexOf(sep, start)
+    const next = end === -1 ? -1 : end + sep.length
+    if (at.children !== undefined) {
+      const child = at.children.get(end === -1 ? topic.slice(start) : topic.slice(start, end))
+      if (child !== undefined && this.find(child, topic, sep, next)) return true
+    }
+    return at.star !== undefined && this.find(at.star, topic, sep, next)
   }
 
   private child(at: TrieNode<S>, segment: string): TrieNode<S> {
