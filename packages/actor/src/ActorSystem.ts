@@ -43,6 +43,8 @@ export interface ActorSystemOptions {
 const SLICE = 512
 const RUN_BUDGET = 20_000
 
+const RESOLVED = Promise.resolve()
+
 const isThenable = (v: any): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function'
 
@@ -60,10 +62,13 @@ export class ActorSystem {
   readonly registry: Registry
   private readonly procs = new Map<number, Process>()
   private nextId = 1
-  private ready: Process[] = []
+  // Ready queue: slots are cleared as they are taken and indexes reset when it empties, so it never shifts.
+  private readonly ready: (Process | undefined)[] = []
   private readyHead = 0
+  private readyLen = 0
   private scheduled = false
   private readonly buckets = new Map<number, TimeoutBucket>()
+  private lastBucket: TimeoutBucket | null = null
   private readonly onError: (report: CrashReport) => void
   private readonly onExitHook: ((ref: AnyRef, reason: ExitReason) => void) | undefined
 
@@ -296,7 +301,13 @@ export class ActorSystem {
         for (const h of hooks) h(p, reason)
       }
     }
-    this.onExitHook?.(p, reason)
+    if (this.onExitHook !== undefined) {
+      try {
+        this.onExitHook(p, reason)
+      } catch (hookErr) {
+        console.error('[@hubbub/actor] onExit hook threw:', hookErr)
+      }
+    }
   }
 
   /** Delivers an exit signal from `from` (undefined = from outside) to `p`, with Erlang's rules. */
@@ -354,10 +365,12 @@ export class ActorSystem {
     const rec = new CallRecord(p, msg)
     const timeout = options?.timeout ?? 5000
     if (timeout !== Number.POSITIVE_INFINITY) {
-      let b = this.buckets.get(timeout)
-      if (b === undefined) {
+      let b = this.lastBucket
+      if (b === null || b.ms !== timeout) b = this.lastBucket = this.buckets.get(timeout) ?? null
+      if (b === null) {
         b = new TimeoutBucket(timeout, this.expireCall)
         this.buckets.set(timeout, b)
+        this.lastBucket = b
       }
       b.add(rec, Date.now())
     }
@@ -396,35 +409,32 @@ export class ActorSystem {
   /** Internal: queue a runnable process; one microtask drains every ready process. */
   schedule(p: Process): void {
     p.flags |= SCHEDULED
-    this.ready.push(p)
+    this.ready[this.readyLen++] = p
     if (!this.scheduled) {
       this.scheduled = true
-      queueMicrotask(this.run)
+      // A reaction on a settled promise: cheaper than queueMicrotask, which builds an AsyncResource each time.
+      RESOLVED.then(this.run)
     }
   }
 
   private readonly run = (): void => {
     let budget = RUN_BUDGET
     const ready = this.ready
-    while (this.readyHead < ready.length) {
-      const p = ready[this.readyHead++]!
+    while (this.readyHead < this.readyLen) {
+      const p = ready[this.readyHead]!
+      ready[this.readyHead++] = undefined
       p.flags &= ~SCHEDULED
       budget -= p.drain(SLICE)
       if (p.len > 0 && (p.flags & (RUNNING | DEAD | SCHEDULED)) === 0) this.schedule(p)
-      if (budget <= 0 && this.readyHead < ready.length) {
-        this.compactReady()
+      if (budget <= 0 && this.readyHead < this.readyLen) {
+        // Let I/O in: the rest of the ready queue continues on the next macrotask.
         setImmediate(this.run)
         return
       }
     }
-    ready.length = 0
     this.readyHead = 0
+    this.readyLen = 0
     this.scheduled = false
-  }
-
-  private compactReady(): void {
-    this.ready = this.ready.slice(this.readyHead)
-    this.readyHead = 0
   }
 
   // ---------------------------------------------------------------- links, monitors, trap_exit
@@ -571,5 +581,6 @@ export class ActorSystem {
     }
     for (const b of this.buckets.values()) b.clear()
     this.buckets.clear()
+    this.lastBucket = null
   }
 }

@@ -3,8 +3,8 @@ import type { CallRecord } from './CallRecord.js'
 
 /**
  * All pending calls that share one timeout value. Their deadlines arrive in insertion order,
- * so one timer aimed at the head covers the whole list; when the list empties the timer is
- * unref'd rather than cleared, so back-to-back calls never touch the timer wheel.
+ * so one timer aimed at the head covers the whole list. When the list empties the timer is
+ * unref'd on the next macrotask turn (not per call), so back-to-back calls never touch timers.
  */
 export class TimeoutBucket {
   head: CallRecord | null = null
@@ -24,7 +24,7 @@ export class TimeoutBucket {
     if (tail === null) {
       this.head = this.tail = rec
       if (this.timer === null) this.arm(this.ms)
-      else if (!this.refed) {
+      else if (!this.refed && this.timer !== null) {
         this.timer.ref()
         this.refed = true
       }
@@ -43,7 +43,17 @@ export class TimeoutBucket {
     else next.prev = prev
     rec.prev = rec.next = null
     rec.bucket = null
+    if (this.head === null && this.timer !== null && this.refed && !this.checking) {
+      this.checking = true
+      setImmediate(this.idleCheck)
+    }
+  }
+
+  private checking = false
+  private readonly idleCheck = (): void => {
+    this.checking = false
     if (this.head === null && this.timer !== null && this.refed) {
+      // Nothing pending: the timer must not keep the Node process alive.
       this.timer.unref()
       this.refed = false
     }
@@ -51,6 +61,7 @@ export class TimeoutBucket {
 
   clear(): void {
     if (this.timer !== null) clearTimeout(this.timer)
+    this.refed = false
     this.timer = null
   }
 
