@@ -1,5 +1,6 @@
 import { ActorError, ExitError, NoProcError } from './ActorError.js'
 import { CallRecord } from './CallRecord.js'
+import type { GenServer } from './GenServer.js'
 import {
   CALL,
   CAST,
@@ -23,7 +24,6 @@ import type {
   CrashReport,
   ExitReason,
   From,
-  GenServer,
   GenServerRef,
   MonitorRef,
   ProcessInfo,

@@ -1,7 +1,8 @@
 import { ActorError, MaxRestartsExceededError } from './ActorError.js'
 import type { ActorSystem } from './ActorSystem.js'
+import type { GenServer } from './GenServer.js'
 import { DEAD, Process, TRAP } from './Process.js'
-import type { AnyRef, ExitReason, GenServer, GenServerRef, StartOptions, SystemMessage } from './types.js'
+import type { AnyRef, ExitReason, GenServerRef, StartOptions, SystemMessage } from './types.js'
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
 /** `permanent`: always restarted; `transient`: only after an abnormal exit; `temporary`: never. */

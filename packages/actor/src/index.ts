@@ -6,6 +6,7 @@ export {
   type ApplicationSpec,
   type RunningApplication,
 } from './Application.js'
+export { defaultSystem, GenServer } from './GenServer.js'
 export { Registry, type RegistryEntry } from './Registry.js'
 export {
   type ChildCounts,

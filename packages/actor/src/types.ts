@@ -1,4 +1,5 @@
 import type { ActorSystem } from './ActorSystem.js'
+import type { GenServer } from './GenServer.js'
 
 /**
  * Why a process ended. `'normal'` is silent on links; `'shutdown'`/`{shutdown}` are orderly stops
@@ -65,35 +66,7 @@ export interface TimerRef {
   readonly id: number
 }
 
-type Maybe<T> = T | PromiseLike<T>
-
-/**
- * A GenServer behaviour: plain callbacks over an immutable-by-convention `state`.
- * Any callback may be async; a throw or rejection crashes the process with reason `{error}`.
- */
-export interface GenServer<
-  Args = void,
-  State = unknown,
-  Call = never,
-  Cast = never,
-  Reply = unknown,
-  Info = never,
-> {
-  init(args: Args, self: GenServerRef<Call, Cast, Reply, Info>): Maybe<State>
-  handleCall?(
-    msg: Call,
-    from: From<Reply>,
-    state: State,
-    self: GenServerRef<Call, Cast, Reply, Info>,
-  ): Maybe<CallResult<Reply, State>>
-  handleCast?(msg: Cast, state: State, self: GenServerRef<Call, Cast, Reply, Info>): Maybe<State>
-  handleInfo?(
-    msg: Info | SystemMessage,
-    state: State,
-    self: GenServerRef<Call, Cast, Reply, Info>,
-  ): Maybe<State>
-  terminate?(reason: ExitReason, state: State): Maybe<void>
-}
+export type Maybe<T> = T | PromiseLike<T>
 
 /** Behaviour of any shape (for containers such as child specs). */
 export type AnyGenServer = GenServer<any, any, any, any, any, any>
