@@ -348,10 +348,13 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
 
   #onFrame(frame: ServerFrame): void {
     const reply = frame.replyTo === undefined ? undefined : this.#pending.get(frame.replyTo)
-    if (reply && frame.type !== 'message' && frame.type !== 'private') {
+    // A room message is never an answer: its fan-out copy carries no replyTo (sends match by echo).
+    if (reply && frame.type !== 'message') {
       this.#settle(reply)
       if (frame.type === 'error') reply.reject(new HubbubError(frame.code, frame.message))
       else reply.resolve(frame)
+      // The echo of a private message is both the answer and a message of the conversation.
+      if (frame.type === 'private') this.emit('private', frame)
       return
     }
     switch (frame.type) {
@@ -362,14 +365,6 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
         this.emit('error', new HubbubError(frame.code, frame.message))
         return
       case 'private':
-        for (const p of this.#pending.values()) {
-          const f = p.frame
-          if (p.state !== QUEUED && f.type === 'private' && f.to === frame.to && f.text === frame.text) {
-            this.#settle(p)
-            p.resolve(frame)
-            break
-          }
-        }
         this.emit('private', frame)
         return
     }

@@ -69,8 +69,9 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   #settle: { resolve(room: Room<M>): void; reject(error: HubbubError): void } | undefined
   #left = false
   // What the current (re)join waits for before messages flow: the initial history, or a recovery.
-  #awaiting: 'initial' | 'recover' | undefined
+  #awaiting: 'initial' | 'recover' | 'hold' | undefined
   #buffer: RoomMessageFrame[] = []
+  #initialTimer: ReturnType<typeof setTimeout> | undefined
   #joinedOffset = 0
   #previous: { epoch: string; offset: number } | undefined
   #exact = true
@@ -168,6 +169,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
 
   /** @internal The link dropped: wait for the next rejoin. */
   _lost(): void {
+    clearTimeout(this.#initialTimer)
+    this.#awaiting = undefined
     this._ready = false
     this.#typingOn = false
   }
@@ -184,6 +187,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
 
   /** @internal A server frame about this room (replies excepted). */
   _onFrame(frame: ServerFrame): void {
+    // The server sends a join's history before any other frame of the room: if another comes first, none is coming.
+    if (this.#awaiting === 'initial' && frame.type !== 'history') this.#endInitialWait()
     switch (frame.type) {
       case 'message':
         this.#deliver(frame)
@@ -250,6 +255,15 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     }
     this.epoch = joined.epoch
     if (!this.#awaiting) this.#onReady()
+    // A server configured to send no history on join (or with an empty store) stays silent: do not wait forever.
+    else if (this.#awaiting === 'initial') this.#initialTimer = setTimeout(() => this.#endInitialWait(), 2000)
+  }
+
+  #endInitialWait(): void {
+    clearTimeout(this.#initialTimer)
+    if (this.#awaiting !== 'initial') return
+    this.#awaiting = undefined
+    this.#onReady()
   }
 
   #onJoinError(error: HubbubError): void {
@@ -271,8 +285,9 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   }
 
   #onHistory(history: HistoryFrame): void {
-    const awaited = this.#awaiting
-    this.#awaiting = undefined
+    clearTimeout(this.#initialTimer)
+    const awaited = this.#awaiting === 'hold' ? undefined : this.#awaiting
+    if (awaited) this.#awaiting = undefined
     const messages = [...history.messages].sort((a, b) => a.offset - b.offset)
     if (awaited === 'initial') {
       this.backlog = messages
@@ -315,13 +330,25 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   }
 
   #onReady(): void {
+    this._ready = true
+    this.#client._flush(this.id, this.#exact)
+    this.#exact = true
+    const first = this.#settle
+    this.#settle = undefined
+    if (!first) return this.#release()
+    // Messages that came with the join wait one macrotask, so that the caller of join() can subscribe first.
+    this.#awaiting = 'hold'
+    first.resolve(this)
+    setTimeout(() => {
+      if (this.#awaiting !== 'hold') return
+      this.#awaiting = undefined
+      this.#release()
+    })
+  }
+
+  #release(): void {
     const buffered = this.#buffer.sort((a, b) => a.offset - b.offset)
     this.#buffer = []
     for (const message of buffered) this.#deliver(message)
-    this._ready = true
-    this.#settle?.resolve(this)
-    this.#settle = undefined
-    this.#client._flush(this.id, this.#exact)
-    this.#exact = true
   }
 }

@@ -30,6 +30,37 @@ describe('delivery against a scripted server', () => {
     expect(gaps).toEqual([{ roomId: 'r', epoch: 'e1', from: 4, to: 5, reason: 'dropped', recovered: false }])
   })
 
+  it('holds messages that arrive with the join until the caller of join() could subscribe', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    const join = await peer.next()
+    peer.send(
+      { type: 'joined', replyTo: join.id, roomId: 'r', users: ['me'], count: 1, offset: 2, epoch: 'e1' },
+      { type: 'history', roomId: 'r', messages: [message(1), message(2)] },
+      message(3),
+    )
+    const room = await joining
+    const live = await next(room, 'message')
+    expect(live.offset).toBe(3)
+    expect(room.backlog.map((m) => m.offset)).toEqual([1, 2])
+  })
+
+  it('stops waiting for a join history when another frame of the room comes first', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ offset: 5 })
+    peer.send(message(6))
+    const room = await joining
+    expect((await next(room, 'message')).offset).toBe(6)
+    expect(room.backlog).toEqual([])
+  })
+
   it('rejoins with since after a server-side terminate and delivers recovered messages before live ones', async () => {
     const server = await scriptedServer()
     const client = testClient(server.url)
