@@ -8,6 +8,8 @@ export interface ConnectionHost {
   overLimit(connection: UwsConnection<any>, data: string | Uint8Array, topic: string | undefined): void
   subscribed(connection: UwsConnection<any>, topic: string): void
   unsubscribed(connection: UwsConnection<any>, topic: string): void
+  /** A message written to this one socket outside publish (the index bounds buffers with it). */
+  wrote(data: string | Uint8Array): void
 }
 
 /** Per-socket data handed to `res.upgrade`; `connection` is filled in by `open`. */
@@ -66,6 +68,7 @@ export class UwsConnection<I> implements Connection<I> {
     }
     // cork() runs the send at once; inside a uWS callback for this socket it is a no-op wrapper.
     this.pending = data
+    this.host.wrote(data)
     this.ws.cork(this.corkedSend)
     this.pending = ''
     if (this.result === 1) return 'sent'

@@ -22,6 +22,7 @@ import {
 } from '@hubbub/transport'
 import { formatAddress } from './formatAddress.js'
 import { loadUws } from './loadUws.js'
+import { SubscriberIndex } from './SubscriberIndex.js'
 import { type ConnectionHost, type SocketData, UwsConnection } from './UwsConnection.js'
 import { UwsTransportError } from './UwsTransportError.js'
 
@@ -61,30 +62,25 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
   const open = new Set<UwsConnection<I>>()
   const pending = new Set<PendingUpgrade>()
   const perIp = new Map<string, number>()
-  // topic → subscribers, kept beside uWS's own tree only to find receivers over the
-  // backpressure limit before a publish (uWS would skip them without telling anyone).
-  const topics = new Map<string, Set<UwsConnection<I>>>()
   const closeWaiters: Array<() => void> = []
   const compress = opts.perMessageDeflate
 
+  const overLimit = (
+    connection: UwsConnection<any>,
+    data: string | Uint8Array,
+    topic: string | undefined,
+  ) => {
+    if (opts.backpressure === 'drop') connection.recordDrop(data, topic)
+    else connection.close(1013, 'backpressure limit')
+  }
+  const index = new SubscriberIndex<UwsConnection<I>>(opts.maxBackpressure, overLimit)
   const host: ConnectionHost = {
     maxBackpressure: opts.maxBackpressure,
     compress,
-    overLimit(connection, data, topic) {
-      if (opts.backpressure === 'drop') connection.recordDrop(data, topic)
-      else connection.close(1013, 'backpressure limit')
-    },
-    subscribed(connection, topic) {
-      const set = topics.get(topic)
-      if (set) set.add(connection as UwsConnection<I>)
-      else topics.set(topic, new Set([connection as UwsConnection<I>]))
-    },
-    unsubscribed(connection, topic) {
-      const set = topics.get(topic)
-      if (!set) return
-      set.delete(connection as UwsConnection<I>)
-      if (set.size === 0) topics.delete(topic)
-    },
+    overLimit,
+    subscribed: (connection, topic) => index.add(topic, connection as UwsConnection<I>),
+    unsubscribed: (connection, topic) => index.remove(topic, connection as UwsConnection<I>),
+    wrote: (data) => index.wrote(data),
   }
 
   const releaseIp = (address: string) => {
@@ -256,7 +252,8 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
     const declared = Number(headers['content-length'] ?? 0)
     if (declared > opts.maxHttpBody)
       return respond(413, { 'content-type': 'text/plain' }, 'Payload Too Large', true)
-    if (!headers['content-length'] && !headers['transfer-encoding']) {
+    // uWS never calls onData for an empty body, so only wait for one that is announced.
+    if (declared === 0 && !headers['transfer-encoding']) {
       void dispatch(new Uint8Array(0))
       return
     }
@@ -320,6 +317,7 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
   app.any('/*', serveHttp)
 
   const beat = () => {
+    index.pinged()
     for (const connection of open) {
       if (connection.missedPongs >= opts.heartbeatMissedLimit) {
         connection.terminate()
@@ -342,13 +340,8 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
       httpHandlers.push(handler)
     },
     publish(topic, data) {
-      const subscribers = topics.get(topic)
-      if (!subscribers) return
-      const limit = opts.maxBackpressure
-      // One native call per subscriber: the receivers uWS is about to skip get the policy instead.
-      for (const connection of subscribers) {
-        if (connection.ws.getBufferedAmount() > limit) host.overLimit(connection, data, topic)
-      }
+      // Receivers uWS would skip (over the limit) get the policy first; false: no subscribers.
+      if (!index.beforePublish(topic, data)) return
       app.publish(topic, data, typeof data !== 'string', compress)
     },
     listen({ port, host: hostname }: ListenOptions) {

@@ -351,6 +351,12 @@ describe('uws transport: lifecycle and HTTP', () => {
       headers: { connection: 'close' },
     })
     expect([echo.status, await echo.text()]).toEqual([201, 'x:hello'])
+    const empty = await fetch(`${base}/echo?q=e`, {
+      method: 'POST',
+      body: '',
+      headers: { connection: 'close' },
+    })
+    expect([empty.status, await empty.text()]).toEqual([201, 'e:'])
     const big = await fetch(`${base}/echo`, {
       method: 'POST',
       body: 'x'.repeat(17),
