@@ -526,7 +526,12 @@ export class ActorSystem {
     x.timers.add(t)
     t.handle = setTimeout(() => {
       p.x?.timers?.delete(t)
-      if ((p.flags & DEAD) === 0) p.enqueue(INFO, msg)
+      if (p.flags & DEAD) return
+      try {
+        p.enqueue(INFO, msg)
+      } catch {
+        // A full 'reject' mailbox: the drop is already counted, and a timer has no sender to tell.
+      }
     }, ms)
     return t
   }

@@ -97,7 +97,12 @@ export class Registry<Meta = unknown> {
     let n = 0
     for (const e of list) {
       const p = e.ref as unknown as Process
-      if ((p.flags & DEAD) === 0 && p.enqueue(INFO, msg)) n++
+      if (p.flags & DEAD) continue
+      try {
+        if (p.enqueue(INFO, msg)) n++
+      } catch {
+        // One full 'reject' mailbox must not stop delivery to the others; its drop is counted.
+      }
     }
     return n
   }
