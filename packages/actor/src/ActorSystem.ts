@@ -271,6 +271,10 @@ export class ActorSystem {
         for (const t of x.timers) clearTimeout(t.handle)
         x.timers = null
       }
+      if (x.inflight !== null) {
+        this.rejectCall(x.inflight, new ExitError(reason))
+        x.inflight = null
+      }
       if (x.deferred !== null) {
         for (const rec of x.deferred) this.rejectCall(rec, new ExitError(reason))
         x.deferred = null

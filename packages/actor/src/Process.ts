@@ -43,7 +43,8 @@ export class Extras {
   capacity = Number.POSITIVE_INFINITY
   overflow: OverflowPolicy = 'reject'
   dropped = 0
-  phase: 'handleCall' | 'handleCast' | 'handleInfo' = 'handleCast'
+  /** The call an async handleCall is working on, so a kill mid-handler still answers its caller. */
+  inflight: CallRecord | null = null
 }
 
 /**
@@ -168,8 +169,10 @@ export class Process {
     }
     if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
       // Only a thenable result pays for promise machinery; the process stays RUNNING until it settles.
+      if (tag === CALL) this.extras().inflight = payload as CallRecord
       ;(r as PromiseLike<unknown>).then(
         (v) => {
+          if (tag === CALL) this.x!.inflight = null
           if (this.flags & DEAD) {
             this.lateResult(tag, payload)
             return
@@ -179,6 +182,7 @@ export class Process {
           this.resume()
         },
         (err) => {
+          if (tag === CALL) this.x!.inflight = null
           if (this.flags & DEAD) {
             this.lateResult(tag, payload)
             return

@@ -319,3 +319,18 @@ describe('ActorSystem', () => {
     expect(errors).toHaveLength(1)
   })
 })
+
+describe('kills during async work', () => {
+  it('a caller whose async handleCall never settles gets ExitError when the process is killed', async () => {
+    const { system } = testSystem()
+    const Hung: GenServer<void, void, 'hang', never, void> = {
+      init: () => undefined,
+      handleCall: () => new Promise(() => {}),
+    }
+    const ref = await system.start(Hung, undefined)
+    const pending = system.call(ref, 'hang', { timeout: Number.POSITIVE_INFINITY })
+    await tick()
+    system.exit(ref, 'kill')
+    await expect(pending).rejects.toMatchObject({ code: 'exit', reason: 'killed' })
+  })
+})
