@@ -21,6 +21,8 @@ export interface FanoutResult {
   achievedPerSecond: number
   /** Server CPU seconds (user + system) per 1,000,000 deliveries. */
   cpuSecondsPerMillion: number
+  /** The kernel's part of that CPU (socket writes on loopback), as a share. */
+  systemShare: number
   /** Server CPU use during the window, as a share of one core. */
   cpuShare: number
   deliveries: number
@@ -35,6 +37,9 @@ const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p))
 /** Starts a TypeScript module as a child process (tsx, `source` condition), pinned to one core when possible. */
 function start(module: string, args: string[], core: number | undefined): ChildProcess {
   const node = [process.execPath, '--conditions=source', '--import', 'tsx']
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there
+  if (process.env.BENCH_CPU_PROF && module.includes('server'))
+    node.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`)
   return taskset && core !== undefined
     ? fork(here(module), args, { execPath: taskset, execArgv: ['-c', String(core), ...node] })
     : fork(here(module), args, { execArgv: node.slice(1) })
@@ -85,7 +90,10 @@ export async function runFanout(run: FanoutRun): Promise<FanoutOutcome> {
       await new Promise((r) => setTimeout(r, 10))
     }
     const windowStart = next(server, 'window-start')
-    const windowEnd = next<{ deliveries: number; cpuMs: number; elapsedMs: number }>(server, 'window-end')
+    const windowEnd = next<{ deliveries: number; cpuMs: number; systemCpuMs: number; elapsedMs: number }>(
+      server,
+      'window-end',
+    )
     server.send({ type: 'run', deliveriesPerSecond: run.deliveriesPerSecond, warmupMs, durationMs })
     await windowStart
     const before = await ask<{ delivered: number }>(load, 'count')
@@ -98,6 +106,7 @@ export async function runFanout(run: FanoutRun): Promise<FanoutOutcome> {
       achievedPerSecond: received / (end.elapsedMs / 1000),
       cpuSecondsPerMillion: end.deliveries > 0 ? end.cpuMs / 1000 / (end.deliveries / 1e6) : Number.NaN,
       cpuShare: end.cpuMs / end.elapsedMs,
+      systemShare: end.cpuMs > 0 ? end.systemCpuMs / end.cpuMs : 0,
       deliveries: end.deliveries,
       received,
     }

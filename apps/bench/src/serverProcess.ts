@@ -72,6 +72,7 @@ async function run({ deliveriesPerSecond, warmupMs, durationMs }: Run): Promise<
     subscribers,
     deliveries: published * subscribers,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    systemCpuMs: cpu.system / 1000,
     elapsedMs,
   })
 }

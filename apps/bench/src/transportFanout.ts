@@ -3,18 +3,19 @@ import { type FanoutOutcome, type FanoutResult, runFanout } from './runFanout.js
 /**
  * Transport fan-out bench: 1,000 subscribers on one topic, server CPU per 1M
  * deliveries for each adapter beside the raw library doing the same fan-out.
- * Usage: pnpm --filter @hubbub/bench bench:transport [--duration=5000] [--rounds=1]
+ * Usage: pnpm --filter @hubbub/bench bench:transport [--duration=5000] [--rounds=3]
  */
 const arg = (name: string, fallback: number): number => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
   return found ? Number(found.split('=')[1]) : fallback
 }
 const durationMs = arg('duration', 5000)
-const rounds = arg('rounds', 1)
+const rounds = arg('rounds', 3)
 const subscribers = 1000
 
 const rows: Array<{ label: string; server: string; rate: number }> = [
   { label: 'ws raw send loop @50k/s', server: 'ws-raw', rate: 50_000 },
+  { label: 'ws raw, frame built once (reference) @50k/s', server: 'ws-frame-once', rate: 50_000 },
   { label: 'ws adapter @50k/s', server: 'ws-adapter', rate: 50_000 },
   { label: 'uws raw app.publish @200k/s', server: 'uws-raw', rate: 200_000 },
   { label: 'uws adapter @200k/s', server: 'uws-adapter', rate: 200_000 },
@@ -38,7 +39,9 @@ for (let round = 0; round < rounds; round++) {
     ) {
       best.set(row.label, outcome)
     }
-    process.stderr.write(`round ${round + 1}/${rounds}: ${row.label} done\n`)
+    process.stderr.write(
+      `round ${round + 1}/${rounds}: ${row.label}: ${'skipped' in outcome ? 'skipped' : `${outcome.cpuSecondsPerMillion.toFixed(2)} s/1M, ${Math.round(outcome.achievedPerSecond)}/s`}\n`,
+    )
   }
 }
 
@@ -51,17 +54,19 @@ const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(d
 console.log(
   `\ntransport fan-out: ${subscribers} subscribers, one topic, ${durationMs} ms window, best of ${rounds}`,
 )
-console.log('| variant | offered/s | achieved/s | server CPU s per 1M deliveries | server core use |')
-console.log('|---|---:|---:|---:|---:|')
+console.log(
+  '| variant | offered/s | achieved/s | server CPU s per 1M deliveries | server core use | of which kernel |',
+)
+console.log('|---|---:|---:|---:|---:|---:|')
 for (const row of rows) {
   const o = best.get(row.label)
   if (!o) continue
   if ('skipped' in o) {
-    console.log(`| ${row.label} | ${row.rate} | skipped: not built (${o.skipped}) | | |`)
+    console.log(`| ${row.label} | ${row.rate} | skipped: not built (${o.skipped}) | | | |`)
     continue
   }
   console.log(
-    `| ${row.label} | ${o.offeredPerSecond} | ${Math.round(o.achievedPerSecond)} | ${fmt(o.cpuSecondsPerMillion)} | ${fmt(o.cpuShare * 100, 0)}% |`,
+    `| ${row.label} | ${o.offeredPerSecond} | ${Math.round(o.achievedPerSecond)} | ${fmt(o.cpuSecondsPerMillion)} | ${fmt(o.cpuShare * 100, 0)}% | ${fmt(o.systemShare * 100, 0)}% |`,
   )
 }
 
@@ -98,6 +103,7 @@ console.log(
               achievedPerSecond: Math.round(o.achievedPerSecond),
               cpuSecondsPerMillion: Number(o.cpuSecondsPerMillion.toFixed(3)),
               cpuShare: Number(o.cpuShare.toFixed(3)),
+              systemShare: Number(o.systemShare.toFixed(3)),
             }),
           }
     }),

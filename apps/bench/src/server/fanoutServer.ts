@@ -1,0 +1,50 @@
+import { benchTransport, type TransportName } from './benchTransport.js'
+
+/**
+ * Server side of the full-server fan-out bench, in its own pinned process.
+ * argv: <ws|uws> <raw|full>
+ *  raw:  the bare transport; every connection is subscribed to one topic and
+ *        each text frame received is handed as-is to `transport.publish`.
+ *  full: the Hubbub server (protocol, connection and room actors, bus).
+ * IPC out: {type:'listening', port}; in: cpu-start → cpu-started, cpu-stop → cpu {us}, exit.
+ */
+const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
+export const TOPIC = 'bench'
+
+interface Running {
+  port: number
+  close(): Promise<void>
+}
+
+async function startRaw(): Promise<Running> {
+  const transport = await benchTransport(transportName)
+  transport.onConnection((connection) => {
+    connection.subscribe(TOPIC)
+    connection.onMessage((data) => transport.publish(TOPIC, data))
+  })
+  const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
+  return { port, close: () => transport.close({ graceMs: 0 }) }
+}
+
+async function startFull(): Promise<Running> {
+  const { startFullServer } = await import('./startFullServer.js')
+  return startFullServer(transportName)
+}
+
+const running = await (mode === 'full' ? startFull() : startRaw())
+process.send?.({ type: 'listening', port: running.port })
+
+let cpu0 = process.cpuUsage()
+let t0 = performance.now()
+process.on('message', (msg: { type: string }) => {
+  if (msg.type === 'cpu-start') {
+    cpu0 = process.cpuUsage()
+    t0 = performance.now()
+    process.send?.({ type: 'cpu-started' })
+  } else if (msg.type === 'cpu-stop') {
+    const used = process.cpuUsage(cpu0)
+    process.send?.({ type: 'cpu', us: used.user + used.system, elapsedMs: performance.now() - t0 })
+  } else if (msg.type === 'exit') {
+    void running.close().finally(() => process.exit(0))
+  }
+})

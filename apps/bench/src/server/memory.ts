@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url'
+import type { TransportName } from './benchTransport.js'
+import { PinnedChild } from './PinnedChild.js'
+
+/**
+ * Memory per idle connection: CONNECTIONS sockets, each joined to one of ROOMS
+ * rooms, from a client process on CPU 0; the server (CPU 1) is measured after
+ * forced full GCs, minus the same server with no connections.
+ * `full` is the Hubbub server; `raw` the bare transport with one topic subscription per socket.
+ *
+ * Env: CONNECTIONS (10000), ROOMS (100), TRANSPORTS (ws,uws), MODES (full,raw).
+ */
+const connections = Number(process.env.CONNECTIONS ?? 10_000)
+const rooms = Number(process.env.ROOMS ?? 100)
+const transports = (process.env.TRANSPORTS ?? 'ws,uws').split(',') as TransportName[]
+const modes = (process.env.MODES ?? 'full,raw').split(',') as Array<'full' | 'raw'>
+const FLOORS: Record<TransportName, number> = { uws: 4, ws: 10 }
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+
+interface Memory {
+  rss: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+}
+
+interface Row {
+  transport: TransportName
+  mode: 'full' | 'raw'
+  rssKiB: number
+  heapKiB: number
+  externalKiB: number
+  emptyRssMiB: number
+}
+
+async function measure(transport: TransportName, mode: 'full' | 'raw'): Promise<Row> {
+  const server = new PinnedChild(1, here('./memoryServer.ts'), [transport, mode], ['--expose-gc'])
+  let clients: PinnedChild | undefined
+  try {
+    const { port } = await server.next<{ port: number }>('listening')
+    const empty = await server.request<Memory>({ type: 'measure' }, 'memory')
+    clients = new PinnedChild(0, here('./memoryClients.ts'))
+    const { open } = await clients.request<{ open: number }>(
+      { type: 'setup', port, connections, rooms, mode },
+      'ready',
+    )
+    if (open !== connections) throw new Error(`only ${open}/${connections} connections stayed open`)
+    const loaded = await server.request<Memory>({ type: 'measure' }, 'memory')
+    const per = (k: keyof Memory) => (loaded[k] - empty[k]) / connections / 1024
+    return {
+      transport,
+      mode,
+      rssKiB: per('rss'),
+      heapKiB: per('heapUsed'),
+      externalKiB: per('external'),
+      emptyRssMiB: empty.rss / 1024 / 1024,
+    }
+  } finally {
+    await Promise.all([clients?.stop(), server.stop()])
+  }
+}
+
+const rows: Row[] = []
+for (const transport of transports) {
+  for (const mode of modes) {
+    const row = await measure(transport, mode)
+    rows.push(row)
+    console.error(
+      `  ${transport} ${mode}: ${row.rssKiB.toFixed(2)} KiB RSS, ${row.heapKiB.toFixed(2)} KiB heap per connection`,
+    )
+  }
+}
+
+const table = [
+  ['transport', 'server', 'RSS KiB/conn', 'heap KiB/conn', 'external KiB/conn', 'empty RSS MiB', 'floor'],
+]
+for (const r of rows) {
+  table.push([
+    r.transport,
+    r.mode === 'full' ? 'full server' : 'raw transport',
+    r.rssKiB.toFixed(2),
+    r.heapKiB.toFixed(2),
+    r.externalKiB.toFixed(2),
+    r.emptyRssMiB.toFixed(1),
+    r.mode === 'full' ? `≤ ${FLOORS[r.transport]} ${r.rssKiB <= FLOORS[r.transport] ? 'ok' : 'MISSED'}` : '-',
+  ])
+}
+const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)))
+for (const row of table)
+  console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+console.log(
+  JSON.stringify({
+    bench: 'server-memory',
+    connections,
+    rooms,
+    floorsRssKiB: FLOORS,
+    results: rows.map((r) => ({
+      transport: r.transport,
+      server: r.mode,
+      rssKiBPerConn: Number(r.rssKiB.toFixed(2)),
+      heapKiBPerConn: Number(r.heapKiB.toFixed(2)),
+      externalKiBPerConn: Number(r.externalKiB.toFixed(2)),
+      ...(r.mode === 'full' ? { withinFloor: r.rssKiB <= FLOORS[r.transport] } : {}),
+    })),
+  }),
+)
