@@ -22,3 +22,19 @@ export type { HistoryPosition, HistoryStore, Recovery, StoredMessage } from './H
 export { MemoryHistoryStore, type MemoryHistoryStoreOptions, newEpoch } from './MemoryHistoryStore.js'
 export { MemoryPresenceStore } from './MemoryPresenceStore.js'
 export type { PresenceAdd, PresenceRemove, PresenceStore, PresenceUser } from './PresenceStore.js'
+export {
+  type JoinRequest,
+  RoomActor,
+  type RoomArgs,
+  type RoomCall,
+  type RoomCast,
+  type RoomEnvironment,
+  type RoomInfo,
+  type RoomObserver,
+  type RoomRef,
+  type RoomReply,
+  RoomState,
+} from './RoomActor.js'
+export { RoomError, type RoomErrorCode } from './RoomError.js'
+export { RoomManager, type RoomManagerOptions } from './RoomManager.js'
+export { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'

@@ -1,1 +1,34 @@
+export {
+  AuthError,
+  AuthErrorCode,
+  type AuthHook,
+  type HmacAuthOptions,
+  hmacAuth,
+  type Identity,
+  isTokenProtocol,
+  type SignTokenOptions,
+  signToken,
+  TOKEN_PROTOCOL_PREFIX,
+  tokenFromRequest,
+  tokenProtocol,
+} from './auth/index.js'
+export type { ConnectionView } from './ConnectionRecord.js'
+export {
+  type BroadcastFilter,
+  createServer,
+  HubbubServer,
+  type RoomRoute,
+  type ServerOptions,
+} from './createServer.js'
+export {
+  createHttpApi,
+  type HttpApiOptions,
+  type ServerStats,
+  type StaticFilesOptions,
+  serveStatic,
+} from './http/index.js'
+export { type Logger, silentLogger } from './Logger.js'
+export { createMetrics, type MetricsOptions, type ServerMetrics } from './metrics/index.js'
 export { type RateDecision, RateLimitDefaults, RateLimiter, type RateLimitOptions } from './RateLimiter.js'
+export { ServerError, type ServerErrorCode } from './ServerError.js'
+export type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'

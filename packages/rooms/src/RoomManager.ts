@@ -1,0 +1,148 @@
+import { type ActorSystem, type Intensity, Supervisor, type SupervisorRef } from '@hubbub/actor'
+import type { EventBus } from '@hubbub/bus'
+import { encodeServerFrame } from '@hubbub/protocol'
+import { chatRoom, type OutgoingFrame, type RoomBehaviour } from './defineRoom.js'
+import type { HistoryStore } from './HistoryStore.js'
+import { MemoryHistoryStore } from './MemoryHistoryStore.js'
+import { MemoryPresenceStore } from './MemoryPresenceStore.js'
+import type { PresenceStore } from './PresenceStore.js'
+import {
+  type JoinRequest,
+  RoomActor,
+  type RoomCast,
+  type RoomEnvironment,
+  type RoomObserver,
+  type RoomRef,
+  type RoomReply,
+} from './RoomActor.js'
+import { RoomError } from './RoomError.js'
+
+export interface RoomManagerOptions {
+  system: ActorSystem
+  /** Where rooms publish encoded frames, by topic (`roomTopic(id)`); the server bridges it to the transport. */
+  bus: EventBus<string | Uint8Array>
+  /** Default: `MemoryHistoryStore` keeping `historySize` messages per room. */
+  history?: HistoryStore
+  /** Messages kept per room by the default history store. Default 100. */
+  historySize?: number
+  /** Default: `MemoryPresenceStore`. */
+  presence?: PresenceStore
+  /** The behaviour of every room, or a function choosing one per room id. Default `chatRoom`. */
+  rooms?: RoomBehaviour | ((roomId: string) => RoomBehaviour)
+  /** Per-user presence events up to this many users per room. Default 1,000. */
+  presenceLimit?: number
+  /** Messages in the `history` frame after `joined`. Default 50. */
+  historyOnJoin?: number
+  /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
+  emptyGraceMs?: number
+  /** JSON encoder of server frames. Default `encodeServerFrame` of @hubbub/protocol. */
+  encode?: (frame: OutgoingFrame) => string
+  /** msgpack encoder; without it every member gets JSON. */
+  encodeBinary?: (frame: OutgoingFrame) => Uint8Array
+  observer?: RoomObserver
+  /** Restart intensity of the room supervisor. Default 100 restarts within 5,000 ms. */
+  intensity?: Intensity
+}
+
+const isExit = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'noproc' || code === 'exit' || code === 'already_registered' || code === 'init_failed'
+}
+
+/**
+ * Starts rooms on first join under a `simple_one_for_one` supervisor (restart
+ * `transient`: a crash restarts the room, an idle stop does not), finds them by id
+ * through a registry, and retries a join that raced a stopping room.
+ */
+export class RoomManager {
+  readonly env: RoomEnvironment
+  readonly supervisor: SupervisorRef
+  readonly #starting = new Map<string, Promise<RoomRef>>()
+
+  private constructor(env: RoomEnvironment, supervisor: SupervisorRef) {
+    this.env = env
+    this.supervisor = supervisor
+  }
+
+  static async start(options: RoomManagerOptions): Promise<RoomManager> {
+    const { system } = options
+    const rooms = options.rooms ?? chatRoom
+    const env: RoomEnvironment = {
+      system,
+      registry: system.createRegistry({ keys: 'unique' }),
+      bus: options.bus,
+      history: options.history ?? new MemoryHistoryStore({ size: options.historySize ?? 100 }),
+      presence: options.presence ?? new MemoryPresenceStore(),
+      behaviourFor: typeof rooms === 'function' ? rooms : () => rooms,
+      presenceLimit: options.presenceLimit ?? 1000,
+      historyOnJoin: options.historyOnJoin ?? 50,
+      emptyGraceMs: options.emptyGraceMs ?? 30_000,
+      encode: options.encode ?? (encodeServerFrame as (frame: OutgoingFrame) => string),
+      encodeBinary: options.encodeBinary,
+      observer: options.observer ?? {},
+      live: new Set(),
+    }
+    const supervisor = await Supervisor.start(system, {
+      strategy: 'simple_one_for_one',
+      child: { behaviour: RoomActor, restart: 'transient', shutdown: 5000 },
+      intensity: options.intensity ?? { maxRestarts: 100, withinMs: 5000 },
+    })
+    return new RoomManager(env, supervisor)
+  }
+
+  /** The running room actor of `roomId`, if any. */
+  whereis(roomId: string): RoomRef | undefined {
+    return this.env.registry.whereis(roomId) as RoomRef | undefined
+  }
+
+  /** Rooms with a running actor. */
+  get count(): number {
+    return this.env.registry.size
+  }
+
+  /** The room's actor, started if needed (concurrent callers share one start). */
+  ensure(roomId: string): Promise<RoomRef> {
+    const ref = this.whereis(roomId)
+    if (ref !== undefined) return Promise.resolve(ref)
+    let pending = this.#starting.get(roomId)
+    if (pending === undefined) {
+      pending = (
+        Supervisor.startChild(this.supervisor, { roomId, env: this.env }) as Promise<RoomRef>
+      ).finally(() => this.#starting.delete(roomId))
+      this.#starting.set(roomId, pending)
+    }
+    return pending
+  }
+
+  /** Joins `roomId` (starting it if needed); answers with the room's ref on success. */
+  async join(roomId: string, request: JoinRequest): Promise<{ reply: RoomReply; ref: RoomRef | undefined }> {
+    let lastError: unknown
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let ref: RoomRef | undefined
+      try {
+        ref = await this.ensure(roomId)
+        const reply = (await this.env.system.call(ref, { type: 'join', ...request })) as RoomReply
+        return { reply, ref: reply.ok ? ref : undefined }
+      } catch (err) {
+        // The room stopped (idle) or crashed between lookup and call: wait for it to be gone, then retry.
+        if (!isExit(err)) throw err
+        lastError = err
+        const old = ref ?? this.whereis(roomId)
+        if (old !== undefined && this.env.system.isAlive(old)) await this.env.system.whenExited(old)
+        else await new Promise((resolve) => setTimeout(resolve, attempt * 5))
+      }
+    }
+    throw new RoomError('room_unavailable', `room "${roomId}" could not be joined`, { cause: lastError })
+  }
+
+  /** Casts to a running room; false when the room is not running. */
+  cast(roomId: string, msg: RoomCast): boolean {
+    const ref = this.whereis(roomId)
+    return ref === undefined ? false : this.env.system.cast(ref, msg)
+  }
+
+  /** Stops every room (each runs its orderly `terminate`). */
+  async stop(): Promise<void> {
+    if (this.env.system.isAlive(this.supervisor)) await this.env.system.stop(this.supervisor, 'shutdown')
+  }
+}

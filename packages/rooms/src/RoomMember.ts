@@ -1,0 +1,33 @@
+import type { AnyRef } from '@hubbub/actor'
+import type { RoomUser } from './defineRoom.js'
+
+/**
+ * A connection as a room sees it. The server's connection record implements it
+ * directly, so joining allocates nothing per member. The room sends control frames
+ * through `send` and subscribes the socket to the room topic; chat messages reach
+ * the member through the topic only.
+ */
+export interface RoomMember {
+  /** The connection's actor; the room monitors it, so a disconnect or crash removes the member. */
+  readonly ref: AnyRef
+  readonly user: RoomUser
+  /** Presence key: `id:<userId>` for authenticated users, `anon:<connectionId>` otherwise. */
+  readonly key: string
+  /** The connection speaks `hubbub.v1.msgpack` (binary frames). */
+  readonly binary: boolean
+  /** Sends one frame already encoded for this connection (text for JSON, bytes for msgpack). */
+  send(data: string | Uint8Array): void
+  /** Subscribes the connection to a fan-out topic (at the transport, or the server's fallback). */
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+}
+
+/** The fan-out topic of a room for JSON connections. `/` is not a room id character, so topics never collide. */
+export function roomTopic(roomId: string): string {
+  return `r/${roomId}`
+}
+
+/** The fan-out topic of a room for msgpack connections. */
+export function roomBinaryTopic(roomId: string): string {
+  return `m/${roomId}`
+}

@@ -1,0 +1,293 @@
+import type { GenServer, SystemMessage } from '@hubbub/actor'
+import { CloseCode, type ErrorCode } from '@hubbub/protocol'
+import { type OutgoingFrame, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
+import { BinaryFrame, type ConnectionRecord } from './ConnectionRecord.js'
+
+export type ConnectionCast = string | Uint8Array | BinaryFrame
+export type ConnectionInfoMessage = { type: 'expired' }
+
+type Frame = { type: string; id?: string } & Record<string, any>
+
+function send(conn: ConnectionRecord, frame: OutgoingFrame): void {
+  conn.send(conn.core.encode(conn, frame))
+}
+
+function sendError(
+  conn: ConnectionRecord,
+  code: ErrorCode,
+  message: string,
+  replyTo: string | undefined,
+): void {
+  const frame: OutgoingFrame = { type: 'error', code, message }
+  if (replyTo !== undefined) frame.replyTo = replyTo
+  send(conn, frame)
+}
+
+function reply(conn: ConnectionRecord, frame: OutgoingFrame, replyTo: string | undefined): void {
+  if (replyTo !== undefined) frame.replyTo = replyTo
+  send(conn, frame)
+}
+
+/** Rate limit, then decode; answers what it refuses. Returns the frame to handle, or undefined. */
+function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
+  const core = conn.core
+  core.metrics.messagesIn.inc()
+  const now = Date.now()
+  const decision = conn.limiter.take(now)
+  if (decision !== 'ok') {
+    core.metrics.rateLimitHits.inc()
+    if (decision === 'abuse') {
+      sendError(conn, 'RATE_LIMITED', 'sustained rate abuse; closing', undefined)
+      core.closeConnection(conn, CloseCode.POLICY_VIOLATION, 'rate limit abuse')
+      return undefined
+    }
+    // One error per second is enough to tell a flooding client; answering every frame would amplify the flood.
+    if (now - conn.rateErrorAt >= 1000) {
+      conn.rateErrorAt = now
+      sendError(conn, 'RATE_LIMITED', `more than ${core.limits.ratePerSecond} frames per second`, undefined)
+    }
+    return undefined
+  }
+  const binary = msg instanceof BinaryFrame
+  const data = binary ? msg.data : msg
+  const decoder = conn.binary && core.binaryDecoder ? core.binaryDecoder : core.jsonDecoder
+  const result = decoder.decodeClientFrame(data, binary)
+  if (result.ok) return result.frame as Frame
+  const error = result.error
+  if (error.close !== undefined) {
+    core.closeConnection(conn, error.close, error.message.slice(0, 100))
+    return undefined
+  }
+  let code = error.code as ErrorCode
+  // The schema names the failing field; a bad username has its own code in PROTOCOL.md.
+  if (code === 'INVALID_MESSAGE' && (error.path?.[0] === 'username' || error.path?.[0] === 'to')) {
+    code = 'INVALID_USERNAME'
+  }
+  sendError(conn, code, error.message, error.replyTo)
+  return undefined
+}
+
+async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
+  const core = conn.core
+  const roomId: string = frame.roomId
+  const replyTo = frame.id
+  if (conn.memberships?.has(roomId))
+    return sendError(conn, 'ALREADY_IN_ROOM', `already in room "${roomId}"`, replyTo)
+  if ((conn.memberships?.size ?? 0) >= core.limits.roomsPerConnection) {
+    return sendError(
+      conn,
+      'ROOM_LIMIT',
+      `at most ${core.limits.roomsPerConnection} rooms per connection`,
+      replyTo,
+    )
+  }
+  const username = typeof frame.username === 'string' ? frame.username.trim() : undefined
+  const identity = conn.identity
+  if (identity !== undefined) {
+    if (username !== undefined && username !== identity.name) {
+      return sendError(conn, 'FORBIDDEN', `this connection is authenticated as "${identity.name}"`, replyTo)
+    }
+    const authorize = core.auth?.authorizeJoin
+    if (authorize !== undefined && !(await authorize.call(core.auth, identity, roomId))) {
+      return sendError(conn, 'FORBIDDEN', `not allowed to join room "${roomId}"`, replyTo)
+    }
+  } else if (conn.name === '') {
+    if (username === undefined) return sendError(conn, 'INVALID_USERNAME', 'username is required', replyTo)
+    conn.name = username
+  } else if (username !== undefined && username !== conn.name) {
+    return sendError(conn, 'INVALID_USERNAME', `this connection is already known as "${conn.name}"`, replyTo)
+  }
+  if (conn.isClosed) return
+  const firstName = conn.memberships === null || conn.memberships.size === 0
+  const { reply: result, ref } = await core.rooms.join(roomId, { member: conn, since: frame.since, replyTo })
+  if (!result.ok || ref === undefined) {
+    // An anonymous name is only kept once a join with it succeeded.
+    if (identity === undefined && firstName && !core.connectionsNamed(conn.name).includes(conn))
+      conn.name = ''
+    if (!result.ok) sendError(conn, result.code, result.message, replyTo)
+    return
+  }
+  const self = conn.ref!
+  if (conn.memberships === null) conn.memberships = new Map()
+  conn.memberships.set(roomId, { ref, monitor: core.system.monitor(self, ref) })
+  core.named(conn)
+}
+
+async function leave(conn: ConnectionRecord, frame: Frame): Promise<void> {
+  const roomId: string = frame.roomId
+  const membership = conn.memberships?.get(roomId)
+  if (membership === undefined) return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, frame.id)
+  conn.memberships!.delete(roomId)
+  conn.core.system.demonitor(membership.monitor)
+  try {
+    const result = (await conn.core.system.call(membership.ref, {
+      type: 'leave',
+      member: conn,
+      replyTo: frame.id,
+    })) as { ok: boolean }
+    if (!result.ok) reply(conn, { type: 'left', roomId }, frame.id)
+  } catch {
+    // The room died meanwhile: its members are gone with it, so the leave is done.
+    unsubscribeRoom(conn, roomId)
+    reply(conn, { type: 'left', roomId }, frame.id)
+  }
+}
+
+function unsubscribeRoom(conn: ConnectionRecord, roomId: string): void {
+  conn.unsubscribe(conn.binary && conn.core.binaryDecoder ? roomBinaryTopic(roomId) : roomTopic(roomId))
+}
+
+function sendPrivate(conn: ConnectionRecord, frame: Frame): void {
+  const core = conn.core
+  if (conn.name === '') {
+    sendError(
+      conn,
+      'NOT_IDENTIFIED',
+      'join a room (or authenticate) before sending private messages',
+      frame.id,
+    )
+    return
+  }
+  const to: string = frame.to.trim()
+  const recipients = core.connectionsNamed(to)
+  if (recipients.length === 0) {
+    sendError(conn, 'USER_NOT_FOUND', `no user named "${to}"`, frame.id)
+    return
+  }
+  const out: OutgoingFrame = { type: 'private', from: conn.name, to, text: frame.text, timestamp: Date.now() }
+  let json: string | Uint8Array | undefined
+  for (const r of recipients) {
+    if (r === conn || r.isClosed) continue
+    if (r.binary) r.send(core.encode(r, out))
+    else {
+      if (json === undefined) json = core.encode(r, out)
+      r.send(json)
+    }
+  }
+  // The echo is the direct answer to the sender's frame, so it carries replyTo.
+  reply(conn, out, frame.id)
+}
+
+function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void> {
+  const core = conn.core
+  const replyTo = frame.id
+  switch (frame.type) {
+    case 'message': {
+      const membership = conn.memberships?.get(frame.roomId)
+      if (membership === undefined)
+        return sendError(conn, 'NOT_IN_ROOM', `not in room "${frame.roomId}"`, replyTo)
+      core.system.cast(membership.ref, { type: 'message', member: conn, text: frame.text, replyTo })
+      return
+    }
+    case 'typing': {
+      const membership = conn.memberships?.get(frame.roomId)
+      if (membership === undefined)
+        return sendError(conn, 'NOT_IN_ROOM', `not in room "${frame.roomId}"`, replyTo)
+      core.system.cast(membership.ref, { type: 'typing', member: conn, isTyping: frame.isTyping })
+      return
+    }
+    case 'join':
+      return join(conn, frame)
+    case 'leave':
+      return leave(conn, frame)
+    case 'ping':
+      return reply(conn, { type: 'pong', timestamp: Date.now() }, replyTo)
+    case 'private':
+      return sendPrivate(conn, frame)
+    case 'list_rooms':
+    case 'list_users':
+    case 'get_history':
+      return query(conn, frame)
+    default: {
+      // An app's own frame (defineRoom messages): routed to the room it names.
+      const roomId = frame.roomId
+      const membership = typeof roomId === 'string' ? conn.memberships?.get(roomId) : undefined
+      if (membership === undefined)
+        return sendError(conn, 'NOT_IN_ROOM', `not in room "${String(roomId)}"`, replyTo)
+      const { id: _id, ...body } = frame
+      core.system.cast(membership.ref, { type: 'custom', member: conn, frame: body, replyTo })
+      return
+    }
+  }
+}
+
+/** Read-only answers straight from the stores: no room actor hop. */
+async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
+  const core = conn.core
+  const replyTo = frame.id
+  const env = core.rooms.env
+  if (frame.type === 'list_rooms') {
+    return reply(conn, { type: 'room_list', rooms: await env.presence.rooms() }, replyTo)
+  }
+  const roomId: string = frame.roomId
+  if (frame.type === 'list_users') {
+    const list = await env.presence.list(roomId, core.limits.presenceLimit)
+    return reply(conn, { type: 'user_list', roomId, users: list.users, count: list.count }, replyTo)
+  }
+  if (!conn.memberships?.has(roomId))
+    return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, replyTo)
+  const limit = typeof frame.limit === 'number' ? frame.limit : core.limits.historyDefaultLimit
+  const stored = await env.history.recent(roomId, limit)
+  const messages = stored.map((m) => ({
+    type: 'message',
+    roomId,
+    from: m.from,
+    text: m.text,
+    timestamp: m.timestamp,
+    offset: m.offset,
+  }))
+  return reply(conn, { type: 'history', roomId, messages }, replyTo)
+}
+
+/** A room this connection is in went down: tell the client, which rejoins (with `since`) to get the new epoch. */
+function roomDown(conn: ConnectionRecord, down: SystemMessage & { type: 'DOWN' }): void {
+  const memberships = conn.memberships
+  if (memberships === null) return
+  for (const [roomId, m] of memberships) {
+    if (m.ref !== down.ref) continue
+    memberships.delete(roomId)
+    unsubscribeRoom(conn, roomId)
+    sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
+    send(conn, { type: 'left', roomId })
+    return
+  }
+}
+
+/**
+ * One per socket, under a `simple_one_for_one` supervisor with restart `temporary`.
+ * Frames are handled in arrival order; a throw crashes only this actor, and the
+ * server then closes its socket with 1011 (the rooms see DOWN and drop the member).
+ */
+export const ConnectionActor: GenServer<
+  ConnectionRecord,
+  ConnectionRecord,
+  never,
+  ConnectionCast,
+  never,
+  ConnectionInfoMessage
+> = {
+  init(conn, self) {
+    conn.ref = self
+    const expiresAt = conn.identity?.expiresAt
+    if (expiresAt !== undefined) {
+      const ms = Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1))
+      conn.core.system.sendAfter(self, { type: 'expired' }, ms)
+    }
+    return conn
+  },
+
+  handleCast(msg, conn) {
+    if (conn.isClosed) return conn
+    const frame = admit(conn, msg)
+    if (frame === undefined) return conn
+    const r = handleFrame(conn, frame)
+    return r instanceof Promise ? r.then(() => conn) : conn
+  },
+
+  handleInfo(msg, conn) {
+    const m = msg as ConnectionInfoMessage | SystemMessage
+    if (m.type === 'DOWN') roomDown(conn, m)
+    else if (m.type === 'expired') conn.core.closeConnection(conn, CloseCode.TOKEN_EXPIRED, 'token expired')
+    return conn
+  },
+}

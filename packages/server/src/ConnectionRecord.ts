@@ -1,0 +1,107 @@
+import type { AnyRef, MonitorRef } from '@hubbub/actor'
+import type { RoomMember, RoomRef, RoomUser } from '@hubbub/rooms'
+import type { Identity } from './auth/index.js'
+import type { RateLimiter } from './RateLimiter.js'
+import type { ServerCore } from './ServerCore.js'
+import type { ServerConnection, SocketLike } from './SocketLike.js'
+
+/** A room this connection is in, as the connection tracks it. */
+export interface Membership {
+  readonly ref: RoomRef
+  readonly monitor: MonitorRef
+}
+
+/** Binary frames are wrapped so a text frame (the common case) travels through the mailbox unwrapped. */
+export class BinaryFrame {
+  constructor(readonly data: Uint8Array) {}
+}
+
+/** What `broadcastWhere` predicates see of a connection. */
+export interface ConnectionView {
+  readonly id: string
+  readonly identity: Identity | undefined
+  /** The name it shows in rooms ('' until its first join, for anonymous connections). */
+  readonly name: string
+  readonly remoteAddress: string
+  /** Ids of the rooms it is in. */
+  rooms(): string[]
+}
+
+/**
+ * Everything the server keeps per connection, in one object: it is the room
+ * member (rooms hold it directly), the handle the transport feeds, and the
+ * connection actor's state. One allocation per socket keeps idle connections small.
+ */
+export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection, ConnectionView {
+  /** Set by the actor's init; undefined (despite the type) until then, which `receive` checks. */
+  ref: AnyRef = undefined as unknown as AnyRef
+  name = ''
+  /** Rooms by id; created on first join. */
+  memberships: Map<string, Membership> | null = null
+  /** Frames that arrived before the actor was running. */
+  pending: (string | Uint8Array | BinaryFrame)[] | null = null
+  isClosed = false
+  /** When the last RATE_LIMITED error was sent (they are throttled to one per second). */
+  rateErrorAt = -1_000_000
+
+  constructor(
+    readonly id: string,
+    readonly socket: SocketLike,
+    readonly identity: Identity | undefined,
+    readonly binary: boolean,
+    readonly remoteAddress: string,
+    readonly limiter: RateLimiter,
+    readonly core: ServerCore,
+  ) {
+    if (identity !== undefined) this.name = identity.name
+  }
+
+  // RoomUser
+  get user(): RoomUser {
+    return this
+  }
+  get userId(): string | undefined {
+    return this.identity?.userId
+  }
+  get orgId(): string | undefined {
+    return this.identity?.orgId
+  }
+  get connectionId(): string {
+    return this.id
+  }
+  get key(): string {
+    return this.identity === undefined ? `anon:${this.id}` : `id:${this.identity.userId}`
+  }
+
+  rooms(): string[] {
+    return this.memberships === null ? [] : [...this.memberships.keys()]
+  }
+
+  // RoomMember
+  send(data: string | Uint8Array): void {
+    if (this.isClosed) return
+    this.socket.send(data)
+    this.core.metrics.messagesOut.inc()
+  }
+  subscribe(topic: string): void {
+    if (!this.isClosed) this.core.bridge.subscribe(this, topic)
+  }
+  unsubscribe(topic: string): void {
+    this.core.bridge.unsubscribe(this, topic)
+  }
+
+  // ServerConnection
+  receive(data: string | Uint8Array, isBinary = false): void {
+    if (this.isClosed) return
+    const msg = isBinary ? new BinaryFrame(data as Uint8Array) : data
+    if (this.ref === undefined) {
+      if (this.pending === null) this.pending = []
+      this.pending.push(msg)
+      return
+    }
+    this.core.system.cast(this.ref, msg)
+  }
+  closed(): void {
+    this.core.connectionClosed(this)
+  }
+}

@@ -1,0 +1,630 @@
+import { randomBytes } from 'node:crypto'
+import { ActorSystem, type AnyRef, type ExitReason, Supervisor, type SupervisorRef } from '@hubbub/actor'
+import { BusAdapter, EventBus } from '@hubbub/bus'
+import {
+  CloseCode,
+  createProtocol,
+  encodeServerFrame,
+  type Limits,
+  MSGPACK_SUBPROTOCOL,
+  negotiate,
+  type Subprotocol,
+} from '@hubbub/protocol'
+import { createMsgpackCodec } from '@hubbub/protocol/msgpack'
+import {
+  chatRoom,
+  type HistoryStore,
+  type OutgoingFrame,
+  type PresenceStore,
+  type RoomBehaviour,
+  RoomManager,
+  roomBinaryTopic,
+  roomTopic,
+} from '@hubbub/rooms'
+import type {
+  Connection,
+  Transport,
+  TransportFactory,
+  TransportOptions,
+  UpgradeRequest,
+} from '@hubbub/transport'
+import { z } from 'zod'
+import type { AuthHook, Identity } from './auth/index.js'
+import { ConnectionActor } from './ConnectionActor.js'
+import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
+import { createHttpApi, type ServerStats } from './http/index.js'
+import { type Logger, silentLogger } from './Logger.js'
+import { createMetrics, type ServerMetrics } from './metrics/index.js'
+import { RateLimiter } from './RateLimiter.js'
+import type { ClientDecoder, ServerCore } from './ServerCore.js'
+import { ServerError } from './ServerError.js'
+import type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
+import { TopicBridge } from './TopicBridge.js'
+
+/** Routes room ids to a behaviour; the first match wins, unmatched rooms are chat rooms. */
+export interface RoomRoute {
+  match: RegExp | ((roomId: string) => boolean)
+  behaviour: RoomBehaviour
+}
+
+export interface ServerOptions {
+  /**
+   * The transport: a factory such as `wsTransport` / `uwsTransport` (the server passes
+   * it auth, subprotocol negotiation, limits and heartbeat; add your own with
+   * `transportOptions`), or a ready `Transport` (then its own options stand, and
+   * `connection.identity` is taken as the `Identity`). Omit for `handleConnection` only.
+   */
+  transport?: TransportFactory<any> | Transport<any>
+  /** Extra options for a transport factory (`allowedOrigins`, `backpressure`, `server`…). */
+  transportOptions?: TransportOptions<any> & Record<string, unknown>
+  /** Port for `listen()` when it is called without one. Default 0 (a free port). */
+  port?: number
+  host?: string
+  /** `hmacAuth({ secret })`, any `AuthHook`, or `{ anonymous: true }` (clients name themselves). Required. */
+  auth: AuthHook | { anonymous: true }
+  /** One behaviour for every room, or routes by room id. Default: the chat room. */
+  rooms?: RoomBehaviour | readonly RoomRoute[]
+  /** Protocol and server limits (PROTOCOL.md defaults). */
+  limits?: Partial<Limits>
+  /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
+  roomGraceMs?: number
+  /** Messages kept per room by the in-memory history. Default 100. */
+  historySize?: number
+  history?: HistoryStore
+  presence?: PresenceStore
+  /** The topic bus (or just its adapter, e.g. Redis). Default: an in-memory bus. */
+  bus?: EventBus<any> | BusAdapter
+  /** Serve `/health`, `/api/stats`, `/metrics`, `POST /api/broadcast` (and static files). Default true. */
+  http?: boolean | { staticFiles?: { dir: string } }
+  /** Bearer secret of `POST /api/broadcast`; without it the route is not served. */
+  broadcastSecret?: string
+  /** Prometheus metrics; default: a registry of this server's own. */
+  metrics?: ServerMetrics
+  /** Pino-compatible logger. Default: silent. */
+  logger?: Logger
+  /** This node's id (stats, metrics). Default: random. */
+  nodeId?: string
+  /** WebSocket ping interval announced in `welcome` and given to the transport. Default 25,000 ms; 0 disables. */
+  heartbeatMs?: number
+  /** Also speak `hubbub.v1.msgpack`. Default true. */
+  msgpack?: boolean
+}
+
+export interface BroadcastFilter {
+  userId?: string
+  orgId?: string
+}
+
+function isTransport(t: ServerOptions['transport']): t is Transport<any> {
+  return t !== undefined && typeof t !== 'function'
+}
+
+function toShapes(behaviours: readonly RoomBehaviour[], roomIdSchema: z.ZodType) {
+  const shapes: Record<string, z.ZodObject> = {}
+  const owner = new Map<string, RoomBehaviour>()
+  for (const b of behaviours) {
+    for (const [type, schema] of Object.entries(b.messages)) {
+      if (owner.has(type) && owner.get(type) !== b) {
+        throw new ServerError('invalid_options', `message type "${type}" is defined by two room behaviours`)
+      }
+      if (!(schema instanceof z.ZodObject)) {
+        throw new ServerError('invalid_options', `room message "${type}" must be a z.object(...)`)
+      }
+      owner.set(type, b)
+      shapes[type] = z.object({ ...schema.shape, roomId: roomIdSchema })
+    }
+  }
+  return { shapes, owner }
+}
+
+/**
+ * A Hubbub server: one supervised actor per connection, one per room, a topic bus
+ * bridged to the transport's native fan-out, auth at the upgrade, limits, the HTTP
+ * API, metrics and graceful drain. `handleConnection` is the transport-free core.
+ */
+export class HubbubServer implements ServerCore {
+  readonly nodeId: string
+  readonly system: ActorSystem
+  readonly metrics: ServerMetrics
+  readonly logger: Logger
+  readonly limits: Limits
+  readonly auth: AuthHook | undefined
+  readonly bus: EventBus<string | Uint8Array>
+  readonly transport: Transport<any> | undefined
+  readonly bridge: TopicBridge
+  readonly jsonDecoder: ClientDecoder
+  readonly binaryDecoder: ClientDecoder | undefined
+  readonly customTypes: ReadonlyMap<string, RoomBehaviour>
+  readonly heartbeatMs: number
+  readonly #options: ServerOptions
+  readonly #encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
+  readonly #connections = new Map<string, ConnectionRecord>()
+  /** name → connection(s); a single record in the common case, to keep idle connections small. */
+  readonly #names = new Map<string, ConnectionRecord | ConnectionRecord[]>()
+  readonly #byRef = new Map<AnyRef, ConnectionRecord>()
+  readonly #roomUsers = new Map<string, number>()
+  readonly #startedAt = Date.now()
+  readonly #ownsBus: boolean
+  #rooms: RoomManager | undefined
+  #connectionSupervisor: SupervisorRef | undefined
+  readonly #ready: Promise<void>
+  #closing: Promise<void> | undefined
+  #port: number | undefined
+
+  constructor(options: ServerOptions) {
+    if (options === undefined || options.auth === undefined) {
+      throw new ServerError(
+        'invalid_options',
+        'auth is required: pass hmacAuth({ secret }), an AuthHook, or { anonymous: true }',
+      )
+    }
+    this.#options = options
+    this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
+    this.logger = options.logger ?? silentLogger
+    this.auth = 'anonymous' in options.auth ? undefined : options.auth
+    this.heartbeatMs = options.heartbeatMs ?? 25_000
+    this.metrics = options.metrics ?? createMetrics({ nodeId: this.nodeId })
+
+    const protocol = createProtocol(options.limits === undefined ? {} : { limits: options.limits })
+    this.limits = protocol.limits
+    const routes =
+      options.rooms === undefined ? [] : 'name' in options.rooms ? [] : (options.rooms as RoomRoute[])
+    const single =
+      options.rooms !== undefined && 'name' in options.rooms ? (options.rooms as RoomBehaviour) : undefined
+    const behaviours = single ? [single] : routes.map((r) => r.behaviour)
+    const { shapes, owner } = toShapes(behaviours, protocol.schemas.roomId)
+    this.customTypes = owner
+    const codec = owner.size > 0 ? protocol.defineMessages(shapes) : protocol
+    this.jsonDecoder = codec as unknown as ClientDecoder
+    if (options.msgpack !== false) {
+      const mp = createMsgpackCodec(codec as never)
+      this.binaryDecoder = mp as unknown as ClientDecoder
+      this.#encodeBinary = (frame) => mp.encodeServerFrame(frame as never)
+    } else {
+      this.binaryDecoder = undefined
+      this.#encodeBinary = undefined
+    }
+
+    const bus = options.bus
+    this.#ownsBus = bus === undefined || bus instanceof BusAdapter
+    this.bus = bus instanceof EventBus ? bus : new EventBus({ ...(bus ? { adapter: bus } : {}) })
+
+    this.system = new ActorSystem({
+      onError: (report) =>
+        this.logger.error({ err: report.error, phase: report.phase, actor: report.name }, 'actor crashed'),
+      onExit: (ref, reason) => this.#onExit(ref, reason),
+    })
+
+    this.transport = this.#buildTransport(options)
+    this.bridge = new TopicBridge(this.bus, this.transport, this.metrics)
+
+    const behaviourFor = single
+      ? () => single
+      : (roomId: string) => {
+          for (const r of routes) {
+            if (typeof r.match === 'function' ? r.match(roomId) : r.match.test(roomId)) return r.behaviour
+          }
+          return chatRoom
+        }
+    this.#ready = this.#boot(behaviourFor)
+    // A failed boot is reported when listen()/handleConnection() await it; never as an unhandled rejection.
+    this.#ready.catch(() => {})
+  }
+
+  async #boot(behaviourFor: (roomId: string) => RoomBehaviour): Promise<void> {
+    const o = this.#options
+    this.#rooms = await RoomManager.start({
+      system: this.system,
+      bus: this.bus,
+      ...(o.history ? { history: o.history } : {}),
+      ...(o.presence ? { presence: o.presence } : {}),
+      historySize: o.historySize ?? 100,
+      rooms: behaviourFor,
+      presenceLimit: this.limits.presenceLimit,
+      historyOnJoin: this.limits.historyDefaultLimit,
+      emptyGraceMs: o.roomGraceMs ?? 30_000,
+      encode: encodeServerFrame as (frame: OutgoingFrame) => string,
+      ...(this.#encodeBinary ? { encodeBinary: this.#encodeBinary } : {}),
+      observer: {
+        members: (roomId, users) => {
+          if (users === 0) this.#roomUsers.delete(roomId)
+          else this.#roomUsers.set(roomId, users)
+        },
+        started: (roomId, restarted) => {
+          this.metrics.rooms.set(this.#rooms?.count ?? 0)
+          if (restarted) {
+            this.metrics.actorRestarts.inc()
+            this.logger.warn({ roomId }, 'room restarted with a new epoch')
+          }
+        },
+        stopped: (roomId) => {
+          this.#roomUsers.delete(roomId)
+          this.logger.debug({ roomId }, 'room stopped')
+        },
+        error: (roomId, err) => this.logger.error({ err, roomId }, 'history store failed'),
+      },
+    })
+    this.#connectionSupervisor = await Supervisor.start(this.system, {
+      strategy: 'simple_one_for_one',
+      child: { behaviour: ConnectionActor, restart: 'temporary', shutdown: 'brutal_kill' },
+    })
+  }
+
+  #buildTransport(options: ServerOptions): Transport<any> | undefined {
+    const t = options.transport
+    let transport: Transport<any> | undefined
+    if (t === undefined) return undefined
+    if (isTransport(t)) transport = t
+    else {
+      const supported: Subprotocol[] =
+        options.msgpack === false ? ['hubbub.v1.json'] : ['hubbub.v1.json', 'hubbub.v1.msgpack']
+      const auth = this.auth
+      const limits = this.limits
+      transport = t({
+        maxPayload: limits.maxPayload,
+        maxConnectionsPerIp: Number.isFinite(limits.connectionsPerAddress) ? limits.connectionsPerAddress : 0,
+        heartbeat: { intervalMs: this.heartbeatMs },
+        selectProtocol: (offered: readonly string[]) => {
+          const chosen = negotiate(offered, supported)
+          if (chosen === null) return null
+          // A client that offered nothing gets JSON without a Sec-WebSocket-Protocol answer (browsers require that).
+          return offered.length === 0 ? '' : chosen
+        },
+        ...options.transportOptions,
+        // Always installed, so a draining server refuses new upgrades even in anonymous mode.
+        authenticate: (req: UpgradeRequest) => {
+          if (this.#closing !== undefined) throw new ServerError('closed', 'server is shutting down')
+          return auth === undefined ? undefined : auth.authenticate(req)
+        },
+      })
+    }
+    transport.onConnection((conn) => this.#adopt(conn))
+    const http = options.http ?? true
+    if (http !== false) {
+      transport.http(
+        createHttpApi({
+          ...(options.broadcastSecret === undefined ? {} : { broadcastSecret: options.broadcastSecret }),
+          metrics: this.metrics,
+          health: () => ({ connections: this.#connections.size }),
+          stats: () => this.stats(),
+          broadcast: (roomId, text, from) =>
+            this.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
+          broadcastWhere: (filter, payload) => this.broadcastWhere(filter, payload),
+          ...(typeof http === 'object' && http.staticFiles ? { staticFiles: http.staticFiles } : {}),
+          onError: (err, req) => this.logger.error({ err, path: req.path }, 'http handler failed'),
+        }),
+      )
+    }
+    return transport
+  }
+
+  #adopt(conn: Connection<any>): void {
+    const handle = this.handleConnection(conn, {
+      identity: conn.identity as Identity | undefined,
+      protocol: conn.protocol,
+      remoteAddress: conn.remoteAddress,
+    })
+    conn.onMessage((data, isBinary) => handle.receive(data, isBinary))
+    conn.onClose(() => handle.closed())
+    conn.onDrop(() => this.metrics.drops.inc())
+  }
+
+  get rooms(): RoomManager {
+    if (this.#rooms === undefined)
+      throw new ServerError('not_started', 'the server is still starting; await server.ready')
+    return this.#rooms
+  }
+
+  /** Resolves once the actor tree is up (listen() and handleConnection() wait for it themselves). */
+  get ready(): Promise<void> {
+    return this.#ready
+  }
+
+  /** The bound port after `listen()`. */
+  get port(): number | undefined {
+    return this.#port
+  }
+
+  /** Starts the transport; resolves with the bound port (port 0 picks a free one). */
+  async listen(options: { port?: number; host?: string } = {}): Promise<{ port: number }> {
+    await this.#ready
+    if (this.transport === undefined) throw new ServerError('invalid_options', 'no transport to listen on')
+    const port = options.port ?? this.#options.port ?? 0
+    const host = options.host ?? this.#options.host
+    const bound = await this.transport.listen(host === undefined ? { port } : { port, host })
+    this.#port = bound.port
+    this.logger.info({ port: bound.port, transport: this.transport.name, nodeId: this.nodeId }, 'listening')
+    return bound
+  }
+
+  /**
+   * The transport-free core: adopts one socket-like object. Sends `welcome` at once;
+   * feed it frames with `receive` and tell it about the socket closing with `closed`.
+   */
+  handleConnection(socket: SocketLike, info: ConnectionInfo = {}): ServerConnection {
+    const id = randomBytes(9).toString('base64url')
+    const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
+    const limiter = new RateLimiter({
+      perSecond: this.limits.ratePerSecond,
+      burst: this.limits.rateBurst,
+      abuseMs: this.limits.rateAbuseMs,
+    })
+    const conn = new ConnectionRecord(
+      id,
+      socket,
+      info.identity,
+      binary,
+      info.remoteAddress ?? '',
+      limiter,
+      this,
+    )
+    if (this.#closing !== undefined) {
+      conn.isClosed = true
+      socket.send(
+        this.encode(conn, { type: 'error', code: 'SERVER_SHUTDOWN', message: 'server is shutting down' }),
+      )
+      socket.close(CloseCode.GOING_AWAY, 'server shutting down')
+      return conn
+    }
+    this.#connections.set(id, conn)
+    this.metrics.connections.set(this.#connections.size)
+    if (conn.identity !== undefined) this.named(conn)
+    conn.send(
+      this.encode(conn, {
+        type: 'welcome',
+        connectionId: id,
+        protocol: 1,
+        serverTime: Date.now(),
+        heartbeatMs: this.heartbeatMs,
+      }),
+    )
+    void this.#startActor(conn)
+    return conn
+  }
+
+  async #startActor(conn: ConnectionRecord): Promise<void> {
+    try {
+      await this.#ready
+      if (conn.isClosed) return
+      const ref = await Supervisor.startChild(this.#connectionSupervisor!, conn)
+      this.#byRef.set(ref, conn)
+      if (conn.isClosed) {
+        this.system.exit(ref, 'kill')
+        return
+      }
+      const pending = conn.pending
+      conn.pending = null
+      if (pending !== null) for (const msg of pending) this.system.cast(ref, msg)
+    } catch (err) {
+      this.logger.error({ err, connectionId: conn.id }, 'connection actor failed to start')
+      this.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
+    }
+  }
+
+  // ---------------------------------------------------------------- ServerCore
+
+  encode(conn: ConnectionRecord, frame: OutgoingFrame): string | Uint8Array {
+    return conn.binary && this.#encodeBinary ? this.#encodeBinary(frame) : encodeServerFrame(frame)
+  }
+
+  connectionsNamed(name: string): readonly ConnectionRecord[] {
+    const v = this.#names.get(name)
+    return v === undefined ? [] : Array.isArray(v) ? v : [v]
+  }
+
+  named(conn: ConnectionRecord): void {
+    const name = conn.name
+    if (name === '') return
+    const v = this.#names.get(name)
+    if (v === undefined) this.#names.set(name, conn)
+    else if (Array.isArray(v)) {
+      if (!v.includes(conn)) v.push(conn)
+    } else if (v !== conn) this.#names.set(name, [v, conn])
+  }
+
+  #unname(conn: ConnectionRecord): void {
+    const v = this.#names.get(conn.name)
+    if (v === undefined) return
+    if (v === conn) this.#names.delete(conn.name)
+    else if (Array.isArray(v)) {
+      const rest = v.filter((c) => c !== conn)
+      if (rest.length === 0) this.#names.delete(conn.name)
+      else this.#names.set(conn.name, rest.length === 1 ? rest[0]! : rest)
+    }
+  }
+
+  closeConnection(conn: ConnectionRecord, code: number, reason: string): void {
+    if (conn.isClosed) return
+    try {
+      conn.socket.close(code, reason)
+    } catch (err) {
+      this.logger.debug({ err, connectionId: conn.id }, 'socket close failed')
+    }
+    this.connectionClosed(conn)
+  }
+
+  connectionClosed(conn: ConnectionRecord): void {
+    if (conn.isClosed) return
+    conn.isClosed = true
+    this.#forget(conn)
+    const ref = conn.ref
+    // Stopping the actor is what removes the member from its rooms: they monitor it and see DOWN.
+    if (ref !== undefined && this.system.isAlive(ref)) this.system.exit(ref, 'shutdown')
+  }
+
+  #forget(conn: ConnectionRecord): void {
+    if (this.#connections.delete(conn.id)) {
+      this.#unname(conn)
+      this.metrics.connections.set(this.#connections.size)
+    }
+  }
+
+  #onExit(ref: AnyRef, reason: ExitReason): void {
+    const conn = this.#byRef.get(ref)
+    if (conn === undefined) {
+      if (typeof reason === 'object' && 'error' in reason) this.metrics.rooms.set(this.#rooms?.count ?? 0)
+      else queueMicrotask(() => this.metrics.rooms.set(this.#rooms?.count ?? 0))
+      return
+    }
+    this.#byRef.delete(ref)
+    if (typeof reason === 'object' && 'error' in reason) {
+      // Only this socket is affected; its rooms see DOWN and announce user_left.
+      this.metrics.actorRestarts.inc()
+      this.logger.warn({ connectionId: conn.id }, 'connection actor crashed; closing its socket with 1011')
+      this.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
+    } else if (!conn.isClosed) {
+      this.closeConnection(conn, CloseCode.NORMAL, '')
+    }
+  }
+
+  // ---------------------------------------------------------------- server API
+
+  /**
+   * Publishes to a room. `{ text, from? }` is a chat `message` (sequenced, stored,
+   * fanned out with an offset); any other frame (with a `type`) is sent to every
+   * member as is. Returns the local connections it reaches (0 if the room is not running).
+   */
+  broadcast(roomId: string, frame: { text: string; from?: string } | OutgoingFrame): number {
+    const rooms = this.rooms
+    const ref = rooms.whereis(roomId)
+    if (ref === undefined) return 0
+    const delivered =
+      this.bridge.subscribers(roomTopic(roomId)) + this.bridge.subscribers(roomBinaryTopic(roomId))
+    if (!('type' in frame) || frame.type === 'message') {
+      const f = frame as { text: string; from?: string }
+      this.system.cast(ref, { type: 'announce', from: f.from ?? 'server', text: String(f.text) })
+    } else {
+      this.bus.publish(roomTopic(roomId), encodeServerFrame(frame as OutgoingFrame))
+      if (this.#encodeBinary && this.bridge.subscribers(roomBinaryTopic(roomId)) > 0) {
+        this.bus.publish(roomBinaryTopic(roomId), this.#encodeBinary(frame as OutgoingFrame))
+      }
+    }
+    return delivered
+  }
+
+  /** Sends `payload` (a server frame) to every connection matching the filter or predicate. Returns the count. */
+  broadcastWhere(
+    filter: BroadcastFilter | ((conn: ConnectionView) => boolean),
+    payload: Record<string, unknown>,
+  ): number {
+    const match =
+      typeof filter === 'function'
+        ? filter
+        : (c: ConnectionView) =>
+            (filter.userId === undefined || c.identity?.userId === filter.userId) &&
+            (filter.orgId === undefined || c.identity?.orgId === filter.orgId)
+    return this.#sendEach(match, payload as OutgoingFrame)
+  }
+
+  /** Sends `payload` to every connection of an authenticated user. Returns the count. */
+  sendToUser(userId: string, payload: Record<string, unknown>): number {
+    return this.#sendEach((c) => c.identity?.userId === userId, payload as OutgoingFrame)
+  }
+
+  /** Closes every connection of a user (default 1000). Returns the count. */
+  disconnectUser(
+    userId: string,
+    code: number = CloseCode.NORMAL,
+    reason = 'disconnected by the server',
+  ): number {
+    let n = 0
+    for (const conn of [...this.#connections.values()]) {
+      if (conn.identity?.userId !== userId) continue
+      this.closeConnection(conn, code, reason)
+      n++
+    }
+    return n
+  }
+
+  #sendEach(match: (c: ConnectionView) => boolean, frame: OutgoingFrame): number {
+    let json: string | undefined
+    let bin: Uint8Array | undefined
+    let n = 0
+    for (const conn of this.#connections.values()) {
+      if (!match(conn)) continue
+      if (conn.binary && this.#encodeBinary) {
+        if (bin === undefined) bin = this.#encodeBinary(frame)
+        conn.send(bin)
+      } else {
+        if (json === undefined) json = encodeServerFrame(frame)
+        conn.send(json)
+      }
+      n++
+    }
+    return n
+  }
+
+  /** What `/api/stats` serves. */
+  stats(): ServerStats {
+    return {
+      connections: this.#connections.size,
+      rooms: this.#rooms?.count ?? 0,
+      roomBreakdown: Object.fromEntries(this.#roomUsers),
+      nodeId: this.nodeId,
+      uptimeMs: Date.now() - this.#startedAt,
+      timestamp: Date.now(),
+    }
+  }
+
+  /** Open connections (all of them, transport or `handleConnection`). */
+  get connections(): number {
+    return this.#connections.size
+  }
+
+  /** The connection with this id (for admin tools and tests). */
+  connection(id: string): ConnectionView | undefined {
+    return this.#connections.get(id)
+  }
+
+  /** The actor of a connection, for supervision tools and fault-injection tests. */
+  connectionRef(id: string): AnyRef | undefined {
+    return this.#connections.get(id)?.ref
+  }
+
+  /**
+   * Graceful drain: refuse new upgrades, send `SERVER_SHUTDOWN` then close every
+   * socket with 1001, stop the transport, then the room supervisor, then the
+   * connection supervisor. Resolves within `graceMs` (default 5,000) even if
+   * something hangs; idempotent.
+   */
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#drain(options.graceMs ?? 5000)
+    return this.#closing
+  }
+
+  async #drain(graceMs: number): Promise<void> {
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())
+    const work = (async () => {
+      await this.#ready.catch(() => {})
+      const shutdown: OutgoingFrame = {
+        type: 'error',
+        code: 'SERVER_SHUTDOWN',
+        message: 'server is shutting down',
+      }
+      for (const conn of [...this.#connections.values()]) {
+        conn.send(this.encode(conn, shutdown))
+        this.closeConnection(conn, CloseCode.GOING_AWAY, 'server shutting down')
+      }
+      if (this.transport !== undefined) {
+        await this.transport.close({ graceMs: Math.max(0, graceMs - 100) }).catch((err: unknown) => {
+          this.logger.warn({ err }, 'transport close failed')
+        })
+      }
+      await this.#rooms?.stop().catch(() => {})
+      if (this.#connectionSupervisor && this.system.isAlive(this.#connectionSupervisor)) {
+        await this.system.stop(this.#connectionSupervisor, 'shutdown').catch(() => {})
+      }
+      await this.system.shutdown({ timeout: Math.max(0, graceMs - 100) }).catch(() => {})
+    })()
+    await Promise.race([work.catch((err: unknown) => this.logger.error({ err }, 'drain failed')), deadline])
+    this.bridge.close()
+    if (this.#ownsBus) await this.bus.close().catch(() => {})
+    if (this.#options.metrics === undefined) this.metrics.close()
+    this.logger.info({ nodeId: this.nodeId }, 'closed')
+  }
+}
+
+/** Creates a server; call `listen()` to start its transport. */
+export function createServer(options: ServerOptions): HubbubServer {
+  return new HubbubServer(options)
+}
