@@ -45,7 +45,10 @@ export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
   reconnect?: Partial<BackoffOptions> | false
   /** Sends waiting for a connection (or a rejoin) at most: `max`, default 100; beyond that they reject `QUEUE_FULL`. */
   queue?: { max?: number }
-  /** Overrides the server's `welcome.heartbeatMs`; before the welcome it is the handshake timeout / 2. Default 30 000. */
+  /**
+   * Overrides the server's `welcome.heartbeatMs` (0 turns liveness checks off); before the welcome,
+   * 2 × this is the handshake timeout. Default 30 000.
+   */
   heartbeatMs?: number
   /** Least interval between two `typing: true` frames of one room. Default 3 000 ms. */
   typingThrottleMs?: number
@@ -310,6 +313,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #startTick(): void {
     clearInterval(this.#tick)
     const hb = this.#heartbeatMs
+    if (!(hb > 0)) return // heartbeatMs 0: the server disabled heartbeats
     this.#tick = setInterval(() => {
       const now = Date.now()
       if (now - this.#lastIn >= 2 * hb) {

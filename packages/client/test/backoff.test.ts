@@ -146,6 +146,15 @@ describe('reconnect schedule (fake timers)', () => {
     client.close()
   })
 
+  it('checks no liveness when the server announces heartbeatMs: 0', () => {
+    const client = connect('ws://x/ws', { WebSocket: MemorySocket as never })
+    MemorySocket.last.welcome(0)
+    vi.advanceTimersByTime(10 * 60_000)
+    expect(MemorySocket.last.sent).toEqual([])
+    expect(client.state).toBe('open')
+    client.close()
+  })
+
   it('passes a token as the hubbub.token subprotocol, asking a token function again on each reconnect', async () => {
     let n = 0
     const client = connect('ws://x/ws', {

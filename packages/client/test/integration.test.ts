@@ -1,0 +1,209 @@
+import { createServer, type HubbubServer, type ServerOptions } from '@hubbub/server'
+import { uwsTransport } from '@hubbub/transport-uws'
+import { wsTransport } from '@hubbub/transport-ws'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import type { Client, ConnectOptions, GapEvent } from '../src/index.js'
+import { next, record, testClient, until } from './helpers.js'
+
+type TransportFactory = NonNullable<ServerOptions['transport']>
+
+// One suite, every transport (as the server's own integration suite does).
+const transports = [
+  { name: 'ws', factory: wsTransport as TransportFactory },
+  { name: 'uws', factory: uwsTransport as TransportFactory },
+]
+
+async function startServer(factory: TransportFactory, options: Partial<ServerOptions> = {}, port = 0) {
+  const server = createServer({
+    transport: factory,
+    auth: { anonymous: true },
+    heartbeatMs: 0,
+    roomGraceMs: 0,
+    ...options,
+  } as ServerOptions)
+  onTestFinished(() => server.close({ graceMs: 500 }))
+  const listening = await server.listen({ port, host: '127.0.0.1' })
+  return { server, port: listening.port, url: `ws://127.0.0.1:${listening.port}/ws` }
+}
+
+/** Kills the client's socket from the server side, without a close handshake. */
+function terminate(server: HubbubServer, client: Client): void {
+  const record = server.connection(client.welcome!.connectionId) as unknown as {
+    socket: { terminate?(): void; close(code?: number): void }
+  }
+  if (record.socket.terminate) record.socket.terminate()
+  else record.socket.close(4000)
+}
+
+async function member(url: string, username: string, options: ConnectOptions = {}) {
+  const client = testClient(url, options)
+  const room = await client.join('lobby', { username })
+  return { client, room }
+}
+
+/** A reconnect delay long enough to publish during the outage, short enough for a fast test. */
+const slowReconnect = { reconnect: { minMs: 250, maxMs: 250, factor: 1, jitter: 0 } }
+
+describe.each(transports)('against a real server over $name', ({ factory }) => {
+  it('joins, sends and receives: the sender gets its own copy once, with the offset send() resolved to', async () => {
+    const { url } = await startServer(factory)
+    const alice = await member(url, 'alice')
+    const bob = await member(url, 'bob')
+    const atAlice = record(alice.room, 'message')
+    const atBob = record(bob.room, 'message')
+    const sent = await alice.room.send('hi bob')
+    expect(sent).toMatchObject({ type: 'message', roomId: 'lobby', from: 'alice', text: 'hi bob', offset: 1 })
+    await until(bob.room, ['message'], () => atBob.length === 1)
+    expect(atBob).toEqual([sent])
+    expect(atAlice).toEqual([sent])
+    const reply = await bob.room.send('hi alice')
+    await until(alice.room, ['message'], () => atAlice.length === 2)
+    expect(atAlice.map((m) => [m.from, m.offset])).toEqual([
+      ['alice', 1],
+      ['bob', 2],
+    ])
+    expect(reply.offset).toBe(2)
+    // A late joiner gets the room's recent messages as its backlog.
+    const carol = await member(url, 'carol')
+    expect(carol.room.backlog.map((m) => m.text)).toEqual(['hi bob', 'hi alice'])
+  })
+
+  it('keeps room.users current as members join, leave and disconnect', async () => {
+    const { url } = await startServer(factory)
+    const alice = await member(url, 'alice')
+    const bob = await member(url, 'bob')
+    expect(bob.room.users.sort()).toEqual(['alice', 'bob'])
+    await until(alice.room, ['users'], () => alice.room.users.includes('bob'))
+    const carol = await member(url, 'carol')
+    await until(alice.room, ['users'], () => alice.room.users.length === 3)
+    await bob.room.leave()
+    await until(alice.room, ['users'], () => !alice.room.users.includes('bob'))
+    carol.client.close()
+    await until(alice.room, ['users'], () => !alice.room.users.includes('carol'))
+    expect(alice.room.users).toEqual(['alice'])
+    expect(await alice.room.listUsers()).toEqual(['alice'])
+    expect(alice.room.count).toBe(1)
+  })
+
+  it('after a server-side terminate: reconnects, rejoins, and gets every message of the outage once, in order', async () => {
+    const { server, url } = await startServer(factory)
+    const alice = await member(url, 'alice', slowReconnect)
+    const bob = await member(url, 'bob')
+    await bob.room.send('before')
+    await until(alice.room, ['message'], () => alice.room.offset === 1)
+    const received = record(alice.room, 'message')
+    const gaps = record(alice.room, 'gap')
+    const reconnecting = next(alice.client, 'reconnecting')
+    terminate(server, alice.client)
+    await reconnecting
+    const sent: number[] = []
+    for (let i = 0; i < 10; i++) sent.push((await bob.room.send(`during ${i}`)).offset)
+    await next(alice.client, 'open')
+    const after = await bob.room.send('after')
+    await until(alice.room, ['message'], () => alice.room.offset === after.offset)
+    expect(received.map((m) => m.offset)).toEqual([...sent, after.offset])
+    expect(received.map((m) => m.text)).toEqual([...sent.map((_, i) => `during ${i}`), 'after'])
+    expect(gaps).toEqual([])
+  })
+
+  it('after an outage longer than the history: one gap with the lost range, then live messages', async () => {
+    const { server, url } = await startServer(factory, { historySize: 5 })
+    const alice = await member(url, 'alice', slowReconnect)
+    const bob = await member(url, 'bob')
+    await bob.room.send('seen')
+    await until(alice.room, ['message'], () => alice.room.offset === 1)
+    const gaps = record<GapEvent>(alice.room, 'gap')
+    const received = record(alice.room, 'message')
+    const reconnecting = next(alice.client, 'reconnecting')
+    terminate(server, alice.client)
+    await reconnecting
+    for (let i = 2; i <= 13; i++) await bob.room.send(`missed ${i}`)
+    const gap = await next<GapEvent>(alice.room, 'gap')
+    // The history keeps offsets 9–13: 2–8 are gone.
+    expect(gap).toEqual({
+      roomId: 'lobby',
+      epoch: alice.room.epoch,
+      from: 2,
+      to: 8,
+      reason: 'expired',
+      recovered: false,
+    })
+    const live = await bob.room.send('live')
+    await until(alice.room, ['message'], () => alice.room.offset === live.offset)
+    expect(received.map((m) => m.offset)).toEqual([9, 10, 11, 12, 13, 14])
+    expect(gaps).toHaveLength(1)
+  })
+
+  it('after a server restart (new epoch): gap with recovered: false, then messages of the new epoch', async () => {
+    const first = await startServer(factory)
+    const alice = await member(first.url, 'alice', slowReconnect)
+    await alice.room.send('old epoch')
+    const oldEpoch = alice.room.epoch
+    const gap = next<GapEvent>(alice.room, 'gap')
+    const reconnecting = next(alice.client, 'reconnecting')
+    await first.server.close({ graceMs: 500 })
+    await reconnecting
+    const second = await startServer(factory, {}, first.port)
+    expect(await gap).toMatchObject({
+      roomId: 'lobby',
+      reason: 'epoch',
+      recovered: false,
+      previous: { epoch: oldEpoch, offset: 1 },
+    })
+    expect(alice.room.epoch).not.toBe(oldEpoch)
+    const bob = await member(second.url, 'bob')
+    const received = record(alice.room, 'message')
+    await bob.room.send('new epoch')
+    await until(alice.room, ['message'], () => received.length === 1)
+    expect(received[0]).toMatchObject({ text: 'new epoch', offset: 1 })
+  })
+
+  it('sends made while disconnected are flushed once after the rejoin, never duplicated', async () => {
+    const { server, url } = await startServer(factory)
+    const alice = await member(url, 'alice', slowReconnect)
+    const bob = await member(url, 'bob')
+    const atBob = record(bob.room, 'message')
+    const reconnecting = next(alice.client, 'reconnecting')
+    terminate(server, alice.client)
+    await reconnecting
+    const queued = ['q1', 'q2', 'q3'].map((text) => alice.room.send(text))
+    const confirmed = await Promise.all(queued)
+    expect(confirmed.map((m) => m.text)).toEqual(['q1', 'q2', 'q3'])
+    expect(confirmed.map((m) => m.offset)).toEqual([1, 2, 3])
+    // Another reconnect must not send them again.
+    const again = next(alice.client, 'reconnecting')
+    terminate(server, alice.client)
+    await again
+    await next(alice.client, 'open')
+    const marker = await bob.room.send('marker')
+    await until(bob.room, ['message'], () => atBob.some((m) => m.offset === marker.offset))
+    expect(atBob.map((m) => m.text)).toEqual(['q1', 'q2', 'q3', 'marker'])
+    const history = await bob.room.history(50)
+    expect(history.map((m) => m.text)).toEqual(['q1', 'q2', 'q3', 'marker'])
+  })
+
+  it('private messages and listRooms', async () => {
+    const { url } = await startServer(factory)
+    const alice = await member(url, 'alice')
+    const bob = await member(url, 'bob')
+    const inbox = next(bob.client, 'private')
+    const echo = await alice.client.private('bob', 'psst')
+    expect(echo).toMatchObject({ type: 'private', from: 'alice', to: 'bob', text: 'psst' })
+    expect(await inbox).toMatchObject({ from: 'alice', to: 'bob', text: 'psst' })
+    expect(await alice.client.listRooms()).toEqual([{ id: 'lobby', userCount: 2 }])
+    await expect(alice.client.private('nobody', 'x')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' })
+  })
+
+  it('rejects a join with the server error code', async () => {
+    const { url } = await startServer(factory)
+    await member(url, 'alice')
+    const client = testClient(url)
+    await expect(client.join('lobby', { username: 'alice' })).rejects.toMatchObject({
+      name: 'HubbubError',
+      code: 'USERNAME_TAKEN',
+    })
+    await expect(client.join('bad room!', { username: 'x' })).rejects.toMatchObject({
+      code: 'INVALID_MESSAGE',
+    })
+  })
+})
