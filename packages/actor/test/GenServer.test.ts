@@ -170,11 +170,14 @@ describe('GenServer', () => {
   it('cancels all timers of a process when it exits', async () => {
     const { system } = testSystem()
     const ref = await system.start(Counter, 0)
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timeouts()
     system.sendAfter(ref, 'x' as never, 10_000)
     system.sendAfter(ref, 'y' as never, 10_000)
     expect(system.processInfo(ref)?.timers).toBe(2)
+    expect(timeouts()).toBe(before + 2)
     await system.stop(ref)
-    expect(system.processInfo(ref)).toBeUndefined()
+    expect(timeouts()).toBe(before)
   })
 
   it('bounded mailbox: drop-newest and drop-oldest count drops, reject throws MailboxFullError', async () => {

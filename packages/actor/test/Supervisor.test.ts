@@ -158,6 +158,22 @@ describe('Supervisor', () => {
     expect(system.registry.size).toBe(0)
   })
 
+  it('the default intensity is 3 restarts in 5 s: the 4th crash stops the supervisor with MaxRestartsExceeded', async () => {
+    const { system } = testSystem()
+    const log: string[] = []
+    const sup = await Supervisor.start(system, { strategy: 'one_for_one', children: [worker('a', log)] })
+    for (let i = 0; i < 3; i++) {
+      const cur = where(system, 'a')!
+      system.cast(cur, 'crash')
+      await until(() => where(system, 'a') !== undefined && where(system, 'a') !== cur)
+    }
+    expect(system.isAlive(sup)).toBe(true)
+    system.cast(where(system, 'a')!, 'crash')
+    const reason = (await system.whenExited(sup)) as { error: MaxRestartsExceededError }
+    expect(reason.error).toBeInstanceOf(MaxRestartsExceededError)
+    expect(reason.error).toMatchObject({ code: 'max_restarts', maxRestarts: 3, withinMs: 5000 })
+  })
+
   it('a nested supervisor that exceeds intensity is restarted by its parent', async () => {
     const { system } = testSystem()
     const log: string[] = []
