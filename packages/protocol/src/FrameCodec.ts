@@ -36,25 +36,43 @@ export function createFrameCodec<C extends { type: string }, S extends { type: s
   fastChecks: ReadonlyMap<string, FastCheck> = new Map(),
 ): FrameCodec<C, S> {
   const validateClientFrame = (value: unknown): DecodeResult<C> =>
-    validate(value, clientSchemas, fastChecks, limits, 'id') as DecodeResult<C>
+    neverThrow(() => validate(value, clientSchemas, fastChecks, limits, 'id') as DecodeResult<C>)
   const validateServerFrame = (value: unknown): DecodeResult<S> =>
-    validate(value, serverSchemas, noFastChecks, limits, 'replyTo') as DecodeResult<S>
+    neverThrow(() => validate(value, serverSchemas, noFastChecks, limits, 'replyTo') as DecodeResult<S>)
   return {
     limits,
     validateClientFrame,
-    decodeClientFrame(data, isBinary) {
-      const read = readJsonText(data, isBinary, limits.maxPayload)
-      return read.ok ? validateClientFrame(read.value) : read
-    },
+    decodeClientFrame: (data, isBinary) =>
+      neverThrow(() => {
+        const read = readJsonText(data, isBinary, limits.maxPayload)
+        return read.ok ? validateClientFrame(read.value) : read
+      }),
     encodeServerFrame: encodeServerFrame as (frame: S) => string,
-    decodeServerFrame(data) {
-      // Server frames may legitimately exceed a client's maxPayload (history, user lists).
-      const read = readJsonText(data, false, Number.POSITIVE_INFINITY)
-      return read.ok ? validateServerFrame(read.value) : read
-    },
+    decodeServerFrame: (data) =>
+      neverThrow(() => {
+        // Server frames may legitimately exceed a client's maxPayload (history, user lists).
+        const read = readJsonText(data, false, Number.POSITIVE_INFINITY)
+        return read.ok ? validateServerFrame(read.value) : read
+      }),
     validateServerFrame,
     isClientFrameType: (type) => clientSchemas.has(type),
     isServerFrameType: (type) => serverSchemas.has(type),
+  }
+}
+
+/**
+ * The last line of defence of "decoders never throw": data of the wrong runtime type from untyped
+ * callers, getters that throw, an app's own zod refinement that throws.
+ */
+function neverThrow<F>(decode: () => DecodeResult<F>): DecodeResult<F> {
+  try {
+    return decode()
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    return {
+      ok: false,
+      error: { code: 'INVALID_MESSAGE', message: `(frame): cannot be read: ${reason}`, path: [] },
+    }
   }
 }
 

@@ -94,7 +94,8 @@ function extend(
     if (!(schema instanceof z.ZodObject)) {
       throw new ProtocolError('INVALID_DEFINITION', `the ${side} frame "${type}" must be a z.object(...)`)
     }
-    out[type] = z.strictObject({ ...schema.shape, type: z.literal(type), ...extra })
+    // safeExtend keeps the app's own refinements; strict() makes extra fields errors as in built-in frames.
+    out[type] = schema.safeExtend({ type: z.literal(type), ...extra }).strict()
   }
   return out
 }

@@ -39,6 +39,8 @@ export function createMsgpackCodec<C extends { type: string }, S extends { type:
           CloseCode.UNSUPPORTED_DATA,
         )
       }
+      // Untyped callers may pass anything: decoders never throw.
+      if (!(data instanceof Uint8Array)) return fail('INVALID_MESSAGE', 'a frame must be a Uint8Array')
       if (data.byteLength > codec.limits.maxPayload) {
         return fail(
           'INVALID_MESSAGE',
@@ -53,6 +55,7 @@ export function createMsgpackCodec<C extends { type: string }, S extends { type:
     },
     encodeServerFrame: (frame) => packr.pack(frame),
     decodeServerFrame(data) {
+      if (!(data instanceof Uint8Array)) return fail('INVALID_MESSAGE', 'a frame must be a Uint8Array')
       const read = unpack(data)
       return read.ok
         ? codec.validateServerFrame(read.value)

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { CloseCode, decodeClientFrame, ErrorCode, errorCodes } from '../src/index.js'
+import { z } from 'zod'
+import {
+  CloseCode,
+  decodeClientFrame,
+  defineMessages,
+  ErrorCode,
+  errorCodes,
+  validateClientFrame,
+} from '../src/index.js'
 import { msgpackCodec } from '../src/msgpack.js'
 
 describe('each decode error code comes from a concrete input', () => {
@@ -80,6 +88,35 @@ describe('each decode error code comes from a concrete input', () => {
     })
     const proto = msgpackCodec.encodeServerFrame(JSON.parse('{"type":"ping","__proto__":{"x":1}}'))
     expect(msgpackCodec.decodeClientFrame(proto, true)).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_MESSAGE' },
+    })
+  })
+
+  it('never throws, even for inputs the types forbid', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+        ownKeys() {
+          throw new Error('trap')
+        },
+      },
+    )
+    for (const data of [null, undefined, 42, {}, [], new ArrayBuffer(2), hostile] as never[]) {
+      expect(decodeClientFrame(data, false).ok).toBe(false)
+      expect(decodeClientFrame(data, true).ok).toBe(false)
+      expect(msgpackCodec.decodeClientFrame(data, true).ok).toBe(false)
+      expect(validateClientFrame(data).ok).toBe(false)
+    }
+    const throwing = defineMessages({
+      boom: z.object({}).refine(() => {
+        throw new Error('app bug')
+      }),
+    })
+    expect(throwing.decodeClientFrame('{"type":"boom"}', false)).toMatchObject({
       ok: false,
       error: { code: 'INVALID_MESSAGE' },
     })

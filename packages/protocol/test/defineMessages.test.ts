@@ -87,6 +87,22 @@ describe('defineMessages: an app’s own frames, validated and typed like built-
     })
   })
 
+  it('keeps the app’s own refinements', () => {
+    const chess = defineMessages({
+      castle: z
+        .object({ side: z.enum(['king', 'queen']), rank: z.int() })
+        .refine((m) => m.rank === 1 || m.rank === 8, {
+          path: ['rank'],
+          message: 'castling happens on rank 1 or 8',
+        }),
+    })
+    expect(chess.decodeClientFrame('{"type":"castle","side":"king","rank":8}', false).ok).toBe(true)
+    expect(chess.decodeClientFrame('{"type":"castle","side":"king","rank":4}', false)).toMatchObject({
+      ok: false,
+      error: { path: ['rank'], message: 'rank: castling happens on rank 1 or 8' },
+    })
+  })
+
   it('refuses built-in names and non-object schemas at definition time', () => {
     expect(() => defineMessages({ message: z.object({}) })).toThrow(ProtocolError)
     expect(() => defineMessages({}, { welcome: z.object({}) })).toThrow(/built-in server frame/)
