@@ -225,7 +225,11 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   }
 
   #onJoined(joined: JoinedFrame): void {
-    if (this.#left) return
+    // Left while this (re)join was on the wire: the server has us in the room again, so leave it.
+    if (this.#left) {
+      this.#client._fire({ type: 'leave', roomId: this.id })
+      return
+    }
     const before = this.epoch === undefined ? undefined : this.users
     this.count = joined.count
     this.#setUsers([...joined.users])
@@ -335,7 +339,10 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     this.#exact = true
     const first = this.#settle
     this.#settle = undefined
-    if (!first) return this.#release()
+    if (!first) {
+      this.#release()
+      return
+    }
     // Messages that came with the join wait one macrotask, so that the caller of join() can subscribe first.
     this.#awaiting = 'hold'
     first.resolve(this)
