@@ -123,6 +123,7 @@ export class ActorSystem {
         const parent = toProc(options.link)
         p.extras().parent = parent
         this.link(p, parent)
+        if (p.flags & DEAD) throw new NoProcError('parent process')
       }
       if (name !== undefined) {
         p.extras().name = name

@@ -14,12 +14,15 @@ export interface ChildSpec<A = any> {
   readonly id: string
   readonly behaviour: GenServer<A, any, any, any, any, any>
   readonly args: A
-  readonly options?: Omit<StartOptions, 'link' | 'trapExit'>
+  /** Start options, or a function of the args (e.g. a per-room registry name for simple_one_for_one children). */
+  readonly options?: ChildStartOptions | ((args: A) => ChildStartOptions)
   /** Default `permanent`. */
   readonly restart?: RestartType
   /** Default 5000 ms for workers, `'infinity'` for supervisors. */
   readonly shutdown?: Shutdown
 }
+
+export type ChildStartOptions = Omit<StartOptions, 'link' | 'trapExit'>
 
 /** The child of a `simple_one_for_one` supervisor; `startChild(sup, args)` supplies the args. */
 export type ChildTemplate<A = any> = Omit<ChildSpec<A>, 'id' | 'args'>
@@ -103,7 +106,9 @@ function isNormal(reason: ExitReason): boolean {
 
 /** Starts a child linked to the supervisor; synchronous when the child's init is. */
 async function launch(st: SupervisorState, child: Child): Promise<Process> {
-  const r = st.system.spawn(child.spec.behaviour, child.spec.args, { ...child.spec.options, link: st.self })
+  const { behaviour, args, options } = child.spec
+  const base = typeof options === 'function' ? options(args) : options
+  const r = st.system.spawn(behaviour, args, { ...base, link: st.self })
   const p = r instanceof Process ? r : await r
   child.proc = p
   st.byProc.set(p, child)
@@ -322,12 +327,12 @@ export const Supervisor = {
     spec: SupervisorSpec,
     extra: Omit<ChildSpec, 'id' | 'behaviour' | 'args'> = {},
   ): ChildSpec {
-    return { ...extra, id, behaviour: supervisorBehaviour, args: spec, options: { ...extra.options } }
+    return { ...extra, id, behaviour: supervisorBehaviour, args: spec }
   },
 
   /** Adds and starts a child: a full spec, or the args for a `simple_one_for_one` template. */
-  startChild(sup: AnyRef, specOrArgs: ChildSpec | unknown): Promise<AnyRef> {
-    return op(sup, { op: 'start', spec: specOrArgs as ChildSpec, args: specOrArgs }) as Promise<AnyRef>
+  startChild<Ref extends AnyRef = AnyRef>(sup: AnyRef, specOrArgs: ChildSpec | unknown): Promise<Ref> {
+    return op(sup, { op: 'start', spec: specOrArgs as ChildSpec, args: specOrArgs }) as Promise<Ref>
   },
 
   /** Stops a child (by id, or by ref for simple_one_for_one); its spec stays unless it is temporary or dynamic. */
@@ -336,8 +341,8 @@ export const Supervisor = {
   },
 
   /** Starts a stopped child again from its spec. */
-  restartChild(sup: AnyRef, id: string): Promise<AnyRef> {
-    return op(sup, { op: 'restart', id }) as Promise<AnyRef>
+  restartChild<Ref extends AnyRef = AnyRef>(sup: AnyRef, id: string): Promise<Ref> {
+    return op(sup, { op: 'restart', id }) as Promise<Ref>
   },
 
   /** Removes a stopped child's spec. */

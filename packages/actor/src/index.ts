@@ -12,6 +12,7 @@ export {
   type ChildCounts,
   type ChildInfo,
   type ChildSpec,
+  type ChildStartOptions,
   type ChildTemplate,
   type Intensity,
   type RestartType,

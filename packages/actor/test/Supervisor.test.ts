@@ -11,7 +11,7 @@ import { testSystem, until } from './helpers.js'
 
 type WorkerArgs = { id: string; log: string[]; slowStop?: boolean }
 /** Logs its lifecycle so tests can check order; registers under its id so the current incarnation is findable. */
-const Worker: GenServer<WorkerArgs, WorkerArgs & { n: number }, 'get', 'crash' | 'quit' | 'inc', number> = {
+const Worker: GenServer<WorkerArgs, WorkerArgs & { n: number }, 'get', 'crash' | 'inc', number> = {
   init: (args) => {
     args.log.push(`start:${args.id}`)
     return { ...args, n: 0 }
@@ -19,7 +19,6 @@ const Worker: GenServer<WorkerArgs, WorkerArgs & { n: number }, 'get', 'crash' |
   handleCall: (_m, _f, s) => ({ reply: s.n, state: s }),
   handleCast(msg, s) {
     if (msg === 'crash') throw new Error(`${s.id} crashed`)
-    if (msg === 'quit') return { stop: 'normal', state: s } as never
     return { ...s, n: s.n + 1 }
   },
   terminate(_r, s) {
@@ -203,13 +202,19 @@ describe('Supervisor', () => {
     const log: string[] = []
     const sup = await Supervisor.start(system, {
       strategy: 'simple_one_for_one',
-      child: { behaviour: Worker, restart: 'transient' },
+      child: {
+        behaviour: Worker,
+        restart: 'transient',
+        options: (args: WorkerArgs) => ({ name: `w:${args.id}` }),
+      },
     })
     const a = await Supervisor.startChild(sup, { id: 'a', log })
     const b = await Supervisor.startChild(sup, { id: 'b', log })
     system.cast(a, 'crash')
     await until(() => log.length === 4)
     expect(log).toEqual(['start:a', 'start:b', 'stop:a', 'start:a'])
+    expect(where(system, 'w:a')).not.toBe(a)
+    expect(where(system, 'w:b')).toBe(b)
     await Supervisor.terminateChild(sup, b)
     expect(system.isAlive(b)).toBe(false)
     const kids = await Supervisor.whichChildren(sup)
