@@ -40,6 +40,7 @@ const textDecoder = new TextDecoder()
 /** uWS force-closes on these without a close frame; report the code `ws` would have sent. */
 const forcedCloseCodes: Record<string, number> = {
   'Received too big message': 1009,
+  'Received too big message, or other inflation error': 1009,
   'Received invalid UTF-8': 1007,
 }
 

@@ -206,6 +206,26 @@ describe('uws transport: limits', () => {
     expect((await server).code).toBe(1009)
   })
 
+  test('perMessageDeflate: negotiated when on, and a deflate bomb is cut off at the payload bound', async () => {
+    const { url, connections, transport } = await start({ perMessageDeflate: true, maxPayload: 64 * 1024 })
+    transport.onConnection((c) => c.onMessage((d) => c.send(d)))
+    const ws = await opened(client(url, [], { perMessageDeflate: true }))
+    expect(ws.extensions).toContain('permessage-deflate')
+    const echoed = once(ws, 'message')
+    ws.send('z'.repeat(10_000))
+    expect(String((await echoed)[0])).toHaveLength(10_000)
+    await until(() => connections.length === 1, 'connection')
+    const server = serverClosed(connections[0]!)
+    ws.send('z'.repeat(4 * 1024 * 1024)) // ~4 KB on the wire, 4 MiB inflated
+    expect((await server).code).toBe(1009)
+  })
+
+  test('perMessageDeflate is off by default', async () => {
+    const { url } = await start()
+    const ws = await opened(client(url, [], { perMessageDeflate: true }))
+    expect(ws.extensions).toBe('')
+  })
+
   test('an unmasked frame is not delivered (uWS reads it as masked) and the server stays up', async () => {
     const { port, url, connections, transport } = await start()
     const got: unknown[] = []
