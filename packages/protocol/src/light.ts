@@ -1,5 +1,18 @@
 import type { ServerFrame } from './frames.js'
 
+// Everything a browser client needs besides the check, none of which loads zod.
+export { CloseCode } from './CloseCode.js'
+export type { DecodeError, DecodeResult } from './DecodeResult.js'
+export { ErrorCode, errorCodes } from './ErrorCode.js'
+export type * from './frames.js'
+export {
+  type ClientFrameType,
+  clientFrameTypes,
+  type ServerFrameType,
+  serverFrameTypes,
+} from './frameTypes.js'
+export { JSON_SUBPROTOCOL, MSGPACK_SUBPROTOCOL, type Subprotocol } from './negotiate.js'
+
 // What each built-in server frame must carry, by JSON type; optional fields are not listed.
 // Deliberately zod-free so a browser client can check frames without shipping zod.
 type Kind = 'string' | 'number' | 'boolean' | 'array'
