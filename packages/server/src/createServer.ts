@@ -29,7 +29,7 @@ import type {
   UpgradeRequest,
 } from '@hubbub/transport'
 import { z } from 'zod'
-import type { AuthHook, Identity } from './auth/index.js'
+import { type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
 import { ConnectionActor } from './ConnectionActor.js'
 import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
 import { createHttpApi, type ServerStats } from './http/index.js'
@@ -265,10 +265,11 @@ export class HubbubServer implements ServerCore {
         maxConnectionsPerIp: Number.isFinite(limits.connectionsPerAddress) ? limits.connectionsPerAddress : 0,
         heartbeat: { intervalMs: this.heartbeatMs },
         selectProtocol: (offered: readonly string[]) => {
-          const chosen = negotiate(offered, supported)
-          if (chosen === null) return null
-          // A client that offered nothing gets JSON without a Sec-WebSocket-Protocol answer (browsers require that).
-          return offered.length === 0 ? '' : chosen
+          // `hubbub.token.<jwt>` entries carry credentials, not a wire format.
+          const formats = offered.filter((p) => !isTokenProtocol(p))
+          // Nothing offered (or only a token): v1 JSON, without a Sec-WebSocket-Protocol answer.
+          if (formats.length === 0) return ''
+          return negotiate(formats, supported)
         },
         ...options.transportOptions,
         // Always installed, so a draining server refuses new upgrades even in anonymous mode.
