@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `pnpm demo`: the chat on http://localhost:7201. `node dist/main.js token <name>` prints a token when AUTH_SECRET is set.
+import { signToken } from '@hubbub/server'
+import { ChatServer } from './ChatServer.js'
+import { chatConfig } from './chatConfig.js'
+
+const argv = process.argv.slice(2)
+
+if (argv[0] === 'token') {
+  const secret = process.env.AUTH_SECRET
+  const name = argv[1]
+  if (!secret || !name) {
+    console.error('usage: AUTH_SECRET=... node dist/main.js token <name>')
+    process.exit(2)
+  }
+  console.log(await signToken(secret, { userId: name, name }, { expiresInSec: 24 * 3600 }))
+  process.exit(0)
+}
+
+let config: ReturnType<typeof chatConfig>
+try {
+  config = chatConfig(argv, process.env)
+} catch (err) {
+  console.error(`${(err as Error).message}\nusage: pnpm demo [--transport ws|uws] [--port N] [--host H]`)
+  process.exit(2)
+}
+
+if (config.redisUrl) {
+  console.warn(
+    `REDIS_URL is set, but multi-node needs @hubbub/redis, which is not available yet: running single-node with the in-memory bus.`,
+  )
+}
+
+const chat = new ChatServer(config)
+try {
+  await chat.start()
+} catch (err) {
+  console.error(`could not start the chat on port ${config.port}: ${(err as Error).message}`)
+  process.exit(1)
+}
+
+const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
+if (config.authSecret) {
+  console.log(
+    'AUTH_SECRET is set: tokens are required. Print one with `node apps/chat-demo/dist/main.js token <name>`,',
+  )
+  console.log(`then open http://${shown}:${chat.port}/?token=<token>`)
+}
+
+let stopping = false
+const shutdown = async (signal: string) => {
+  if (stopping) return
+  stopping = true
+  console.log(`${signal}: draining connections…`)
+  await chat.stop({ graceMs: 5000 })
+  console.log('stopped')
+  process.exit(0)
+}
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
