@@ -125,8 +125,7 @@ export interface RoomDefinition<S, M extends MessageSchemas> {
 }
 
 /** A room behaviour: what `createServer({ rooms })` runs inside each room actor. */
-export interface RoomBehaviour<S = any, M extends MessageSchemas = any>
-  extends RoomDefinition<S, M> {
+export interface RoomBehaviour<S = any, M extends MessageSchemas = any> extends RoomDefinition<S, M> {
   readonly name: string
   readonly messages: M
 }
