@@ -1,0 +1,14 @@
+import { runInNewContext } from 'node:vm'
+import { build } from 'esbuild'
+import { expect, it } from 'vitest'
+import { browserBundle } from '../scripts/bundleOptions.js'
+
+it('the IIFE build sets a global Hubbub with connect, and carries no zod', async () => {
+  const result = await build({ ...browserBundle, format: 'iife', globalName: 'Hubbub', write: false })
+  const code = result.outputFiles[0]!.text
+  expect(code).not.toMatch(/ZodError|zod/i)
+  const sandbox: Record<string, any> = {}
+  runInNewContext(code, sandbox)
+  expect(typeof sandbox.Hubbub.connect).toBe('function')
+  expect(typeof sandbox.Hubbub.HubbubError).toBe('function')
+})
