@@ -1,4 +1,7 @@
 import { defineConfig } from 'tsup'
 import { preset } from '../../tsup.preset.ts'
 
-export default defineConfig(preset())
+// stripInternal keeps the system's scheduler hooks (used by Supervisor and Registry) out of the public types.
+export default defineConfig(
+  preset(['src/index.ts'], { dts: { compilerOptions: { customConditions: [], stripInternal: true } } }),
+)

@@ -106,7 +106,7 @@ export class ActorSystem {
     }
   }
 
-  /** Internal: returns the process at once when `init` is synchronous, so supervisors restart without a tick. */
+  /** @internal Returns the process at once when `init` is synchronous, so supervisors restart without a tick. */
   spawn(behaviour: AnyGenServer, args: unknown, options?: StartOptions): Process | Promise<Process> {
     const name = options?.name
     if (name !== undefined) this.registry.assertFree(name)
@@ -192,7 +192,7 @@ export class ActorSystem {
     return r === undefined ? Promise.resolve() : r
   }
 
-  /** Internal: graceful stop with a kill deadline; undefined when the process is already gone. */
+  /** @internal Graceful stop with a kill deadline; undefined when the process is already gone. */
   shutdownProcess(
     p: Process,
     reason: ExitReason,
@@ -220,7 +220,7 @@ export class ActorSystem {
     })
   }
 
-  /** Internal: run `terminate` then exit. Callers make sure no handler is running. */
+  /** @internal Run `terminate` then exit. Callers make sure no handler is running. */
   beginStop(p: Process, reason: ExitReason): void {
     if (p.flags & (DEAD | STOPPING)) return
     p.flags |= STOPPING | RUNNING
@@ -250,7 +250,7 @@ export class ActorSystem {
     )
   }
 
-  /** Internal: the process is gone. Fires links, monitors, hooks; cancels its timers and pending calls. */
+  /** @internal The process is gone. Fires links, monitors, hooks; cancels its timers and pending calls. */
   die(p: Process, reason: ExitReason): void {
     if (p.flags & DEAD) return
     p.flags = (p.flags | DEAD) & ~RUNNING
@@ -390,6 +390,7 @@ export class ActorSystem {
     this.settleCall(rec, value)
   }
 
+  /** @internal */
   settleCall(rec: CallRecord, value: unknown): void {
     if (rec.settled) return
     rec.settled = true
@@ -397,6 +398,7 @@ export class ActorSystem {
     rec.resolve(value)
   }
 
+  /** @internal */
   rejectCall(rec: CallRecord, err: unknown): void {
     if (rec.settled) return
     rec.settled = true
@@ -411,7 +413,7 @@ export class ActorSystem {
 
   // ---------------------------------------------------------------- scheduling
 
-  /** Internal: queue a runnable process; one microtask drains every ready process. */
+  /** @internal Queue a runnable process; one microtask drains every ready process. */
   schedule(p: Process): void {
     p.flags |= SCHEDULED
     this.ready[this.readyLen++] = p
@@ -512,7 +514,7 @@ export class ActorSystem {
     return new Promise((resolve) => this.addHook(p, (_, reason) => resolve(reason)))
   }
 
-  /** Internal: run `hook` when `p` exits. */
+  /** @internal Run `hook` when `p` exits. */
   addHook(p: Process, hook: ExitHook): void {
     const x = p.extras()
     if (x.hooks === null) x.hooks = [hook]
@@ -572,7 +574,7 @@ export class ActorSystem {
     }
   }
 
-  /** Internal: route a failure to the onError hook; a throwing hook must not take the system down. */
+  /** @internal Route a failure to the onError hook; a throwing hook must not take the system down. */
   report(p: Process, phase: CrashReport['phase'], error: unknown): void {
     try {
       this.onError({ ref: p, name: p.name, phase, error })
