@@ -12,7 +12,7 @@ export interface ConnectionHost {
   wrote(data: string | Uint8Array): void
 }
 
-/** Per-socket data handed to `res.upgrade`; `connection` is filled in by `open`. */
+/** Per-socket data handed to `res.upgrade` (uWS.js keeps a copy: read it back with `getUserData()`); `open` fills in `connection`. */
 export interface SocketData<I> {
   id: string
   identity: I

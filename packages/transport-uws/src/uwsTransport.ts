@@ -55,6 +55,7 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
   const app: TemplatedApp = uws.App()
   const idPrefix = `${randomBytes(4).toString('hex')}-`
   let nextId = 0
+  let openedCount = 0
   let listenSocket: us_listen_socket | undefined
   let closing = false
   let heartbeat: NodeJS.Timeout | undefined
@@ -177,7 +178,10 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
         remoteAddress,
         connection: undefined,
       }
+      const openedBefore = openedCount
       res.cork(() => res.upgrade(data, key, protocol, extensions, context))
+      // uWS runs `open` inside upgrade(); if it did not (the socket died), free the IP slot here.
+      if (openedCount === openedBefore) releaseIp(remoteAddress)
     }
     const deny = () => {
       if (!finishPending(p)) return
@@ -289,6 +293,7 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
       const connection = new UwsConnection<I>(ws, host, data)
       data.connection = connection
       open.add(connection)
+      openedCount++
       for (const handler of connectionHandlers) handler(connection)
     },
     message: (ws, message, isBinary) => {
