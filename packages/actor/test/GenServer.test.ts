@@ -71,6 +71,30 @@ describe('GenServer', () => {
     expect(await system.call(ref, 'get')).toBe(3)
   })
 
+  it('messages sent while an async init runs wait for it, then run in order', async () => {
+    const { system } = testSystem()
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const Gated: GenServer<void, number[], 'get', number, number[]> = {
+      init: async (_a, self) => {
+        system.cast(self, 1)
+        await gate
+        return []
+      },
+      handleCast: (m, s) => [...s, m],
+      handleCall: (_m, _f, s) => ({ reply: s, state: s }),
+    }
+    const starting = system.start(Gated, undefined, { name: 'gated' })
+    const ref = system.registry.whereis('gated')!
+    system.cast(ref, 2)
+    const got = system.call(ref, 'get')
+    release()
+    expect(await starting).toBe(ref)
+    expect(await got).toEqual([1, 2])
+  })
+
   it('a deferred reply answers the right caller', async () => {
     const { system } = testSystem()
     reply = system.reply.bind(system)
