@@ -257,6 +257,13 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     }
   }
 
+  /** @internal The room dropped us (it restarted): its sends on the wire are now as uncertain as after a link loss. */
+  _suspend(room: string): void {
+    for (const p of this.#pending.values()) {
+      if (p.room === room && p.state === SENT && p.frame.type === 'message') p.state = LIMBO
+    }
+  }
+
   /** @internal Rejects everything still waiting for `room` (it was left or failed). */
   _drop(room: string, error: HubbubError): void {
     for (const p of this.#pending.values()) {
@@ -354,6 +361,16 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const reply = frame.replyTo === undefined ? undefined : this.#pending.get(frame.replyTo)
     // A room message is never an answer: its fan-out copy carries no replyTo (sends match by echo).
     if (reply && frame.type !== 'message') {
+      // A send that reached a room being restarted was refused, not lost: send it after the rejoin.
+      if (
+        frame.type === 'error' &&
+        frame.code === 'NOT_IN_ROOM' &&
+        reply.room &&
+        this.rooms.get(reply.room)?._ready === false
+      ) {
+        reply.state = QUEUED
+        return
+      }
       this.#settle(reply)
       if (frame.type === 'error') reply.reject(new HubbubError(frame.code, frame.message))
       else reply.resolve(frame)

@@ -214,6 +214,14 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
       case 'typing':
         this.emit('typing', frame)
         return
+      case 'left':
+        // Not asked for: the room restarted (it crashed) and dropped its members. Rejoin with since.
+        if (!this.#left) {
+          this._lost()
+          this.#client._suspend(this.id)
+          this._rejoin()
+        }
+        return
       default:
         if ((frame as { type: string }).type !== 'joined') this.emit('custom', frame as never)
     }

@@ -1,4 +1,4 @@
-import { createServer, type HubbubServer, type ServerOptions } from '@hubbub/server'
+import { createServer, type HubbubServer, hmacAuth, type ServerOptions, signToken } from '@hubbub/server'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -180,6 +180,45 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     expect(atBob.map((m) => m.text)).toEqual(['q1', 'q2', 'q3', 'marker'])
     const history = await bob.room.history(50)
     expect(history.map((m) => m.text)).toEqual(['q1', 'q2', 'q3', 'marker'])
+  })
+
+  it('after a room crash (the server restarts the room and drops its members): rejoins, reports the epoch gap, loses no send', async () => {
+    const { server, url } = await startServer(factory, { roomGraceMs: 60_000 })
+    const alice = await member(url, 'alice')
+    const bob = await member(url, 'bob')
+    await alice.room.send('before the crash')
+    const gap = next<GapEvent>(alice.room, 'gap')
+    const errors = record(alice.client, 'error')
+    const old = server.rooms.whereis('lobby')!
+    server.system.exit(old, { error: new Error('injected room crash') })
+    expect(await gap).toMatchObject({ reason: 'epoch', recovered: false, previous: { offset: 1 } })
+    expect(errors.map((e) => e.code)).toContain('INTERNAL')
+    // Bob's client rejoins on its own too; a send made during all this still lands exactly once.
+    const sent = await alice.room.send('after the crash')
+    expect(sent.offset).toBe(1)
+    await until(bob.room, ['message'], () => bob.room.offset === 1 && bob.room.epoch === alice.room.epoch)
+    expect(alice.room.users.sort()).toEqual(['alice', 'bob'])
+  })
+
+  it('authenticates with a token (asked again on reconnect) and shows the identity name', async () => {
+    const secret = 'a-test-secret-of-enough-length-0123456789'
+    const { server, url } = await startServer(factory, { auth: hmacAuth({ secret }), roomGraceMs: 60_000 })
+    let tokens = 0
+    const client = testClient(url, {
+      token: () => {
+        tokens++
+        return signToken(secret, { userId: 'u1', name: 'ada' })
+      },
+    })
+    const room = await client.join('lobby')
+    expect(room.users).toEqual(['ada'])
+    expect((await room.send('signed')).from).toBe('ada')
+    const reconnecting = next(client, 'reconnecting')
+    terminate(server, client)
+    await reconnecting
+    await next(client, 'open')
+    expect(tokens).toBe(2)
+    expect((await room.send('again')).offset).toBe(2)
   })
 
   it('private messages and listRooms', async () => {
