@@ -41,3 +41,4 @@ export {
   validateClientFrame,
   validateServerFrame,
 } from './protocol.js'
+export { toErrorFrame } from './toErrorFrame.js'

@@ -6,6 +6,7 @@ import {
   defineMessages,
   ErrorCode,
   errorCodes,
+  toErrorFrame,
   validateClientFrame,
 } from '../src/index.js'
 import { msgpackCodec } from '../src/msgpack.js'
@@ -91,6 +92,18 @@ describe('each decode error code comes from a concrete input', () => {
       ok: false,
       error: { code: 'INVALID_MESSAGE' },
     })
+  })
+
+  it('toErrorFrame turns a refusal into the error frame that answers it', () => {
+    const result = decodeClientFrame('{"type":"teleport","id":"t1"}', false)
+    expect(result.ok || toErrorFrame(result.error)).toEqual({
+      type: 'error',
+      code: 'UNKNOWN_MESSAGE',
+      message: 'unknown message type "teleport"',
+      replyTo: 't1',
+    })
+    const noId = decodeClientFrame('{bad', false)
+    expect(noId.ok || 'replyTo' in toErrorFrame(noId.error)).toBe(false)
   })
 
   it('never throws, even for inputs the types forbid', () => {
