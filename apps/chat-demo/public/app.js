@@ -37,6 +37,7 @@ const ui = {
   membersPanel: $('members-panel'),
   members: $('members'),
   memberCount: $('member-count'),
+  memberCountNarrow: $('member-count-narrow'),
   toggleSidebar: $('toggle-sidebar'),
   toggleMembers: $('toggle-members'),
   leave: $('leave-room'),
@@ -76,6 +77,13 @@ function formatTime(ms) {
   const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
   if (d.toDateString() === new Date().toDateString()) return time
   return `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`
+}
+
+/** A stable, readable colour per name, so a conversation can be followed at a glance. */
+function nameColor(name) {
+  let h = 0
+  for (const ch of name) h = (h * 31 + ch.codePointAt(0)) % 360
+  return `hsl(${h} 70% 72%)`
 }
 
 /** The display name inside a token (JWT `name`, else `sub`), so the page knows who it is before joining. */
@@ -157,7 +165,9 @@ function renderEntry(entry) {
   li.dataset.testid = 'message'
   if (entry.offset !== undefined) li.dataset.offset = String(entry.offset)
   const meta = el('div', 'meta')
-  meta.append(el('span', 'from', entry.from))
+  const from = el('span', 'from', entry.from)
+  from.style.color = nameColor(entry.from)
+  meta.append(from)
   const time = el('time', 'time', formatTime(entry.timestamp))
   time.dateTime = new Date(entry.timestamp).toISOString()
   meta.append(time)
@@ -270,6 +280,7 @@ function renderMembers() {
   const joined = roomId ? state.rooms.get(roomId) : undefined
   const users = joined ? [...joined.room.users].sort((a, b) => a.localeCompare(b)) : []
   ui.memberCount.textContent = String(joined ? joined.room.count : 0)
+  ui.memberCountNarrow.textContent = ui.memberCount.textContent
   ui.members.replaceChildren(
     ...users.map((user) => {
       const li = el('li')

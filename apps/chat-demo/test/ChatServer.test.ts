@@ -66,9 +66,7 @@ describe('ChatServer in process (no sockets)', () => {
     const [ann, bob] = [await peer(chat), await peer(chat)]
     await ann.onMessage({ type: 'join', roomId: 'general', username: 'ann' })
     await bob.onMessage({ type: 'join', roomId: 'general', username: 'bob' })
-    expect(ann.of('user_joined')).toEqual([
-      expect.objectContaining({ roomId: 'general', username: 'bob' }),
-    ])
+    expect(ann.of('user_joined')).toEqual([expect.objectContaining({ roomId: 'general', username: 'bob' })])
     expect(bob.of('joined')[0]?.users).toEqual(['ann', 'bob'])
     await bob.onMessage({ type: 'leave', roomId: 'general' })
     expect(bob.of('left')).toEqual([expect.objectContaining({ roomId: 'general' })])

@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout } from 'node:timers/promises'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { ChatServer, clientBundlePath, type TransportName } from '../../src/index.js'
+
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+
+/** Why the browser tests cannot run here (undefined: they can). On CI a missing browser is a failure, not a skip. */
+export function browserUnavailable(): string | undefined {
+  if (existsSync(chromiumPath)) return undefined
+  const reason = `no Chromium at ${chromiumPath} (set CHROMIUM_PATH, or apt-get install chromium)`
+  if (process.env.CI) throw new Error(`browser tests cannot run on CI: ${reason}`)
+  return reason
+}
+
+/**
+ * A private copy of the client's IIFE bundle for the page. `pnpm test` runs before any build, so it is
+ * built when missing; the copy keeps a concurrent rebuild of @hubbub/client (tsup empties dist first)
+ * from pulling the file away mid-run.
+ */
+export async function clientBundleCopy(): Promise<string> {
+  const built = clientBundlePath()
+  for (let waited = 0; !existsSync(built) && waited < 5000; waited += 250) await setTimeout(250)
+  if (!existsSync(built)) execFileSync('pnpm', ['--filter', '@hubbub/client', 'build'], { stdio: 'inherit' })
+  const copy = join(mkdtempSync(join(tmpdir(), 'chat-demo-bundle-')), 'hubbub-client.iife.js')
+  copyFileSync(built, copy)
+  return copy
+}
+
+export interface LaunchedBrowser {
+  browser: Browser
+  close(): Promise<void>
+}
+
+/**
+ * Headless Chromium from the system (never a downloaded one), with a fresh profile: playwright refuses
+ * `--user-data-dir` in `args` and gives every `launch` its own temporary profile, removed on close.
+ */
+export async function launchBrowser(): Promise<LaunchedBrowser> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  })
+  return {
+    browser,
+    close: async () => {
+      await browser.close().catch(() => {})
+    },
+  }
+}
+
+/** The demo server in this process on a free port, with the page served from source. */
+export async function startChat(
+  transport: TransportName,
+  clientBundle: string,
+): Promise<{ chat: ChatServer; url: string }> {
+  const chat = new ChatServer({ transport, port: 0, host: '127.0.0.1', roomGraceMs: 0, clientBundle })
+  await chat.start()
+  return { chat, url: `http://127.0.0.1:${chat.port}/` }
+}
+
+export interface ChatPage {
+  name: string
+  context: BrowserContext
+  page: Page
+  /** alert()/confirm() dialogs the page opened (an injected onerror handler would open one). */
+  dialogs: string[]
+  /** Uncaught errors in the page. */
+  errors: Error[]
+}
+
+export const phone = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+}
+export const desktop = { viewport: { width: 1280, height: 800 } }
+
+/** A fresh browser context that opens the page and joins `room` as `name`. */
+export async function joinAs(
+  browser: Browser,
+  url: string,
+  name: string,
+  room = 'general',
+  device: typeof desktop | typeof phone = desktop,
+): Promise<ChatPage> {
+  const context = await browser.newContext(device)
+  const page = await context.newPage()
+  const dialogs: string[] = []
+  const errors: Error[] = []
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message())
+    void dialog.dismiss().catch(() => {})
+  })
+  page.on('pageerror', (error) => errors.push(error))
+  await page.goto(url)
+  await page.fill('[data-testid="username"]', name)
+  await page.fill('[data-testid="first-room"]', room)
+  await page.click('[data-testid="login-submit"]')
+  await page.waitForSelector('[data-testid="conn-state"][data-state="open"]')
+  await page.waitForSelector(`[data-testid="room-name"]:text-is("${room}")`)
+  return { name, context, page, dialogs, errors }
+}
+
+/** Texts of the chat messages (system lines excluded) in the open conversation. */
+export function messageTexts(page: Page): Promise<string[]> {
+  return page.$$eval('[data-testid="messages"] [data-testid="message"] .text', (nodes) =>
+    nodes.map((n) => n.textContent ?? ''),
+  )
+}
+
+/** Waits until the conversation shows `text` (exactly, as a whole message) at least once. */
+export async function waitForMessage(page: Page, text: string): Promise<void> {
+  await page.waitForFunction(
+    (t) =>
+      [...document.querySelectorAll('[data-testid="messages"] [data-testid="message"] .text')].some(
+        (n) => n.textContent === t,
+      ),
+    text,
+  )
+}
+
+/** Types into the composer (so the page sees input events) and sends with Enter. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.fill('[data-testid="message-input"]', text)
+  await page.press('[data-testid="message-input"]', 'Enter')
+}
