@@ -11,7 +11,7 @@ import { PinnedChild } from './PinnedChild.js'
  *
  * Env: MEMBERS (1000), PUBLISHES (2000 measured), WARMUP (300), BURST (20),
  *      TRIALS (3, best kept), TRANSPORTS (ws,uws), MODES (full,raw),
- *      SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the server process).
+ *      PROFILE_DIR (CPU-profile each server process during its measured window only).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const members = env('MEMBERS', 1000)
@@ -28,13 +28,14 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
 interface Trial {
   cpuMsPer1M: number
+  /** User-space share of the server's CPU (the rest is kernel time, mostly socket writes). */
+  userShare: number
   deliveriesPerSec: number
   frameLength: number
 }
 
 async function trial(transport: TransportName, mode: 'full' | 'raw', frameLength: number): Promise<Trial> {
-  const flags = process.env.SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
-  const server = new PinnedChild(1, here('./fanoutServer.ts'), [transport, mode], flags)
+  const server = new PinnedChild(1, here('./fanoutServer.ts'), [transport, mode])
   const clients = new PinnedChild(0, here('./fanoutClients.ts'))
   try {
     const { port } = await server.next<{ port: number }>('listening')
@@ -47,9 +48,10 @@ async function trial(transport: TransportName, mode: 'full' | 'raw', frameLength
       { type: 'run', publishes, burst, text },
       'done',
     )
-    const cpu = await server.request<{ us: number }>({ type: 'cpu-stop' }, 'cpu')
+    const cpu = await server.request<{ us: number; userUs: number }>({ type: 'cpu-stop' }, 'cpu')
     return {
       cpuMsPer1M: cpu.us / 1000 / (done.deliveries / 1e6),
+      userShare: cpu.userUs / cpu.us,
       deliveriesPerSec: done.deliveries / (done.elapsedMs / 1000),
       frameLength: done.frameLength,
     }
@@ -72,7 +74,7 @@ for (const transport of transports) {
       if (mode === 'full') frameLength = r.frameLength
       runs[mode]!.push(r)
       console.error(
-        `  ${transport} ${mode} trial ${t + 1}: ${r.cpuMsPer1M.toFixed(0)} ms CPU / 1M, ${Math.round(r.deliveriesPerSec).toLocaleString('en')} deliveries/s, frame ${r.frameLength} B`,
+        `  ${transport} ${mode} trial ${t + 1}: ${r.cpuMsPer1M.toFixed(0)} ms CPU / 1M (${(r.userShare * 100).toFixed(0)}% user), ${Math.round(r.deliveriesPerSec).toLocaleString('en')} deliveries/s, frame ${r.frameLength} B`,
       )
     }
   }

@@ -1,4 +1,5 @@
 import { benchTransport, type TransportName } from './benchTransport.js'
+import { windowProfiler } from './windowProfiler.js'
 
 /**
  * Server side of the full-server fan-out bench, in its own pinned process.
@@ -7,6 +8,7 @@ import { benchTransport, type TransportName } from './benchTransport.js'
  *        each text frame received is handed as-is to `transport.publish`.
  *  full: the Hubbub server (protocol, connection and room actors, bus).
  * IPC out: {type:'listening', port}; in: cpu-start → cpu-started, cpu-stop → cpu {us}, exit.
+ * With PROFILE_DIR set, the measured window (only) is CPU-profiled into that folder.
  */
 const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
 export const TOPIC = 'bench'
@@ -34,16 +36,20 @@ async function startFull(): Promise<Running> {
 const running = await (mode === 'full' ? startFull() : startRaw())
 process.send?.({ type: 'listening', port: running.port })
 
+const profiler = windowProfiler(`${transportName}-${mode}`)
 let cpu0 = process.cpuUsage()
 let t0 = performance.now()
-process.on('message', (msg: { type: string }) => {
+process.on('message', async (msg: { type: string }) => {
   if (msg.type === 'cpu-start') {
+    await profiler.start()
     cpu0 = process.cpuUsage()
     t0 = performance.now()
     process.send?.({ type: 'cpu-started' })
   } else if (msg.type === 'cpu-stop') {
     const used = process.cpuUsage(cpu0)
-    process.send?.({ type: 'cpu', us: used.user + used.system, elapsedMs: performance.now() - t0 })
+    const elapsedMs = performance.now() - t0
+    await profiler.stop()
+    process.send?.({ type: 'cpu', us: used.user + used.system, userUs: used.user, elapsedMs })
   } else if (msg.type === 'exit') {
     void running.close().finally(() => process.exit(0))
   }

@@ -6,14 +6,18 @@ import { PinnedChild } from './PinnedChild.js'
  * Memory per idle connection: CONNECTIONS sockets, each joined to one of ROOMS
  * rooms, from a client process on CPU 0; the server (CPU 1) is measured after
  * forced full GCs, minus the same server with no connections.
- * `full` is the Hubbub server; `raw` the bare transport with one topic subscription per socket.
+ * `full` is the Hubbub server; `raw` the Hubbub transport adapter with one topic
+ * subscription per socket; `bare` the library alone (one topic), to compare with
+ * the issue's independent figures (uWebSockets.js 1.1 KiB, ws 6.9 KiB RSS per connection).
  *
- * Env: CONNECTIONS (10000), ROOMS (100), TRANSPORTS (ws,uws), MODES (full,raw).
+ * Env: CONNECTIONS (10000), ROOMS (100), TRANSPORTS (ws,uws), MODES (full,raw,bare),
+ *      HEAP_SNAPSHOT_DIR (write server heap snapshots, empty and loaded).
  */
 const connections = Number(process.env.CONNECTIONS ?? 10_000)
 const rooms = Number(process.env.ROOMS ?? 100)
 const transports = (process.env.TRANSPORTS ?? 'ws,uws').split(',') as TransportName[]
-const modes = (process.env.MODES ?? 'full,raw').split(',') as Array<'full' | 'raw'>
+type Mode = 'full' | 'raw' | 'bare'
+const modes = (process.env.MODES ?? 'full,raw,bare').split(',') as Mode[]
 const FLOORS: Record<TransportName, number> = { uws: 4, ws: 10 }
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
@@ -26,14 +30,14 @@ interface Memory {
 
 interface Row {
   transport: TransportName
-  mode: 'full' | 'raw'
+  mode: Mode
   rssKiB: number
   heapKiB: number
   externalKiB: number
   emptyRssMiB: number
 }
 
-async function measure(transport: TransportName, mode: 'full' | 'raw'): Promise<Row> {
+async function measure(transport: TransportName, mode: Mode): Promise<Row> {
   const server = new PinnedChild(1, here('./memoryServer.ts'), [transport, mode], ['--expose-gc'])
   let clients: PinnedChild | undefined
   try {
@@ -60,6 +64,11 @@ async function measure(transport: TransportName, mode: 'full' | 'raw'): Promise<
   }
 }
 
+const label: Record<Mode, string> = {
+  full: 'full server',
+  raw: 'transport adapter',
+  bare: 'library alone',
+}
 const rows: Row[] = []
 for (const transport of transports) {
   for (const mode of modes) {
@@ -77,7 +86,7 @@ const table = [
 for (const r of rows) {
   table.push([
     r.transport,
-    r.mode === 'full' ? 'full server' : 'raw transport',
+    label[r.mode],
     r.rssKiB.toFixed(2),
     r.heapKiB.toFixed(2),
     r.externalKiB.toFixed(2),

@@ -9,13 +9,14 @@ interface Setup {
   port: number
   connections: number
   rooms: number
-  mode: 'raw' | 'full'
+  mode: 'bare' | 'raw' | 'full'
 }
 
 let clients: BenchClient[] = []
 
 async function connectOne(msg: Setup, index: number): Promise<BenchClient> {
   const roomId = `room-${index % msg.rooms}`
+  if (msg.mode === 'bare') return BenchClient.connect(msg.port)
   if (msg.mode === 'raw') {
     const client = await BenchClient.connect(msg.port)
     client.send(roomId)

@@ -1,3 +1,5 @@
+import { join } from 'node:path'
+import { writeHeapSnapshot } from 'node:v8'
 import { benchTransport, type TransportName } from './benchTransport.js'
 
 /**
@@ -5,7 +7,9 @@ import { benchTransport, type TransportName } from './benchTransport.js'
  * argv: <ws|uws> <raw|full>
  *  raw:  the bare transport; a connection's first text frame names the topic it subscribes to.
  *  full: the Hubbub server; clients join rooms over the protocol.
+ *  bare: the library alone (the transport bench's `ws-raw` / `uws-raw` servers, one topic for all).
  * IPC in: measure → memory {rss, heapUsed, external, arrayBuffers}; exit.
+ * With HEAP_SNAPSHOT_DIR set, each measurement also writes a heap snapshot there (to see what a connection holds).
  */
 const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
 
@@ -42,20 +46,30 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage()
 }
 
-const running = await (mode === 'full' ? startFull() : startRaw())
+async function startBare(): Promise<Running> {
+  const { benchServers } = await import('../servers/index.js')
+  const load = benchServers[`${transportName}-raw`]
+  if (!load) throw new Error(`no bare ${transportName} server`)
+  return (await load())()
+}
+
+const running = await (mode === 'full' ? startFull() : mode === 'bare' ? startBare() : startRaw())
 process.send?.({ type: 'listening', port: running.port })
 
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'measure') {
-    void settledMemory().then((m) =>
+    void settledMemory().then((m) => {
+      const dir = process.env.HEAP_SNAPSHOT_DIR
+      if (dir)
+        writeHeapSnapshot(join(dir, `${transportName}-${mode}-${process.pid}-${Date.now()}.heapsnapshot`))
       process.send?.({
         type: 'memory',
         rss: m.rss,
         heapUsed: m.heapUsed,
         external: m.external,
         arrayBuffers: m.arrayBuffers,
-      }),
-    )
+      })
+    })
   } else if (msg.type === 'exit') {
     void running.close().finally(() => process.exit(0))
   }
