@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config'
 import { packageConfig } from '../../vitest.shared.ts'
 
-export default packageConfig('chat-demo', { testTimeout: 60_000 })
+export default mergeConfig(packageConfig('chat-demo', { testTimeout: 60_000 }), {
+  test: { globalSetup: ['test/globalSetup.ts'] },
+})

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,14 +16,12 @@ export function browserUnavailable(): string | undefined {
 }
 
 /**
- * A private copy of the client's IIFE bundle for the page. `pnpm test` runs before any build, so it is
- * built when missing; the copy keeps a concurrent rebuild of @hubbub/client (tsup empties dist first)
- * from pulling the file away mid-run.
+ * A private copy of the client's IIFE bundle for the page (test/globalSetup.ts builds it when missing):
+ * the copy keeps a concurrent rebuild of @hubbub/client (tsup empties dist first) from pulling it away mid-run.
  */
 export async function clientBundleCopy(): Promise<string> {
   const built = clientBundlePath()
-  for (let waited = 0; !existsSync(built) && waited < 5000; waited += 250) await setTimeout(250)
-  if (!existsSync(built)) execFileSync('pnpm', ['--filter', '@hubbub/client', 'build'], { stdio: 'inherit' })
+  for (let waited = 0; !existsSync(built) && waited < 30_000; waited += 250) await setTimeout(250)
   const copy = join(mkdtempSync(join(tmpdir(), 'chat-demo-bundle-')), 'hubbub-client.iife.js')
   copyFileSync(built, copy)
   return copy

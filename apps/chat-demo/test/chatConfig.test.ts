@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest'
+import { chatConfig } from '../src/index.js'
+
+describe('chatConfig', () => {
+  test('defaults: ws on 7201, every interface, anonymous', () => {
+    expect(chatConfig([], {})).toEqual({ transport: 'ws', port: 7201, host: '0.0.0.0' })
+  })
+
+  test('the environment, then flags over it', () => {
+    const env = {
+      TRANSPORT: 'uws',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      AUTH_SECRET: 'a',
+      BROADCAST_SECRET: 'b',
+      REDIS_URL: 'redis://x',
+    }
+    expect(chatConfig([], env)).toEqual({
+      transport: 'uws',
+      port: 8080,
+      host: '127.0.0.1',
+      authSecret: 'a',
+      broadcastSecret: 'b',
+      redisUrl: 'redis://x',
+    })
+    expect(chatConfig(['--transport', 'ws', '--port=9000'], env)).toMatchObject({
+      transport: 'ws',
+      port: 9000,
+    })
+  })
+
+  test('refuses what it does not understand', () => {
+    expect(() => chatConfig(['--transport', 'tcp'], {})).toThrow(/unknown transport/)
+    expect(() => chatConfig(['--port', 'x'], {})).toThrow(/invalid port/)
+    expect(() => chatConfig(['--verbose'], {})).toThrow(/unknown option/)
+  })
+})
