@@ -112,7 +112,10 @@ function describeError(error) {
     case 'USER_NOT_FOUND':
       return 'That user is not online.'
     case 'CLOSED':
-      return 'Could not reach the server (is a token required?).'
+    case 'CONNECT_FAILED':
+      return state.token
+        ? 'The server refused the connection: the token is invalid or expired.'
+        : 'The server refused the connection. Does it require an access token?'
     default:
       return error?.message ?? String(error)
   }
@@ -642,8 +645,20 @@ ui.loginForm.addEventListener('submit', async (event) => {
   state.me = username
   state.token = token
   wireClient(client)
+  // A refused upgrade (401 without a valid token, 403 origin) looks like a dropped link to the client,
+  // which would retry forever: before the first welcome, say so instead.
+  const refused = new Promise((_, reject) => {
+    const off = client.on('state', (s) => {
+      if (s === 'open') off()
+      else if (s === 'reconnecting' && !client.welcome) {
+        off()
+        reject({ code: 'CONNECT_FAILED' })
+      }
+    })
+  })
+  refused.catch(() => {})
   try {
-    await joinRoom(first)
+    await Promise.race([joinRoom(first), refused])
   } catch (error) {
     client.close()
     state.client = undefined

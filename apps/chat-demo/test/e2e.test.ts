@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { ChatServer, TransportName } from '../src/index.js'
+import { signToken } from '@hubbub/server'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
+import { ChatServer, type TransportName } from '../src/index.js'
 import {
   browserUnavailable,
   type ChatPage,
   clientBundleCopy,
+  desktop,
   joinAs,
   type LaunchedBrowser,
   launchBrowser,
@@ -21,6 +23,7 @@ if (unavailable) console.log(`skipping the chat-demo browser tests: ${unavailabl
 
 const results = fileURLToPath(new URL('../test-results/', import.meta.url))
 const XSS = '<img src=x onerror=alert(1)>'
+const SECRET = 'chat-demo-test-secret-of-at-least-32-bytes'
 
 /** Kills a page's socket from the server side, without a closing handshake (as a dropped network would). */
 function killSocket(chat: ChatServer, connectionId: string): void {
@@ -44,6 +47,29 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
   }, 180_000)
   afterAll(async () => {
     await launched?.close()
+  })
+
+  test('with AUTH_SECRET the page joins with a token, and the name comes from it', async () => {
+    const chat = new ChatServer({ port: 0, host: '127.0.0.1', authSecret: SECRET, clientBundle: bundle })
+    await chat.start()
+    onTestFinished(() => chat.stop({ graceMs: 500 }))
+    const token = await signToken(SECRET, { userId: 'u-42', name: 'dana' })
+    const context = await launched.browser.newContext(desktop)
+    onTestFinished(() => context.close())
+    const page = await context.newPage()
+    await page.goto(`http://127.0.0.1:${chat.port}/?token=${token}`)
+    expect(await page.inputValue('[data-testid="username"]')).toBe('dana')
+    await page.click('[data-testid="login-submit"]')
+    await page.waitForSelector('[data-testid="members"] [data-user="dana"]', { state: 'attached' })
+    expect(await page.textContent('#me')).toBe('dana')
+
+    // Without a token the upgrade is refused (401): the page says why instead of pretending.
+    const anonymous = await context.newPage()
+    await anonymous.goto(`http://127.0.0.1:${chat.port}/`)
+    await anonymous.fill('[data-testid="username"]', 'eve')
+    await anonymous.click('[data-testid="login-submit"]')
+    await anonymous.waitForSelector('#login-error:not(:empty)')
+    expect(await anonymous.isVisible('[data-testid="login"]')).toBe(true)
   })
 
   describe.each<TransportName>(['ws', 'uws'])('over %s', (transport) => {
@@ -127,6 +153,7 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
       // Published in the same tick as the kill, so it is certainly missed by bob's dead socket.
       chat.server.broadcast('general', { text: 'Heads-up: deploy window at 14:00', from: 'ops' })
       await bob.page.waitForSelector('[data-testid="conn-state"][data-state="reconnecting"]')
+      await bob.page.screenshot({ path: `${results}reconnecting-${transport}.png` })
       await ann.page.evaluate(() => {
         const input = document.querySelector<HTMLInputElement>('[data-testid="message-input"]')!
         const form = input.form!
@@ -151,6 +178,7 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
           n.map((t) => t.closest('li')?.querySelector('.text')?.textContent),
         ),
       ).toContain('Heads-up: deploy window at 14:00')
+      await bob.page.screenshot({ path: `${results}recovered-${transport}.png` })
       // Still live afterwards, in both directions.
       await say(bob.page, 'Back. Wi-Fi on the train.')
       await waitForMessage(ann.page, 'Back. Wi-Fi on the train.')
@@ -168,6 +196,19 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
       expect(bob.dialogs).toEqual([])
       expect(ann.errors).toEqual([])
       expect(bob.errors).toEqual([])
+    })
+
+    test('a new room from the sidebar field; the other page sees it with its member count', async () => {
+      await ann.page.fill('[data-testid="new-room"]', 'random')
+      await ann.page.press('[data-testid="new-room"]', 'Enter')
+      await ann.page.waitForSelector('[data-testid="room-name"]:text-is("random")')
+      // Rooms this page has not joined are listed from list_rooms, asked every few seconds.
+      await bob.page.waitForSelector('[data-testid="room-random"] [data-testid="room-count"]:text-is("1")', {
+        state: 'attached',
+        timeout: 15_000,
+      })
+      await ann.page.click('[data-testid="room-general"]')
+      await ann.page.waitForSelector('[data-testid="room-name"]:text-is("general")')
     })
 
     test('a private message goes to the clicked user only', async () => {
