@@ -3,7 +3,6 @@ import type {
   AnyRef,
   GenServer,
   GenServerRef,
-  MonitorRef,
   Registry,
   SystemMessage,
   TimerRef,
@@ -85,6 +84,11 @@ export type RoomCast =
     }
   /** A chat message from the server itself (HTTP broadcast, `server.broadcast`). */
   | { type: 'announce'; from: string; text: string }
+  /**
+   * The member's connection ended (closed or crashed). Sent by the server from its exit
+   * hook instead of a monitor per membership, which keeps idle connections small.
+   */
+  | { type: 'member_down'; member: RoomMember }
 
 export type RoomInfo =
   | { type: 'idle'; generation: number }
@@ -98,16 +102,11 @@ export type RoomRef = GenServerRef<
   RoomInfo
 >
 
-interface MemberEntry {
-  readonly member: RoomMember
-  readonly monitor: MonitorRef
-}
-
 /** A room's private state; mutated in place by its own actor only. */
 export class RoomState {
   readonly topic: string
   readonly binaryTopic: string
-  readonly members = new Map<AnyRef, MemberEntry>()
+  readonly members = new Map<AnyRef, RoomMember>()
   binaryMembers = 0
   users = 0
   offset = 0
@@ -168,7 +167,7 @@ function sendFrame(s: RoomState, member: RoomMember, frame: OutgoingFrame): void
 /** Sends to every member connection except those of the named users: control frames only (presence, typing). */
 function sendToOthers(s: RoomState, frame: OutgoingFrame, exclude: readonly string[]): void {
   const encoded = new Encoded(frame, s.env)
-  for (const { member } of s.members.values()) {
+  for (const member of s.members.values()) {
     if (exclude.length > 0 && exclude.includes(member.user.name)) continue
     member.send(encoded.for(member))
   }
@@ -203,7 +202,7 @@ function toMessageFrame(roomId: string, m: StoredMessage): OutgoingFrame {
 
 function memberNames(s: RoomState): string[] {
   const names = new Set<string>()
-  for (const { member } of s.members.values()) names.add(member.user.name)
+  for (const member of s.members.values()) names.add(member.user.name)
   return [...names]
 }
 
@@ -313,7 +312,7 @@ function applyResult(
         break
       case 'sendTo': {
         const encoded = new Encoded(e.frame, s.env)
-        for (const { member } of s.members.values())
+        for (const member of s.members.values())
           if (member.user.name === e.user) member.send(encoded.for(member))
         break
       }
@@ -353,6 +352,7 @@ async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   if (s.members.has(member.ref)) {
     return { ok: false, code: 'ALREADY_IN_ROOM', message: `already in room "${s.roomId}"` }
   }
+  if (member.isClosed) return { ok: false, code: 'NOT_IN_ROOM', message: 'the connection is closed' }
   const name = member.user.name
   const added = await env.presence.add(s.roomId, { key: member.key, name })
   if ('taken' in added) {
@@ -361,7 +361,7 @@ async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   }
   cancelIdle(s)
   s.users = added.count
-  s.members.set(member.ref, { member, monitor: env.system.monitor(s.self, member.ref) })
+  s.members.set(member.ref, member)
   if (member.binary && env.encodeBinary) {
     s.binaryMembers++
     member.subscribe(s.binaryTopic)
@@ -419,13 +419,11 @@ async function sendJoinHistory(s: RoomState, req: JoinRequest): Promise<void> {
 /** Removes a member (leave, disconnect or crash); `left` goes only to a member that asked. */
 async function removeMember(
   s: RoomState,
-  entry: MemberEntry,
+  member: RoomMember,
   left: { replyTo: string | undefined } | undefined,
 ): Promise<void> {
   const env = s.env
-  const member = entry.member
   s.members.delete(member.ref)
-  env.system.demonitor(entry.monitor)
   if (member.binary && env.encodeBinary) {
     s.binaryMembers--
     member.unsubscribe(s.binaryTopic)
@@ -471,6 +469,12 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     if (restarted) await env.presence.clear(roomId)
     const position = await env.history.open(roomId, { fresh: restarted })
     const s = new RoomState(roomId, env, behaviour, self as RoomRef)
+    // One exit watch per room (not a monitor per member): after a crash, whoever was in
+    // the lost incarnation is told, so clients rejoin the restarted room.
+    void env.system.whenExited(self).then((reason) => {
+      if (typeof reason !== 'object' || !('error' in reason)) return
+      for (const member of s.members.values()) if (!member.isClosed) member.roomLost(roomId, self)
+    })
     s.epoch = position.epoch
     s.offset = position.offset
     s.behaviourState = behaviour.init ? behaviour.init(roomId) : undefined
@@ -515,6 +519,10 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
       case 'announce':
         publishMessage(s, msg.from, msg.text)
         return s
+      case 'member_down': {
+        const member = s.members.get(msg.member.ref)
+        return member === undefined ? s : removeMember(s, member, undefined).then(() => s)
+      }
       case 'typing': {
         if (!s.members.has(msg.member.ref)) {
           notInRoom(s, msg.member, undefined)
@@ -550,10 +558,6 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
   handleInfo(msg, s, self) {
     const m = msg as RoomInfo | SystemMessage
     switch (m.type) {
-      case 'DOWN': {
-        const entry = s.members.get(m.ref)
-        return entry ? removeMember(s, entry, undefined).then(() => s) : s
-      }
       case 'idle':
         if (m.generation === s.idleGeneration && s.members.size === 0) {
           s.idleTimer = undefined
@@ -582,8 +586,7 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     if (typeof reason === 'object' && 'error' in reason) return
     const env = s.env
     env.live.delete(s.roomId)
-    for (const { member, monitor } of s.members.values()) {
-      env.system.demonitor(monitor)
+    for (const member of s.members.values()) {
       member.unsubscribe(member.binary && env.encodeBinary ? s.binaryTopic : s.topic)
     }
     s.members.clear()

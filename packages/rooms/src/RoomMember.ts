@@ -20,6 +20,13 @@ export interface RoomMember {
   /** Subscribes the connection to a fan-out topic (at the transport, or the server's fallback). */
   subscribe(topic: string): void
   unsubscribe(topic: string): void
+  /** The connection is gone (a join that raced its close is undone at once). */
+  readonly isClosed: boolean
+  /**
+   * The room crashed with this member in it (its actor restarts empty, with a new
+   * epoch). Called outside the room; the member tells its client to rejoin.
+   */
+  roomLost(roomId: string, room: AnyRef): void
 }
 
 /** The fan-out topic of a room for JSON connections. `/` is not a room id character, so topics never collide. */

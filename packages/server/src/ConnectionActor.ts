@@ -1,10 +1,10 @@
-import type { GenServer, SystemMessage } from '@hubbub/actor'
+import type { AnyRef, GenServer } from '@hubbub/actor'
 import { CloseCode, type ErrorCode } from '@hubbub/protocol'
 import { type OutgoingFrame, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import { BinaryFrame, type ConnectionRecord } from './ConnectionRecord.js'
 
 export type ConnectionCast = string | Uint8Array | BinaryFrame
-export type ConnectionInfoMessage = { type: 'expired' }
+export type ConnectionInfoMessage = { type: 'expired' } | { type: 'room_lost'; roomId: string; room: AnyRef }
 
 type Frame = { type: string; id?: string } & Record<string, any>
 
@@ -71,9 +71,9 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const core = conn.core
   const roomId: string = frame.roomId
   const replyTo = frame.id
-  if (conn.memberships?.has(roomId))
+  if (conn.membership(roomId) !== undefined)
     return sendError(conn, 'ALREADY_IN_ROOM', `already in room "${roomId}"`, replyTo)
-  if ((conn.memberships?.size ?? 0) >= core.limits.roomsPerConnection) {
+  if ((conn.memberships?.length ?? 0) >= core.limits.roomsPerConnection) {
     return sendError(
       conn,
       'ROOM_LIMIT',
@@ -98,7 +98,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
     return sendError(conn, 'INVALID_USERNAME', `this connection is already known as "${conn.name}"`, replyTo)
   }
   if (conn.isClosed) return
-  const firstName = conn.memberships === null || conn.memberships.size === 0
+  const firstName = conn.memberships === null || conn.memberships.length === 0
   const { reply: result, ref } = await core.rooms.join(roomId, { member: conn, since: frame.since, replyTo })
   if (!result.ok || ref === undefined) {
     // An anonymous name is only kept once a join with it succeeded.
@@ -107,18 +107,21 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
     if (!result.ok) sendError(conn, result.code, result.message, replyTo)
     return
   }
-  const self = conn.ref!
-  if (conn.memberships === null) conn.memberships = new Map()
-  conn.memberships.set(roomId, { ref, monitor: core.system.monitor(self, ref) })
+  if (conn.isClosed) {
+    // The socket closed while the join was under way: undo it, the exit hook has already run.
+    core.system.cast(ref, { type: 'member_down', member: conn })
+    return
+  }
+  const membership = { roomId, ref }
+  if (conn.memberships === null) conn.memberships = [membership]
+  else conn.memberships.push(membership)
   core.named(conn)
 }
 
 async function leave(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const roomId: string = frame.roomId
-  const membership = conn.memberships?.get(roomId)
+  const membership = conn.removeMembership(roomId)
   if (membership === undefined) return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, frame.id)
-  conn.memberships!.delete(roomId)
-  conn.core.system.demonitor(membership.monitor)
   try {
     const result = (await conn.core.system.call(membership.ref, {
       type: 'leave',
@@ -173,14 +176,14 @@ function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void>
   const replyTo = frame.id
   switch (frame.type) {
     case 'message': {
-      const membership = conn.memberships?.get(frame.roomId)
+      const membership = conn.membership(frame.roomId)
       if (membership === undefined)
         return sendError(conn, 'NOT_IN_ROOM', `not in room "${frame.roomId}"`, replyTo)
       core.system.cast(membership.ref, { type: 'message', member: conn, text: frame.text, replyTo })
       return
     }
     case 'typing': {
-      const membership = conn.memberships?.get(frame.roomId)
+      const membership = conn.membership(frame.roomId)
       if (membership === undefined)
         return sendError(conn, 'NOT_IN_ROOM', `not in room "${frame.roomId}"`, replyTo)
       core.system.cast(membership.ref, { type: 'typing', member: conn, isTyping: frame.isTyping })
@@ -201,7 +204,7 @@ function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void>
     default: {
       // An app's own frame (defineRoom messages): routed to the room it names.
       const roomId = frame.roomId
-      const membership = typeof roomId === 'string' ? conn.memberships?.get(roomId) : undefined
+      const membership = typeof roomId === 'string' ? conn.membership(roomId) : undefined
       if (membership === undefined)
         return sendError(conn, 'NOT_IN_ROOM', `not in room "${String(roomId)}"`, replyTo)
       const { id: _id, ...body } = frame
@@ -224,7 +227,7 @@ async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
     const list = await env.presence.list(roomId, core.limits.presenceLimit)
     return reply(conn, { type: 'user_list', roomId, users: list.users, count: list.count }, replyTo)
   }
-  if (!conn.memberships?.has(roomId))
+  if (conn.membership(roomId) === undefined)
     return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, replyTo)
   const limit = typeof frame.limit === 'number' ? frame.limit : core.limits.historyDefaultLimit
   const stored = await env.history.recent(roomId, limit)
@@ -239,18 +242,13 @@ async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
   return reply(conn, { type: 'history', roomId, messages }, replyTo)
 }
 
-/** A room this connection is in went down: tell the client, which rejoins (with `since`) to get the new epoch. */
-function roomDown(conn: ConnectionRecord, down: SystemMessage & { type: 'DOWN' }): void {
-  const memberships = conn.memberships
-  if (memberships === null) return
-  for (const [roomId, m] of memberships) {
-    if (m.ref !== down.ref) continue
-    memberships.delete(roomId)
-    unsubscribeRoom(conn, roomId)
-    sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
-    send(conn, { type: 'left', roomId })
-    return
-  }
+/** A room this connection is in crashed: tell the client, which rejoins (with `since`) to get the new epoch. */
+function roomLost(conn: ConnectionRecord, roomId: string, room: AnyRef): void {
+  if (conn.membership(roomId)?.ref !== room) return
+  conn.removeMembership(roomId)
+  unsubscribeRoom(conn, roomId)
+  sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
+  send(conn, { type: 'left', roomId })
 }
 
 /**
@@ -285,8 +283,8 @@ export const ConnectionActor: GenServer<
   },
 
   handleInfo(msg, conn) {
-    const m = msg as ConnectionInfoMessage | SystemMessage
-    if (m.type === 'DOWN') roomDown(conn, m)
+    const m = msg as ConnectionInfoMessage
+    if (m.type === 'room_lost') roomLost(conn, m.roomId, m.room)
     else if (m.type === 'expired') conn.core.closeConnection(conn, CloseCode.TOKEN_EXPIRED, 'token expired')
     return conn
   },

@@ -1,4 +1,4 @@
-import type { AnyRef, MonitorRef } from '@hubbub/actor'
+import type { AnyRef } from '@hubbub/actor'
 import type { RoomMember, RoomRef, RoomUser } from '@hubbub/rooms'
 import type { Identity } from './auth/index.js'
 import type { RateLimiter } from './RateLimiter.js'
@@ -7,8 +7,8 @@ import type { ServerConnection, SocketLike } from './SocketLike.js'
 
 /** A room this connection is in, as the connection tracks it. */
 export interface Membership {
+  readonly roomId: string
   readonly ref: RoomRef
-  readonly monitor: MonitorRef
 }
 
 /** Binary frames are wrapped so a text frame (the common case) travels through the mailbox unwrapped. */
@@ -36,8 +36,8 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   /** Set by the actor's init; undefined (despite the type) until then, which `receive` checks. */
   ref: AnyRef = undefined as unknown as AnyRef
   name = ''
-  /** Rooms by id; created on first join. */
-  memberships: Map<string, Membership> | null = null
+  /** Rooms it is in; an array (not a Map) because most connections are in one or two rooms. */
+  memberships: Membership[] | null = null
   /** Frames that arrived before the actor was running. */
   pending: (string | Uint8Array | BinaryFrame)[] | null = null
   isClosed = false
@@ -74,7 +74,28 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   }
 
   rooms(): string[] {
-    return this.memberships === null ? [] : [...this.memberships.keys()]
+    return this.memberships === null ? [] : this.memberships.map((m) => m.roomId)
+  }
+
+  membership(roomId: string): Membership | undefined {
+    const list = this.memberships
+    if (list === null) return undefined
+    for (let i = 0; i < list.length; i++) if (list[i]!.roomId === roomId) return list[i]
+    return undefined
+  }
+
+  removeMembership(roomId: string): Membership | undefined {
+    const list = this.memberships
+    if (list === null) return undefined
+    const i = list.findIndex((m) => m.roomId === roomId)
+    if (i < 0) return undefined
+    const [m] = list.splice(i, 1)
+    return m
+  }
+
+  roomLost(roomId: string, room: AnyRef): void {
+    if (!this.isClosed && this.ref !== undefined)
+      this.core.system.send(this.ref, { type: 'room_lost', roomId, room })
   }
 
   // RoomMember

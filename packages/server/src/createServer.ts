@@ -307,8 +307,10 @@ export class HubbubServer implements ServerCore {
     })
     conn.onMessage((data, isBinary) => handle.receive(data, isBinary))
     conn.onClose(() => handle.closed())
-    conn.onDrop(() => this.metrics.drops.inc())
+    conn.onDrop(this.#countDrop)
   }
+
+  readonly #countDrop = (): void => this.metrics.drops.inc()
 
   get rooms(): RoomManager {
     if (this.#rooms === undefined)
@@ -468,6 +470,11 @@ export class HubbubServer implements ServerCore {
       return
     }
     this.#byRef.delete(ref)
+    // Rooms learn about a member's end here, once per membership, instead of through a monitor each.
+    const memberships = conn.memberships
+    if (memberships !== null) {
+      for (const m of memberships) this.system.cast(m.ref, { type: 'member_down', member: conn })
+    }
     if (typeof reason === 'object' && 'error' in reason) {
       // Only this socket is affected; its rooms see DOWN and announce user_left.
       this.metrics.actorRestarts.inc()
