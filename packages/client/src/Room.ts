@@ -76,6 +76,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   #previous: { epoch: string; offset: number } | undefined
   #exact = true
   #retries = 0
+  #retryTimer: ReturnType<typeof setTimeout> | undefined
+  #joining = false
   #retrySince = 0
   #typingOn = false
   #typingAt = 0
@@ -157,19 +159,28 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
 
   /** @internal Sends `join` (with `since` once the room has an epoch) when the client is connected. */
   _rejoin(): void {
-    if (this.#left || !this.#client._canSend()) return
+    // One join on the wire at a time: a username retry and a reconnect must not both send one.
+    if (this.#left || this.#joining || !this.#client._canSend()) return
+    this.#joining = true
     const frame: JoinFrame = { type: 'join', roomId: this.id }
     if (this.#username !== undefined) frame.username = this.#username
     if (this.epoch !== undefined) frame.since = { offset: this.offset, epoch: this.epoch }
     this.#client._enqueue(frame, undefined, {
-      resolve: (joined: JoinedFrame) => this.#onJoined(joined),
-      reject: (error: HubbubError) => this.#onJoinError(error),
+      resolve: (joined: JoinedFrame) => {
+        this.#joining = false
+        this.#onJoined(joined)
+      },
+      reject: (error: HubbubError) => {
+        this.#joining = false
+        this.#onJoinError(error)
+      },
     })
   }
 
   /** @internal The link dropped: wait for the next rejoin. */
   _lost(): void {
     clearTimeout(this.#initialTimer)
+    clearTimeout(this.#retryTimer)
     this.#awaiting = undefined
     this._ready = false
     this.#typingOn = false
@@ -177,6 +188,7 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
 
   /** @internal The room is gone (left, closed, or its rejoin failed). */
   _fail(error: HubbubError): void {
+    clearTimeout(this.#retryTimer)
     this.#left = true
     this._ready = false
     this.#client.rooms.delete(this.id)
@@ -282,10 +294,10 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     if (this.#left || error.code === 'DISCONNECTED') return // rejoined on the next welcome
     // After a reconnect the server may not yet have noticed our old, dead connection holding the name.
     if (error.code === 'USERNAME_TAKEN' && this.epoch !== undefined) {
-      const hb = this.#client.welcome?.heartbeatMs ?? 30_000
+      const hb = this.#client.welcome?.heartbeatMs || 30_000
       if (this.#retries === 0) this.#retrySince = Date.now()
       if (Date.now() - this.#retrySince < 3 * hb) {
-        setTimeout(
+        this.#retryTimer = setTimeout(
           () => this._rejoin(),
           backoffDelay(this.#retries++, { minMs: 250, maxMs: hb, factor: 2, jitter: 0.5 }),
         )

@@ -188,6 +188,49 @@ describe('delivery against a scripted server', () => {
     expect((await sent).offset).toBe(1)
   })
 
+  it('keeps one join on the wire: a pending username retry does not add a second join after a reconnect', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    let peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin()
+    const room = await joining
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    const refused = await peer.next()
+    peer.send({ type: 'error', replyTo: refused.id, code: 'USERNAME_TAKEN', message: 'taken' })
+    // Let the client take the refusal (and schedule its retry, ≥ 125 ms away) before the link drops.
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    peer.ws.terminate()
+    peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin()
+    await new Promise((resolve) => setTimeout(resolve, 400)) // past any retry timer of the refused join
+    const rooms = client.listRooms()
+    const list = await peer.next()
+    expect(list.type).toBe('list_rooms')
+    peer.send({ type: 'room_list', replyTo: list.id, rooms: [] })
+    await rooms
+    expect(client.rooms.get('r')).toBe(room)
+  })
+
+  it('tracks the member count from presence_count in large rooms', async () => {
+    const server = await scriptedServer()
+    const client = testClient(server.url)
+    const joining = client.join('r', { username: 'me' })
+    const peer = await server.nextPeer()
+    peer.welcome()
+    await peer.acceptJoin({ users: ['me', 'a'] })
+    const room = await joining
+    const counts = record(room, 'presence_count')
+    peer.send({ type: 'presence_count', roomId: 'r', count: 1500 })
+    await until(room, ['presence_count'], () => counts.length === 1)
+    expect(room.count).toBe(1500)
+    expect(room.users).toEqual(['me', 'a'])
+  })
+
   it('answers light frame checks with an INVALID_FRAME error event and keeps going', async () => {
     const server = await scriptedServer()
     const client = testClient(server.url)
