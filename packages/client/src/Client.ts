@@ -142,6 +142,10 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       ...(messages && 'serverTypes' in messages ? (messages.serverTypes as string[]) : []),
     ])
     void this.#open()
+    // Announced a microtask later, so that listeners added right after connect() hear it.
+    queueMicrotask(() => {
+      if (this.state === 'connecting') this.#setState('connecting')
+    })
   }
 
   /** Joins a room; resolves once joined and its recent history has arrived (`room.backlog`). */

@@ -146,6 +146,22 @@ describe('reconnect schedule (fake timers)', () => {
     client.close()
   })
 
+  it('announces connecting, then open, then reconnecting and closed as state events', async () => {
+    const client = connect('ws://x/ws', {
+      WebSocket: MemorySocket as never,
+      reconnect: { minMs: 10, maxMs: 10 },
+    })
+    const states: string[] = []
+    client.on('state', (state) => states.push(state))
+    await Promise.resolve()
+    MemorySocket.last.welcome()
+    MemorySocket.last.drop()
+    vi.advanceTimersByTime(10)
+    MemorySocket.last.welcome()
+    client.close()
+    expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open', 'closed'])
+  })
+
   it('checks no liveness when the server announces heartbeatMs: 0', () => {
     const client = connect('ws://x/ws', { WebSocket: MemorySocket as never })
     MemorySocket.last.welcome(0)
