@@ -29,12 +29,15 @@ export interface RoomMember {
   roomLost(roomId: string, room: AnyRef): void
 }
 
-/** The fan-out topic of a room for JSON connections. `/` is not a room id character, so topics never collide. */
+/**
+ * The fan-out topic of a room for JSON connections: `room.<roomId>`. Room ids may
+ * contain dots, so a bus pattern for every room is `room.#`.
+ */
 export function roomTopic(roomId: string): string {
-  return `r/${roomId}`
+  return `room.${roomId}`
 }
 
-/** The fan-out topic of a room for msgpack connections. */
+/** The fan-out topic of a room for msgpack connections: `room-msgpack.<roomId>` (`room-msgpack.#`). */
 export function roomBinaryTopic(roomId: string): string {
-  return `m/${roomId}`
+  return `room-msgpack.${roomId}`
 }
