@@ -33,6 +33,9 @@ export class WsConnection<I = unknown> implements Connection<I> {
   private drainHandlers: Array<() => void> = []
   private dropHandlers: Array<(data: string | Uint8Array, topic: string | undefined) => void> = []
   private slowTimer: NodeJS.Timeout | undefined
+  // ws never swaps these for a live socket; caching them keeps publish's per-subscriber path monomorphic
+  private readonly socket: Socket | null
+  private readonly sender: SenderState | null
 
   constructor(
     readonly id: string,
@@ -62,8 +65,9 @@ export class WsConnection<I = unknown> implements Connection<I> {
       const why = this.closeCode !== undefined ? this.closeReason : reason.toString()
       for (const h of this.closeHandlers) h(reported, why)
     })
-    const socket = (ws as Internal)._socket
-    socket?.on('drain', () => {
+    this.socket = (ws as Internal)._socket
+    this.sender = (ws as Internal)._sender
+    this.socket?.on('drain', () => {
       for (const h of this.drainHandlers) h()
     })
   }
@@ -73,8 +77,7 @@ export class WsConnection<I = unknown> implements Connection<I> {
   }
 
   get bufferedAmount(): number {
-    const internal = this.ws as Internal
-    return (internal._socket?.writableLength ?? 0) + (internal._sender?._bufferedBytes ?? 0)
+    return (this.socket?.writableLength ?? 0) + (this.sender?._bufferedBytes ?? 0)
   }
 
   send(data: string | Uint8Array): SendResult {
@@ -91,10 +94,9 @@ export class WsConnection<I = unknown> implements Connection<I> {
    * (deflating, mid-fragment), so frames never interleave.
    */
   writeFrame(frame: Buffer, data: string | Uint8Array, topic: string): void {
-    const internal = this.ws as Internal
-    const socket = internal._socket
-    if (internal.readyState !== WebSocket.OPEN || socket === null) return
-    const sender = internal._sender
+    const socket = this.socket
+    if (this.ws.readyState !== WebSocket.OPEN || socket === null) return
+    const sender = this.sender
     const buffered = socket.writableLength + (sender?._bufferedBytes ?? 0)
     if (buffered > 0 && buffered + frame.length > this.limits.maxBackpressure) {
       this.applyPolicy(data, topic)
@@ -103,7 +105,7 @@ export class WsConnection<I = unknown> implements Connection<I> {
     if (sender !== null && sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
       socket.write(frame)
     } else {
-      internal.send(data, { binary: typeof data !== 'string' })
+      this.ws.send(data, { binary: typeof data !== 'string' })
     }
   }
 
