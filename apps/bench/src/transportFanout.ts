@@ -3,7 +3,7 @@ import { type FanoutOutcome, type FanoutResult, runFanout } from './runFanout.js
 /**
  * Transport fan-out bench: 1,000 subscribers on one topic, server CPU per 1M
  * deliveries for each adapter beside the raw library doing the same fan-out.
- * Usage: pnpm --filter @hubbub/bench bench:transport [--duration=5000] [--rounds=3]
+ * Usage: pnpm --filter @hubbub/bench bench:transport [--duration=5000] [--rounds=3] [--only=ws]
  */
 const arg = (name: string, fallback: number): number => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
@@ -12,14 +12,17 @@ const arg = (name: string, fallback: number): number => {
 const durationMs = arg('duration', 5000)
 const rounds = arg('rounds', 3)
 const subscribers = 1000
+/** --only=<text>: run just the rows whose label contains it (e.g. --only=ws). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]
 
-const rows: Array<{ label: string; server: string; rate: number }> = [
+const allRows: Array<{ label: string; server: string; rate: number }> = [
   { label: 'ws raw send loop @50k/s', server: 'ws-raw', rate: 50_000 },
   { label: 'ws raw, frame built once (reference) @50k/s', server: 'ws-frame-once', rate: 50_000 },
   { label: 'ws adapter @50k/s', server: 'ws-adapter', rate: 50_000 },
   { label: 'uws raw app.publish @200k/s', server: 'uws-raw', rate: 200_000 },
   { label: 'uws adapter @200k/s', server: 'uws-adapter', rate: 200_000 },
 ]
+const rows = only ? allRows.filter((r) => r.label.startsWith(only)) : allRows
 
 const best = new Map<string, FanoutOutcome>()
 for (let round = 0; round < rounds; round++) {
