@@ -38,6 +38,7 @@ const ui = {
   members: $('members'),
   memberCount: $('member-count'),
   memberCountNarrow: $('member-count-narrow'),
+  membersRoom: $('members-room'),
   toggleSidebar: $('toggle-sidebar'),
   toggleMembers: $('toggle-members'),
   leave: $('leave-room'),
@@ -109,6 +110,8 @@ function describeError(error) {
       return 'You are in too many rooms; leave one first.'
     case 'RATE_LIMITED':
       return 'Slow down: too many messages at once.'
+    case 'SERVER_SHUTDOWN':
+      return 'The server is restarting; reconnecting as soon as it is back.'
     case 'USER_NOT_FOUND':
       return 'That user is not online.'
     case 'CLOSED':
@@ -284,6 +287,7 @@ function renderMembers() {
   const users = joined ? [...joined.room.users].sort((a, b) => a.localeCompare(b)) : []
   ui.memberCount.textContent = String(joined ? joined.room.count : 0)
   ui.memberCountNarrow.textContent = ui.memberCount.textContent
+  ui.membersRoom.textContent = roomId ? `#${roomId}` : ''
   ui.members.replaceChildren(
     ...users.map((user) => {
       const li = el('li')
