@@ -2,6 +2,7 @@ import { createServer, type HubbubServer, hmacAuth, type ServerOptions, signToke
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import WebSocket from 'ws'
 import type { Client, ConnectOptions, GapEvent } from '../src/index.js'
 import { next, record, testClient, until } from './helpers.js'
 
@@ -219,6 +220,47 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     await next(client, 'open')
     expect(tokens).toBe(2)
     expect((await room.send('again')).offset).toBe(2)
+  })
+
+  it("shows the server's drop backpressure policy as gaps: every offset is delivered once or inside one gap", async () => {
+    const { server, url } = await startServer(factory, {
+      transportOptions: { backpressure: 'drop', maxBackpressure: 16 * 1024 },
+    })
+    // A WebSocket class that keeps its instances, so the test can stop reading (a slow consumer).
+    const sockets: WebSocket[] = []
+    class TrackedWebSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols)
+        sockets.push(this)
+      }
+    }
+    const alice = await member(url, 'alice', { WebSocket: TrackedWebSocket as never })
+    const delivered = record(alice.room, 'message')
+    const gaps = record<GapEvent>(alice.room, 'gap')
+    const socket = (sockets[0] as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    socket.pause()
+    const total = 10_000
+    const text = 'x'.repeat(2000)
+    for (let i = 0; i < total; i++) server.broadcast('lobby', { text, from: 'server' })
+    // Bob's echo proves the room has published every broadcast (it sequences in order) while alice was stalled.
+    const bob = await member(url, 'bob')
+    await bob.room.send('while stalled')
+    socket.resume()
+    // Anything published before alice drained may be dropped too: probe until one reaches her.
+    let last = 0
+    while (alice.room.offset < last || last === 0) {
+      last = (await bob.room.send('probe')).offset
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(gaps.length).toBeGreaterThan(0)
+    const seen = new Map<number, number>()
+    for (const m of delivered) seen.set(m.offset, (seen.get(m.offset) ?? 0) + 1)
+    for (const g of gaps) {
+      expect(g.reason).toBe('dropped')
+      for (let o = g.from; o <= g.to; o++) seen.set(o, (seen.get(o) ?? 0) + 1)
+    }
+    expect(seen.size).toBe(alice.room.offset)
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
   })
 
   it('private messages and listRooms', async () => {
