@@ -50,6 +50,11 @@ export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
    * 2 × this is the handshake timeout. Default 30 000.
    */
   heartbeatMs?: number
+  /**
+   * Outgoing frames per second and burst. Default 19/s, burst 36: a little under the server's default
+   * limit (20/s, burst 40), which drops excess frames unanswered. Match a server with other limits.
+   */
+  rate?: { perSecond: number; burst: number }
   /** Least interval between two `typing: true` frames of one room. Default 3 000 ms. */
   typingThrottleMs?: number
   /** Replaces the light frame checks: returns a reason to refuse a parsed frame (see `@hubbub/client/validate`). */
@@ -118,6 +123,11 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #heartbeatMs: number
   #lastIn = 0
   #lastOut = 0
+  #rate: { perSecond: number; burst: number }
+  #tokens = 0
+  #tokensAt = 0
+  #outbox: string[] = []
+  #drainTimer: ReturnType<typeof setTimeout> | undefined
   #seq = 0
   #pending = new Map<string, Pending>()
   #customTypes: ReadonlySet<string>
@@ -136,6 +146,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     this._options = options
     this.#backoff = { ...defaultBackoff, ...(options.reconnect || {}) }
     this.#heartbeatMs = options.heartbeatMs ?? 30_000
+    this.#rate = { perSecond: 19, burst: 36, ...options.rate }
     const { messages } = options
     this.#customTypes = new Set([
       ...(options.customTypes ?? []),
@@ -288,9 +299,32 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     this.#write(p.frame)
   }
 
+  // Every frame goes out through a token bucket a little under the server's rate limit: the server drops
+  // frames over its limit without answering them, which would leave their promises waiting forever.
   #write(frame: object): void {
-    this.#lastOut = Date.now()
-    this.#ws!.send(JSON.stringify(frame))
+    this.#outbox.push(JSON.stringify(frame))
+    this.#drain()
+  }
+
+  #drain(): void {
+    const { perSecond, burst } = this.#rate
+    const now = Date.now()
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) * perSecond) / 1000)
+    this.#tokensAt = now
+    while (this.#outbox.length > 0 && this.#tokens >= 1) {
+      this.#tokens--
+      this.#lastOut = now
+      this.#ws!.send(this.#outbox.shift()!)
+    }
+    if (this.#outbox.length > 0 && this.#drainTimer === undefined) {
+      this.#drainTimer = setTimeout(
+        () => {
+          this.#drainTimer = undefined
+          this.#drain()
+        },
+        Math.ceil(((1 - this.#tokens) * 1000) / perSecond),
+      )
+    }
   }
 
   #setState(state: ConnectionState, detail?: unknown): void {
@@ -315,7 +349,9 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       this.emit('error', HubbubError.fromUnknown(error))
       return this.#lost(1006, 'could not connect')
     }
-    this.#lastIn = this.#lastOut = Date.now()
+    this.#lastIn = this.#lastOut = this.#tokensAt = Date.now()
+    // The server's bucket for a new connection starts full.
+    this.#tokens = this.#rate.burst
     this.#startTick()
   }
 
@@ -422,6 +458,10 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     }
     this.#ws = undefined
     this.#ready = false
+    // Frames still in the outbox never left: their requests are handled below like those on the wire.
+    this.#outbox = []
+    clearTimeout(this.#drainTimer)
+    this.#drainTimer = undefined
     clearInterval(this.#tick)
     for (const room of this.rooms.values()) room._lost()
     for (const p of this.#pending.values()) {

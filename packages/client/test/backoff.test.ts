@@ -162,6 +162,25 @@ describe('reconnect schedule (fake timers)', () => {
     expect(states).toEqual(['connecting', 'open', 'reconnecting', 'open', 'closed'])
   })
 
+  it('paces outgoing frames under the server rate limit instead of letting the server drop them', () => {
+    const client = connect('ws://x/ws', {
+      WebSocket: MemorySocket as never,
+      rate: { perSecond: 10, burst: 5 },
+      queue: { max: 1000 },
+    })
+    const socket = MemorySocket.last
+    socket.welcome()
+    for (let i = 0; i < 30; i++) client.private('bob', `m${i}`).catch(() => {})
+    expect(socket.sent).toHaveLength(5)
+    vi.advanceTimersByTime(100)
+    expect(socket.sent).toHaveLength(6)
+    vi.advanceTimersByTime(900)
+    expect(socket.sent).toHaveLength(15)
+    vi.advanceTimersByTime(10_000)
+    expect(socket.sent.map((f) => f.text)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`))
+    client.close()
+  })
+
   it('checks no liveness when the server announces heartbeatMs: 0', () => {
     const client = connect('ws://x/ws', { WebSocket: MemorySocket as never })
     MemorySocket.last.welcome(0)

@@ -263,6 +263,15 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
   })
 
+  it('a burst of sends beyond the server rate limit is paced, so every one is accepted, in order', async () => {
+    const { url } = await startServer(factory)
+    const alice = await member(url, 'alice')
+    const texts = Array.from({ length: 60 }, (_, i) => `burst ${i}`)
+    const confirmed = await Promise.all(texts.map((text) => alice.room.send(text)))
+    expect(confirmed.map((m) => m.text)).toEqual(texts)
+    expect(confirmed.map((m) => m.offset)).toEqual(texts.map((_, i) => i + 1))
+  })
+
   it('private messages and listRooms', async () => {
     const { url } = await startServer(factory)
     const alice = await member(url, 'alice')
