@@ -157,7 +157,18 @@ function isViewing(kind, id) {
   return state.view?.kind === kind && state.view.id === id
 }
 
-function renderEntry(entry) {
+/** A message right after another of the same sender (within 3 minutes) drops its repeated name and time. */
+function continues(entry, prev) {
+  return (
+    prev !== undefined &&
+    prev.kind === entry.kind &&
+    entry.kind !== 'system' &&
+    prev.from === entry.from &&
+    entry.timestamp - prev.timestamp < 180_000
+  )
+}
+
+function renderEntry(entry, prev) {
   if (entry.kind === 'system') {
     const li = el('li', 'msg system', entry.text)
     li.dataset.kind = 'system'
@@ -167,9 +178,11 @@ function renderEntry(entry) {
   if (entry.from === state.me) classes.push('mine')
   if (entry.kind === 'private') classes.push('private')
   if (entry.history) classes.push('history')
+  if (continues(entry, prev)) classes.push('cont')
   const li = el('li', classes.join(' '))
   li.dataset.testid = 'message'
   if (entry.offset !== undefined) li.dataset.offset = String(entry.offset)
+  li.title = new Date(entry.timestamp).toLocaleString()
   const meta = el('div', 'meta')
   const from = el('span', 'from', entry.from)
   from.style.color = nameColor(entry.from)
@@ -190,7 +203,7 @@ function nearBottom() {
 
 function renderMessages() {
   const entries = currentEntries()
-  ui.messages.replaceChildren(...entries.map(renderEntry))
+  ui.messages.replaceChildren(...entries.map((entry, i) => renderEntry(entry, entries[i - 1])))
   if (entries.length === 0) {
     const empty = el(
       'li',
@@ -210,7 +223,7 @@ function appendEntry(kind, id, entry) {
   if (isViewing(kind, id)) {
     const stick = nearBottom() || entry.from === state.me
     ui.messages.querySelector('.empty')?.remove()
-    ui.messages.append(renderEntry(entry))
+    ui.messages.append(renderEntry(entry, target.entries[target.entries.length - 2]))
     if (stick) ui.messages.scrollTop = ui.messages.scrollHeight
   } else if (entry.kind !== 'system') {
     target.unread++

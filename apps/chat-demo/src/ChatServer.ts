@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClientFrame, ServerFrame } from '@hubbub/protocol'
@@ -8,6 +7,7 @@ import { createServer, type HubbubServer, hmacAuth, type Logger, type ServerOpti
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
+import { CLIENT_BUNDLE, clientBundlePath } from './clientBundlePath.js'
 
 export type TransportName = 'ws' | 'uws'
 
@@ -48,8 +48,6 @@ const transports: Record<TransportName, TransportFactory<any>> = {
   ws: wsTransport as TransportFactory<any>,
   uws: uwsTransport as TransportFactory<any>,
 }
-
-const CLIENT_BUNDLE = 'hubbub-client.iife.js'
 
 /** In-memory frames are handled through microtasks; one macrotask later they are done. */
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -176,10 +174,4 @@ async function pageAssets(o: ChatServerOptions): Promise<{ dir: string; bundle?:
       { cause },
     )
   }
-}
-
-/** Where @hubbub/client's build writes the IIFE bundle that sets `window.Hubbub`. */
-export function clientBundlePath(): string {
-  const require = createRequire(import.meta.url)
-  return join(dirname(require.resolve('@hubbub/client/package.json')), 'dist', CLIENT_BUNDLE)
 }

@@ -1,8 +1,8 @@
 export {
   ChatServer,
   type ChatServerOptions,
-  clientBundlePath,
   type InProcessConnection,
   type TransportName,
 } from './ChatServer.js'
 export { type ChatConfig, chatConfig, DEFAULT_PORT } from './chatConfig.js'
+export { clientBundlePath } from './clientBundlePath.js'

@@ -170,9 +170,10 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
       ]
       for (const text of missed) await waitForMessage(bob.page, text)
       const texts = await messageTexts(bob.page)
-      for (const text of missed) expect(count(texts, text)).toBe(1)
+      const seen = JSON.stringify(texts)
+      for (const text of missed) expect(count(texts, text), seen).toBe(1)
       // In offset order, after everything seen before the outage.
-      expect(texts.slice(-3)).toEqual(missed)
+      expect(texts.slice(-3), seen).toEqual(missed)
       expect(
         await bob.page.$$eval('[data-offset] .tag', (n) =>
           n.map((t) => t.closest('li')?.querySelector('.text')?.textContent),

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { setTimeout } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { clientBundlePath } from '../src/ChatServer.js'
+import { clientBundlePath } from '../src/clientBundlePath.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
