@@ -1,3 +1,4 @@
+import { type ClientFrame, type FrameCodec, type ServerFrame, schemas } from '@hubbub/protocol'
 import { createServer, type HubbubServer, hmacAuth, type ServerOptions, signToken } from '@hubbub/server'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
@@ -26,6 +27,12 @@ async function startServer(factory: TransportFactory, options: Partial<ServerOpt
   const listening = await server.listen({ port, host: '127.0.0.1' })
   return { server, port: listening.port, url: `ws://127.0.0.1:${listening.port}/ws` }
 }
+
+/** The frames of the poke room below, typed as `defineMessages` would type them. */
+type PokeCodec = FrameCodec<
+  ClientFrame | { type: 'poke'; id?: string; roomId: string; isTyping: boolean },
+  ServerFrame | { type: 'poked'; replyTo?: string; pokes: number } | { type: 'pokes'; pokes: number }
+>
 
 /** Kills the client's socket from the server side, without a close handshake. */
 function terminate(server: HubbubServer, client: Client): void {
@@ -270,6 +277,37 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     const confirmed = await Promise.all(texts.map((text) => alice.room.send(text)))
     expect(confirmed.map((m) => m.text)).toEqual(texts)
     expect(confirmed.map((m) => m.offset)).toEqual(texts.map((_, i) => i + 1))
+  })
+
+  it('custom room frames: client.send/request and custom events against a real room behaviour', async () => {
+    // A room behaviour needs zod object schemas; the protocol's own give us one without a zod dependency here.
+    const poke = schemas.client.typing.pick({ isTyping: true })
+    const Poker = {
+      name: 'poker',
+      messages: { poke },
+      init: () => ({ pokes: 0 }),
+      onMessage: (ctx: any, _msg: { isTyping: boolean }, state: { pokes: number }) => {
+        const pokes = state.pokes + 1
+        ctx.reply({ type: 'poked', pokes })
+        ctx.broadcast({ type: 'pokes', pokes })
+        return { state: { pokes } }
+      },
+    }
+    const { url } = await startServer(factory, { rooms: [{ match: /^poke:/, behaviour: Poker as never }] })
+    const client = testClient(url, { customTypes: ['poked', 'pokes'] }) as unknown as Client<PokeCodec>
+    await client.join('poke:1', { username: 'ann' })
+    // Room behaviours broadcast their frames as written (no roomId here), so they arrive on the client.
+    const custom = record(client, 'custom')
+    const reply = await client.request({ type: 'poke', roomId: 'poke:1', isTyping: true })
+    expect(reply).toEqual({ type: 'poked', pokes: 1, replyTo: expect.any(String) })
+    client.send({ type: 'poke', roomId: 'poke:1', isTyping: false })
+    await until(client, ['custom'], () => custom.length === 3)
+    // The answer to a fire-and-forget send has no request waiting for it: the app sees it as a custom frame.
+    expect(custom).toEqual([
+      { type: 'pokes', pokes: 1 },
+      { type: 'poked', pokes: 2, replyTo: expect.any(String) },
+      { type: 'pokes', pokes: 2 },
+    ])
   })
 
   it('private messages and listRooms', async () => {
