@@ -11,7 +11,8 @@ import { PinnedChild } from './PinnedChild.js'
  * the issue's independent figures (uWebSockets.js 1.1 KiB, ws 6.9 KiB RSS per connection).
  *
  * Env: CONNECTIONS (10000), ROOMS (100), TRANSPORTS (ws,uws), MODES (full,raw,bare),
- *      HEAP_SNAPSHOT_DIR (write server heap snapshots, empty and loaded).
+ *      HEAP_SNAPSHOT_DIR (write server heap snapshots, empty and loaded),
+ *      SERVER_NODE_FLAGS (extra node flags for the server, e.g. `--max-semi-space-size=1`).
  */
 const connections = Number(process.env.CONNECTIONS ?? 10_000)
 const rooms = Number(process.env.ROOMS ?? 100)
@@ -24,6 +25,8 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 interface Memory {
   rss: number
   heapUsed: number
+  /** V8 heap committed, used or not: old-space pages a GC left partly empty still count in RSS. */
+  heapTotal: number
   external: number
   arrayBuffers: number
 }
@@ -33,12 +36,18 @@ interface Row {
   mode: Mode
   rssKiB: number
   heapKiB: number
+  heapTotalKiB: number
   externalKiB: number
   emptyRssMiB: number
 }
 
 async function measure(transport: TransportName, mode: Mode): Promise<Row> {
-  const server = new PinnedChild(1, here('./memoryServer.ts'), [transport, mode], ['--expose-gc'])
+  const server = new PinnedChild(
+    1,
+    here('./memoryServer.ts'),
+    [transport, mode],
+    ['--expose-gc', ...(process.env.SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+  )
   let clients: PinnedChild | undefined
   try {
     const { port } = await server.next<{ port: number }>('listening')
@@ -56,6 +65,7 @@ async function measure(transport: TransportName, mode: Mode): Promise<Row> {
       mode,
       rssKiB: per('rss'),
       heapKiB: per('heapUsed'),
+      heapTotalKiB: per('heapTotal'),
       externalKiB: per('external'),
       emptyRssMiB: empty.rss / 1024 / 1024,
     }
@@ -81,7 +91,16 @@ for (const transport of transports) {
 }
 
 const table = [
-  ['transport', 'server', 'RSS KiB/conn', 'heap KiB/conn', 'external KiB/conn', 'empty RSS MiB', 'floor'],
+  [
+    'transport',
+    'server',
+    'RSS KiB/conn',
+    'heap KiB/conn',
+    'heap committed KiB/conn',
+    'external KiB/conn',
+    'empty RSS MiB',
+    'floor',
+  ],
 ]
 for (const r of rows) {
   table.push([
@@ -89,6 +108,7 @@ for (const r of rows) {
     label[r.mode],
     r.rssKiB.toFixed(2),
     r.heapKiB.toFixed(2),
+    r.heapTotalKiB.toFixed(2),
     r.externalKiB.toFixed(2),
     r.emptyRssMiB.toFixed(1),
     r.mode === 'full' ? `≤ ${FLOORS[r.transport]} ${r.rssKiB <= FLOORS[r.transport] ? 'ok' : 'MISSED'}` : '-',
@@ -108,6 +128,7 @@ console.log(
       server: r.mode,
       rssKiBPerConn: Number(r.rssKiB.toFixed(2)),
       heapKiBPerConn: Number(r.heapKiB.toFixed(2)),
+      heapCommittedKiBPerConn: Number(r.heapTotalKiB.toFixed(2)),
       externalKiBPerConn: Number(r.externalKiB.toFixed(2)),
       ...(r.mode === 'full' ? { withinFloor: r.rssKiB <= FLOORS[r.transport] } : {}),
     })),

@@ -66,6 +66,7 @@ process.on('message', (msg: { type: string }) => {
         type: 'memory',
         rss: m.rss,
         heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
         external: m.external,
         arrayBuffers: m.arrayBuffers,
       })
