@@ -3,13 +3,13 @@
 // rewritten as they would be on publish) and lints the tarball with publint and
 // @arethetypeswrong/cli. Run after `turbo run build` (the root script does).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const out = join(root, '.pack')
-rmSync(out, { recursive: true, force: true })
-mkdirSync(out)
+// A private folder per run, so two runs at once never delete each other's tarballs.
+const out = mkdtempSync(join(tmpdir(), 'hubbub-pack-'))
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 const only = process.argv.slice(2)
 
