@@ -81,3 +81,21 @@ describe.each(transports)('error codes over $name', ({ factory }) => {
     expect(ok.ws.protocol).toBe('hubbub.v1.json')
   })
 })
+
+describe.each(transports)('upgrade refusals over $name', ({ factory }) => {
+  test('beyond connectionsPerAddress the upgrade gets 429', async () => {
+    const { url } = await startServer(factory, { limits: { connectionsPerAddress: 1 } })
+    await TestClient.connect(url)
+    await expect(TestClient.connect(url)).rejects.toThrow('HTTP 429')
+  })
+
+  test('an Origin outside allowedOrigins gets 403', async () => {
+    const { url } = await startServer(factory, {
+      transportOptions: { allowedOrigins: ['https://chat.example'] },
+    })
+    await TestClient.connect(url, { headers: { origin: 'https://chat.example' } })
+    await expect(TestClient.connect(url, { headers: { origin: 'https://evil.example' } })).rejects.toThrow(
+      'HTTP 403',
+    )
+  })
+})
