@@ -88,8 +88,16 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
       return sendError(conn, 'FORBIDDEN', `this connection is authenticated as "${identity.name}"`, replyTo)
     }
     const authorize = core.auth?.authorizeJoin
-    if (authorize !== undefined && !(await authorize.call(core.auth, identity, roomId))) {
-      return sendError(conn, 'FORBIDDEN', `not allowed to join room "${roomId}"`, replyTo)
+    if (authorize !== undefined) {
+      let allowed: boolean
+      try {
+        allowed = await authorize.call(core.auth, identity, roomId)
+      } catch (err) {
+        // A failing hook (say, a database down) is the server's problem, not a reason to drop the socket.
+        core.logger.error({ err, roomId, userId: identity.userId }, 'authorizeJoin failed')
+        return sendError(conn, 'INTERNAL', 'could not authorize the join', replyTo)
+      }
+      if (!allowed) return sendError(conn, 'FORBIDDEN', `not allowed to join room "${roomId}"`, replyTo)
     }
   } else if (conn.name === '') {
     if (username === undefined) return sendError(conn, 'INVALID_USERNAME', 'username is required', replyTo)
@@ -99,7 +107,17 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   }
   if (conn.isClosed) return
   const firstName = conn.memberships === null || conn.memberships.length === 0
-  const { reply: result, ref } = await core.rooms.join(roomId, { member: conn, since: frame.since, replyTo })
+  let joined: Awaited<ReturnType<typeof core.rooms.join>>
+  try {
+    joined = await core.rooms.join(roomId, { member: conn, since: frame.since, replyTo })
+  } catch (err) {
+    // The room could not start or kept dying (its supervisor gave up, a store failed).
+    core.logger.error({ err, roomId }, 'join failed')
+    if (identity === undefined && firstName && !core.connectionsNamed(conn.name).includes(conn))
+      conn.name = ''
+    return sendError(conn, 'INTERNAL', `could not join room "${roomId}"`, replyTo)
+  }
+  const { reply: result, ref } = joined
   if (!result.ok || ref === undefined) {
     // An anonymous name is only kept once a join with it succeeded.
     if (identity === undefined && firstName && !core.connectionsNamed(conn.name).includes(conn))

@@ -60,6 +60,19 @@ describe.each(transports)('auth through a real server over $name', ({ factory })
     expect(watcher.of('user_left')).toHaveLength(1)
   })
 
+  test('an authorizeJoin hook that throws answers INTERNAL and keeps the socket open', async () => {
+    const failing = hmacAuth({
+      secret: SECRET,
+      authorizeJoin: () => {
+        throw new Error('database down')
+      },
+    })
+    const { url } = await startServer(factory, { auth: failing })
+    const a = await TestClient.connect(url, bearer(await signToken(SECRET, { userId: 'u1', name: 'Ann' })))
+    expect(await a.join('r')).toMatchObject({ type: 'error', code: 'INTERNAL' })
+    expect(await a.request({ type: 'ping' })).toMatchObject({ type: 'pong' })
+  })
+
   test('a token that expires during the session closes the socket with 4401', async () => {
     const { url } = await startServer(factory, { auth })
     const token = await signToken(SECRET, { userId: 'u1', name: 'Ann' }, { expiresInSec: 2 })
