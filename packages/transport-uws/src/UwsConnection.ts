@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js'
-import type { Connection, SendResult } from '@hubbub/transport'
+import { BaseConnection, type SendResult } from '@hubbub/transport'
 
 /** What a connection needs from its transport (the topic index and the limits live there). */
 export interface ConnectionHost {
@@ -21,39 +21,56 @@ export interface SocketData<I> {
   connection: UwsConnection<I> | undefined
 }
 
+// One cork callback for every connection (no closure per socket): `send` sets these,
+// corks, and reads the result straight back. The callback copies them out before
+// calling uWS, so a send nested inside (a close handler run by uWS) cannot mix them up.
+let corkWs: WebSocket<any> | undefined
+let corkData: string | Uint8Array = ''
+let corkCompress = false
+let corkResult = 1
+function corkedSend(): void {
+  const ws = corkWs as WebSocket<any>
+  const data = corkData
+  corkResult = ws.send(data, typeof data !== 'string', corkCompress)
+}
+let endCode = 1000
+let endReason = ''
+function corkedEnd(): void {
+  ;(corkWs as WebSocket<any>).end(endCode, endReason)
+}
+function corkedPing(): void {
+  ;(corkWs as WebSocket<any>).ping()
+}
+
 /** A `Connection` over one uWebSockets.js socket. Nothing touches `ws` once `isOpen` is false. */
-export class UwsConnection<I> implements Connection<I> {
-  readonly id: string
-  readonly remoteAddress: string
-  readonly protocol: string
-  readonly identity: I
+export class UwsConnection<I> extends BaseConnection<I> {
   isOpen = true
-  droppedCount = 0
   /** Heartbeat pings sent since the last pong. */
   missedPongs = 0
-  /** Topics this connection is in, so closing can clean the transport's index. */
-  readonly topics = new Set<string>()
-  private readonly messageHandlers: Array<(data: string | Uint8Array, isBinary: boolean) => void> = []
-  private readonly closeHandlers: Array<(code: number, reason: string) => void> = []
-  private readonly drainHandlers: Array<() => void> = []
-  private readonly dropHandlers: Array<(data: string | Uint8Array, topic: string | undefined) => void> = []
-  // Reused by `send` so corking allocates no closure per call.
-  private pending: string | Uint8Array = ''
-  private result = 1
-  private readonly corkedSend = () => {
-    const data = this.pending
-    this.result = this.ws.send(data, typeof data !== 'string', this.host.compress)
-  }
 
   constructor(
     readonly ws: WebSocket<SocketData<I>>,
     private readonly host: ConnectionHost,
-    data: SocketData<I>,
+    /** uWS's copy of the upgrade data (it lives as long as the socket anyway): the fields below read it. */
+    private readonly data: SocketData<I>,
   ) {
-    this.id = data.id
-    this.remoteAddress = data.remoteAddress
-    this.protocol = data.protocol
-    this.identity = data.identity
+    super()
+  }
+
+  get id(): string {
+    return this.data.id
+  }
+
+  get remoteAddress(): string {
+    return this.data.remoteAddress
+  }
+
+  get protocol(): string {
+    return this.data.protocol
+  }
+
+  get identity(): I {
+    return this.data.identity
   }
 
   get bufferedAmount(): number {
@@ -62,42 +79,46 @@ export class UwsConnection<I> implements Connection<I> {
 
   send(data: string | Uint8Array): SendResult {
     if (!this.isOpen) return 'dropped'
-    if (this.ws.getBufferedAmount() > this.host.maxBackpressure) {
-      this.host.overLimit(this, data, undefined)
+    const host = this.host
+    if (this.ws.getBufferedAmount() > host.maxBackpressure) {
+      host.overLimit(this, data, undefined)
       return 'dropped'
     }
+    host.wrote(data)
     // cork() runs the send at once; inside a uWS callback for this socket it is a no-op wrapper.
-    this.pending = data
-    this.host.wrote(data)
-    this.ws.cork(this.corkedSend)
-    this.pending = ''
-    if (this.result === 1) return 'sent'
-    if (this.result === 0) return 'buffered'
+    corkWs = this.ws
+    corkData = data
+    corkCompress = host.compress
+    this.ws.cork(corkedSend)
+    const result = corkResult
+    corkWs = undefined
+    corkData = ''
+    if (result === 1) return 'sent'
+    if (result === 0) return 'buffered'
     // 2: uWS refused it over its own limit, which the check above should pre-empt.
     this.recordDrop(data, undefined)
     return 'dropped'
   }
 
   subscribe(topic: string): void {
-    if (!this.isOpen || this.topics.has(topic)) return
+    if (!this.isOpen || !this.addTopic(topic)) return
     this.ws.subscribe(topic)
-    this.topics.add(topic)
     this.host.subscribed(this, topic)
   }
 
   unsubscribe(topic: string): void {
-    if (!this.isOpen || !this.topics.delete(topic)) return
+    if (!this.isOpen || !this.removeTopic(topic)) return
     this.ws.unsubscribe(topic)
     this.host.unsubscribed(this, topic)
   }
 
-  isSubscribed(topic: string): boolean {
-    return this.topics.has(topic)
-  }
-
   close(code = 1000, reason = ''): void {
     if (!this.isOpen) return
-    this.ws.cork(() => this.ws.end(code, reason))
+    corkWs = this.ws
+    endCode = code
+    endReason = reason
+    this.ws.cork(corkedEnd)
+    corkWs = undefined
   }
 
   terminate(): void {
@@ -105,38 +126,15 @@ export class UwsConnection<I> implements Connection<I> {
     this.ws.close()
   }
 
-  onMessage(handler: (data: string | Uint8Array, isBinary: boolean) => void): void {
-    this.messageHandlers.push(handler)
+  /** Sends a heartbeat ping (corked: the heartbeat runs outside any uWS callback). */
+  ping(): void {
+    corkWs = this.ws
+    this.ws.cork(corkedPing)
+    corkWs = undefined
   }
 
-  onClose(handler: (code: number, reason: string) => void): void {
-    this.closeHandlers.push(handler)
-  }
-
-  onDrain(handler: () => void): void {
-    this.drainHandlers.push(handler)
-  }
-
-  onDrop(handler: (data: string | Uint8Array, topic: string | undefined) => void): void {
-    this.dropHandlers.push(handler)
-  }
-
-  /** Counts one message lost to the `'drop'` policy and tells the caller. */
-  recordDrop(data: string | Uint8Array, topic: string | undefined): void {
-    this.droppedCount++
-    for (const handler of this.dropHandlers) handler(data, topic)
-  }
-
-  emitMessage(data: string | Uint8Array, isBinary: boolean): void {
-    for (const handler of this.messageHandlers) handler(data, isBinary)
-  }
-
-  emitDrain(): void {
-    for (const handler of this.drainHandlers) handler()
-  }
-
-  emitClose(code: number, reason: string): void {
+  override emitClose(code: number, reason: string): void {
     this.isOpen = false
-    for (const handler of this.closeHandlers) handler(code, reason)
+    super.emitClose(code, reason)
   }
 }

@@ -313,7 +313,7 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
       if (!connection) return
       data.connection = undefined
       open.delete(connection)
-      for (const topic of connection.topics) host.unsubscribed(connection, topic)
+      for (const topic of connection.takeTopics()) host.unsubscribed(connection, topic)
       releaseIp(data.remoteAddress)
       const reason = Buffer.from(message).toString()
       connection.emitClose(code === 1006 ? (forcedCloseCodes[reason] ?? code) : code, reason)
@@ -330,7 +330,7 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
         continue
       }
       connection.missedPongs++
-      connection.ws.cork(() => connection.ws.ping())
+      connection.ping()
     }
   }
 

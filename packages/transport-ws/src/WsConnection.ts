@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { BackpressurePolicy, Connection, SendResult } from '@hubbub/transport'
+import { type BackpressurePolicy, BaseConnection, type SendResult } from '@hubbub/transport'
 import { WebSocket } from 'ws'
 
 /** ws's Sender internals we read to know when writing a pre-built frame to the socket is safe. */
@@ -15,24 +15,43 @@ type Internal = WebSocket & { _socket: Socket | null; _sender: SenderState | nul
 /** How long a slow consumer closed with 1013 gets to take its close frame before it is destroyed. */
 const SLOW_CLOSE_GRACE_MS = 1000
 
-export interface WsConnectionLimits {
-  maxBackpressure: number
-  backpressure: BackpressurePolicy
+/** What every connection of one transport shares: the limits, the topic index, and who to tell when one is gone. */
+export interface WsConnectionHost<I> {
+  readonly maxBackpressure: number
+  readonly backpressure: BackpressurePolicy
+  readonly index: Map<string, Set<WsConnection<I>>>
+  gone(connection: WsConnection<I>): void
+}
+
+// The listeners are shared by every socket (no closures per connection): ws and
+// node:net call them with the emitter as `this`, and the connection hangs off it.
+const kConnection = Symbol('hubbub.connection')
+type Tagged = { [kConnection]: WsConnection<any> }
+const connectionOf = (emitter: unknown): WsConnection<any> => (emitter as Tagged)[kConnection]
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  connectionOf(this).emitMessage(isBinary ? data : data.toString(), isBinary)
+}
+function onPong(this: WebSocket): void {
+  connectionOf(this).missedPongs = 0
+}
+// ws closes the socket itself (with the right code) after an error; the event only needs a listener
+function onError(): void {}
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  connectionOf(this).closed(code, reason)
+}
+function onDrain(this: Socket): void {
+  connectionOf(this).emitDrain()
 }
 
 /** One `ws` socket behind the `Connection` contract. */
-export class WsConnection<I = unknown> implements Connection<I> {
-  readonly topics = new Set<string>()
-  droppedCount = 0
+export class WsConnection<I = unknown> extends BaseConnection<I> {
   /** Pings sent since the last pong (heartbeat). */
   missedPongs = 0
-  private closeCode: number | undefined
+  private closeCode: number | undefined = undefined
   private closeReason = ''
-  private messageHandlers: Array<(data: string | Uint8Array, isBinary: boolean) => void> = []
-  private closeHandlers: Array<(code: number, reason: string) => void> = []
-  private drainHandlers: Array<() => void> = []
-  private dropHandlers: Array<(data: string | Uint8Array, topic: string | undefined) => void> = []
-  private slowTimer: NodeJS.Timeout | undefined
+  private slowTimer: NodeJS.Timeout | undefined = undefined
+  private listeningForDrain = false
   // ws never swaps these for a live socket; caching them keeps publish's per-subscriber path monomorphic
   private readonly socket: Socket | null
   private readonly sender: SenderState | null
@@ -43,33 +62,16 @@ export class WsConnection<I = unknown> implements Connection<I> {
     readonly remoteAddress: string,
     readonly protocol: string,
     readonly identity: I,
-    private readonly limits: WsConnectionLimits,
-    private readonly index: Map<string, Set<WsConnection<I>>>,
-    onGone: (connection: WsConnection<I>) => void,
+    private readonly host: WsConnectionHost<I>,
   ) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const payload = isBinary ? data : data.toString()
-      for (const h of this.messageHandlers) h(payload, isBinary)
-    })
-    ws.on('pong', () => {
-      this.missedPongs = 0
-    })
-    // ws closes the socket itself (with the right code) after an error; the event only needs a listener
-    ws.on('error', () => {})
-    ws.on('close', (code: number, reason: Buffer) => {
-      if (this.slowTimer) clearTimeout(this.slowTimer)
-      for (const topic of this.topics) this.removeFromIndex(topic)
-      this.topics.clear()
-      onGone(this)
-      const reported = this.closeCode ?? code
-      const why = this.closeCode !== undefined ? this.closeReason : reason.toString()
-      for (const h of this.closeHandlers) h(reported, why)
-    })
+    super()
+    ;(ws as unknown as Tagged)[kConnection] = this
+    ws.on('message', onMessage)
+    ws.on('pong', onPong)
+    ws.on('error', onError)
+    ws.on('close', onClose)
     this.socket = (ws as Internal)._socket
     this.sender = (ws as Internal)._sender
-    this.socket?.on('drain', () => {
-      for (const h of this.drainHandlers) h()
-    })
   }
 
   get isOpen(): boolean {
@@ -78,6 +80,15 @@ export class WsConnection<I = unknown> implements Connection<I> {
 
   get bufferedAmount(): number {
     return (this.socket?.writableLength ?? 0) + (this.sender?._bufferedBytes ?? 0)
+  }
+
+  override onDrain(handler: () => void): void {
+    super.onDrain(handler)
+    // most users never ask for drain: the socket listener (and its tag) is only added for those who do
+    if (this.listeningForDrain || this.socket === null) return
+    this.listeningForDrain = true
+    ;(this.socket as unknown as Tagged)[kConnection] = this
+    this.socket.on('drain', onDrain)
   }
 
   send(data: string | Uint8Array): SendResult {
@@ -98,7 +109,7 @@ export class WsConnection<I = unknown> implements Connection<I> {
     if (this.ws.readyState !== WebSocket.OPEN || socket === null) return
     const sender = this.sender
     const buffered = socket.writableLength + (sender?._bufferedBytes ?? 0)
-    if (buffered > 0 && buffered + frame.length > this.limits.maxBackpressure) {
+    if (buffered > 0 && buffered + frame.length > this.host.maxBackpressure) {
       this.applyPolicy(data, topic)
       return
     }
@@ -110,22 +121,18 @@ export class WsConnection<I = unknown> implements Connection<I> {
   }
 
   subscribe(topic: string): void {
-    if (this.topics.has(topic) || !this.isOpen) return
-    this.topics.add(topic)
-    let set = this.index.get(topic)
+    if (!this.isOpen || !this.addTopic(topic)) return
+    const index = this.host.index
+    let set = index.get(topic)
     if (!set) {
       set = new Set()
-      this.index.set(topic, set)
+      index.set(topic, set)
     }
     set.add(this)
   }
 
   unsubscribe(topic: string): void {
-    if (this.topics.delete(topic)) this.removeFromIndex(topic)
-  }
-
-  isSubscribed(topic: string): boolean {
-    return this.topics.has(topic)
+    if (this.removeTopic(topic)) this.removeFromIndex(topic)
   }
 
   close(code = 1000, reason = ''): void {
@@ -139,31 +146,24 @@ export class WsConnection<I = unknown> implements Connection<I> {
     this.ws.terminate()
   }
 
-  onMessage(handler: (data: string | Uint8Array, isBinary: boolean) => void): void {
-    this.messageHandlers.push(handler)
-  }
-
-  onClose(handler: (code: number, reason: string) => void): void {
-    this.closeHandlers.push(handler)
-  }
-
-  onDrain(handler: () => void): void {
-    this.drainHandlers.push(handler)
-  }
-
-  onDrop(handler: (data: string | Uint8Array, topic: string | undefined) => void): void {
-    this.dropHandlers.push(handler)
+  /** ws's `close` event: leave the index, tell the transport, then the handlers (with the code we closed with, if we did). */
+  closed(code: number, reason: Buffer): void {
+    if (this.slowTimer) clearTimeout(this.slowTimer)
+    for (const topic of this.takeTopics()) this.removeFromIndex(topic)
+    this.host.gone(this)
+    const reported = this.closeCode ?? code
+    const why = this.closeCode !== undefined ? this.closeReason : reason.toString()
+    this.emitClose(reported, why)
   }
 
   private overLimit(size: number): boolean {
     const buffered = this.bufferedAmount
-    return buffered > 0 && buffered + size > this.limits.maxBackpressure
+    return buffered > 0 && buffered + size > this.host.maxBackpressure
   }
 
   private applyPolicy(data: string | Uint8Array, topic: string | undefined): SendResult {
-    if (this.limits.backpressure === 'drop') {
-      this.droppedCount++
-      for (const h of this.dropHandlers) h(data, topic)
+    if (this.host.backpressure === 'drop') {
+      this.recordDrop(data, topic)
       return 'dropped'
     }
     this.close(1013, 'slow consumer')
@@ -173,9 +173,10 @@ export class WsConnection<I = unknown> implements Connection<I> {
   }
 
   private removeFromIndex(topic: string): void {
-    const set = this.index.get(topic)
+    const index = this.host.index
+    const set = index.get(topic)
     if (!set) return
     set.delete(this)
-    if (set.size === 0) this.index.delete(topic)
+    if (set.size === 0) index.delete(topic)
   }
 }

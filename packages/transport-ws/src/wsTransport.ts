@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
@@ -15,7 +15,7 @@ import {
   type UpgradeRequest,
 } from '@hubbub/transport'
 import { WebSocketServer } from 'ws'
-import { WsConnection } from './WsConnection.js'
+import { WsConnection, type WsConnectionHost } from './WsConnection.js'
 
 export interface WsTransportOptions<I = unknown> extends TransportOptions<I> {
   /**
@@ -99,6 +99,18 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
   let closing: Promise<void> | undefined
   let heartbeat: NodeJS.Timeout | undefined
 
+  const idPrefix = `${randomBytes(4).toString('hex')}-`
+  let nextId = 0
+  const host: WsConnectionHost<I> = {
+    maxBackpressure: opts.maxBackpressure,
+    backpressure: opts.backpressure,
+    index,
+    gone(connection) {
+      open.delete(connection)
+      release(connection.remoteAddress)
+    },
+  }
+
   const release = (ip: string): void => {
     const n = (perIp.get(ip) ?? 1) - 1
     if (n <= 0) perIp.delete(ip)
@@ -167,24 +179,30 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
       return
     }
     if (protocol !== '') chosenProtocol.set(req, protocol)
-    let upgraded = false
-    socket.once('close', () => {
-      if (!upgraded) release(remoteAddress)
-    })
+    complete(req, socket, head, remoteAddress, protocol, identity)
+  }
+
+  /** Hands the socket to ws; kept apart from onUpgrade so nothing a connection keeps alive closes over the request. */
+  function complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    remoteAddress: string,
+    protocol: string,
+    identity: I,
+  ): void {
+    // frees the IP slot if the socket dies before ws upgrades it; removed once it has
+    const guard = () => release(remoteAddress)
+    socket.once('close', guard)
     wss.handleUpgrade(req, socket, head, (ws) => {
-      upgraded = true
+      socket.removeListener('close', guard)
       const connection = new WsConnection<I>(
-        randomUUID(),
+        idPrefix + (nextId++).toString(36),
         ws,
         remoteAddress,
         protocol,
         identity,
-        { maxBackpressure: opts.maxBackpressure, backpressure: opts.backpressure },
-        index,
-        (gone) => {
-          open.delete(gone)
-          release(remoteAddress)
-        },
+        host,
       )
       open.add(connection)
       for (const h of connectionHandlers) h(connection)

@@ -1,3 +1,4 @@
+export { BaseConnection } from './BaseConnection.js'
 export type {
   BackpressurePolicy,
   Connection,
