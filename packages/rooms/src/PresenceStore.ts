@@ -1,6 +1,6 @@
 /** A user as presence sees it: a stable key (identity or connection) and the display name. */
 export interface PresenceUser {
-  /** `id:<userId>` for authenticated users, `anon:<connectionId>` for anonymous ones. */
+  /** `id:<userId>` for authenticated users, the connection id for anonymous ones. */
   key: string
   name: string
 }

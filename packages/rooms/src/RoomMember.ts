@@ -11,7 +11,7 @@ export interface RoomMember {
   /** The connection's actor; the room monitors it, so a disconnect or crash removes the member. */
   readonly ref: AnyRef
   readonly user: RoomUser
-  /** Presence key: `id:<userId>` for authenticated users, `anon:<connectionId>` otherwise. */
+  /** Presence key: `id:<userId>` for authenticated users, the connection id otherwise. */
   readonly key: string
   /** The connection speaks `hubbub.v1.msgpack` (binary frames). */
   readonly binary: boolean

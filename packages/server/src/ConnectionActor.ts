@@ -42,8 +42,7 @@ function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
       return undefined
     }
     // One error per second is enough to tell a flooding client; answering every frame would amplify the flood.
-    if (now - conn.rateErrorAt >= 1000) {
-      conn.rateErrorAt = now
+    if (conn.limiter.shouldTell(now)) {
       sendError(conn, 'RATE_LIMITED', `more than ${core.limits.ratePerSecond} frames per second`, undefined)
     }
     return undefined

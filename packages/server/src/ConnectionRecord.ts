@@ -41,8 +41,6 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   /** Frames that arrived before the actor was running. */
   pending: (string | Uint8Array | BinaryFrame)[] | null = null
   isClosed = false
-  /** When the last RATE_LIMITED error was sent (they are throttled to one per second). */
-  rateErrorAt = -1_000_000
 
   constructor(
     readonly id: string,
@@ -69,8 +67,9 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   get connectionId(): string {
     return this.id
   }
+  /** Anonymous: the connection id itself (no extra string; ids never contain ':'). Authenticated: `id:<userId>`. */
   get key(): string {
-    return this.identity === undefined ? `anon:${this.id}` : `id:${this.identity.userId}`
+    return this.identity === undefined ? this.id : `id:${this.identity.userId}`
   }
 
   rooms(): string[] {

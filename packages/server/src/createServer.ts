@@ -35,7 +35,7 @@ import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
 import { createHttpApi, type ServerStats } from './http/index.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
-import { RateLimiter } from './RateLimiter.js'
+import { RateLimitConfig, RateLimiter } from './RateLimiter.js'
 import type { ClientDecoder, ServerCore } from './ServerCore.js'
 import { ServerError } from './ServerError.js'
 import type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
@@ -311,6 +311,15 @@ export class HubbubServer implements ServerCore {
   }
 
   readonly #countDrop = (): void => this.metrics.drops.inc()
+  #rateConfigCache: RateLimitConfig | undefined
+  get #rateConfig(): RateLimitConfig {
+    this.#rateConfigCache ??= new RateLimitConfig({
+      perSecond: this.limits.ratePerSecond,
+      burst: this.limits.rateBurst,
+      abuseMs: this.limits.rateAbuseMs,
+    })
+    return this.#rateConfigCache
+  }
 
   get rooms(): RoomManager {
     if (this.#rooms === undefined)
@@ -347,11 +356,7 @@ export class HubbubServer implements ServerCore {
   handleConnection(socket: SocketLike, info: ConnectionInfo = {}): ServerConnection {
     const id = randomBytes(9).toString('base64url')
     const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
-    const limiter = new RateLimiter({
-      perSecond: this.limits.ratePerSecond,
-      burst: this.limits.rateBurst,
-      abuseMs: this.limits.rateAbuseMs,
-    })
+    const limiter = new RateLimiter(this.#rateConfig)
     const conn = new ConnectionRecord(
       id,
       socket,

@@ -29,6 +29,12 @@ export {
 } from './http/index.js'
 export { type Logger, silentLogger } from './Logger.js'
 export { createMetrics, type MetricsOptions, type ServerMetrics } from './metrics/index.js'
-export { type RateDecision, RateLimitDefaults, RateLimiter, type RateLimitOptions } from './RateLimiter.js'
+export {
+  type RateDecision,
+  RateLimitConfig,
+  RateLimitDefaults,
+  RateLimiter,
+  type RateLimitOptions,
+} from './RateLimiter.js'
 export { ServerError, type ServerErrorCode } from './ServerError.js'
 export type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
