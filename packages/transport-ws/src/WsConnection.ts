@@ -48,10 +48,9 @@ function onDrain(this: Socket): void {
 export class WsConnection<I = unknown> extends BaseConnection<I> {
   /** Pings sent since the last pong (heartbeat). */
   missedPongs = 0
-  private closeCode: number | undefined = undefined
-  private closeReason = ''
+  /** Code and reason of our own `close()` (reported to the handlers instead of the peer's echo). */
+  private closedWith: [code: number, reason: string] | undefined = undefined
   private slowTimer: NodeJS.Timeout | undefined = undefined
-  private listeningForDrain = false
   // ws never swaps these for a live socket; caching them keeps publish's per-subscriber path monomorphic
   private readonly socket: Socket | null
   private readonly sender: SenderState | null
@@ -83,10 +82,10 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   }
 
   override onDrain(handler: () => void): void {
+    // most users never ask for drain: the socket listener (and its tag) is only added for the first who does
+    const first = !this.hasDrainHandlers
     super.onDrain(handler)
-    // most users never ask for drain: the socket listener (and its tag) is only added for those who do
-    if (this.listeningForDrain || this.socket === null) return
-    this.listeningForDrain = true
+    if (!first || this.socket === null) return
     ;(this.socket as unknown as Tagged)[kConnection] = this
     this.socket.on('drain', onDrain)
   }
@@ -136,9 +135,8 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.closeCode !== undefined || this.ws.readyState >= WebSocket.CLOSING) return
-    this.closeCode = code
-    this.closeReason = reason
+    if (this.closedWith !== undefined || this.ws.readyState >= WebSocket.CLOSING) return
+    this.closedWith = [code, reason]
     this.ws.close(code, reason)
   }
 
@@ -151,9 +149,9 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
     if (this.slowTimer) clearTimeout(this.slowTimer)
     for (const topic of this.takeTopics()) this.removeFromIndex(topic)
     this.host.gone(this)
-    const reported = this.closeCode ?? code
-    const why = this.closeCode !== undefined ? this.closeReason : reason.toString()
-    this.emitClose(reported, why)
+    const ours = this.closedWith
+    if (ours !== undefined) this.emitClose(ours[0], ours[1])
+    else this.emitClose(code, reason.toString())
   }
 
   private overLimit(size: number): boolean {

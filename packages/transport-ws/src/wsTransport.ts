@@ -58,6 +58,8 @@ export function buildFrame(data: string | Uint8Array): Buffer {
   return frame
 }
 
+function ignoreError(): void {}
+
 function refuse(socket: Duplex, status: number): void {
   if (socket.destroyed) return
   socket.end(
@@ -118,7 +120,8 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => {})
+    // module-level: a closure here would keep this whole call's scope (request, URL, timer) alive with the socket
+    socket.on('error', ignoreError)
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== opts.path) {
       // in attach mode another upgrade listener may own this path
@@ -195,7 +198,9 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     const guard = () => release(remoteAddress)
     socket.once('close', guard)
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws has its own socket listeners now: ours would only cost an array per socket
       socket.removeListener('close', guard)
+      socket.removeListener('error', ignoreError)
       const connection = new WsConnection<I>(
         idPrefix + (nextId++).toString(36),
         ws,
