@@ -54,8 +54,12 @@ export interface RoomObserver {
   members?(roomId: string, users: number, connections: number): void
   /** A frame was published to a room's topic for `connections` local connections. */
   published?(roomId: string, connections: number): void
+  /** A room actor is starting (before its init can fail); each call is matched by one `exited`. */
   started?(roomId: string, restarted: boolean): void
+  /** An orderly stop finished (`terminate` ran). */
   stopped?(roomId: string): void
+  /** A room actor is gone, for whatever reason (also after a failed init). */
+  exited?(roomId: string, crashed: boolean): void
   /** A store call failed outside a handler (history append on the hot path). */
   error?(roomId: string, err: unknown): void
 }
@@ -466,19 +470,22 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     const restarted = env.live.has(roomId)
     env.live.add(roomId)
     // A restart cannot trust what the crashed incarnation left: new epoch, empty presence.
-    if (restarted) await env.presence.clear(roomId)
-    const position = await env.history.open(roomId, { fresh: restarted })
-    const s = new RoomState(roomId, env, behaviour, self as RoomRef)
+    let state: RoomState | undefined
+    env.observer.started?.(roomId, restarted)
     // One exit watch per room (not a monitor per member): after a crash, whoever was in
     // the lost incarnation is told, so clients rejoin the restarted room.
     void env.system.whenExited(self).then((reason) => {
-      if (typeof reason !== 'object' || !('error' in reason)) return
-      for (const member of s.members.values()) if (!member.isClosed) member.roomLost(roomId, self)
+      const crashed = typeof reason === 'object' && 'error' in reason
+      if (crashed && state) for (const member of state.members.values()) member.roomLost(roomId, self)
+      env.observer.exited?.(roomId, crashed)
     })
+    if (restarted) await env.presence.clear(roomId)
+    const position = await env.history.open(roomId, { fresh: restarted })
+    const s = new RoomState(roomId, env, behaviour, self as RoomRef)
+    state = s
     s.epoch = position.epoch
     s.offset = position.offset
     s.behaviourState = behaviour.init ? behaviour.init(roomId) : undefined
-    env.observer.started?.(roomId, restarted)
     report(s)
     if (restarted) scheduleIdle(s)
     return s

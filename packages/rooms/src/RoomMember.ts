@@ -24,7 +24,8 @@ export interface RoomMember {
   readonly isClosed: boolean
   /**
    * The room crashed with this member in it (its actor restarts empty, with a new
-   * epoch). Called outside the room; the member tells its client to rejoin.
+   * epoch). Called outside the room, also for members already closed (to release
+   * their topic subscription); the member tells its client to rejoin.
    */
   roomLost(roomId: string, room: AnyRef): void
 }

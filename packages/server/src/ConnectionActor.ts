@@ -263,7 +263,6 @@ async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
 function roomLost(conn: ConnectionRecord, roomId: string, room: AnyRef): void {
   if (conn.membership(roomId)?.ref !== room) return
   conn.removeMembership(roomId)
-  unsubscribeRoom(conn, roomId)
   sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
   send(conn, { type: 'left', roomId })
 }

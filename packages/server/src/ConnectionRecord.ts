@@ -1,5 +1,5 @@
 import type { AnyRef } from '@hubbub/actor'
-import type { RoomMember, RoomRef, RoomUser } from '@hubbub/rooms'
+import { type RoomMember, type RoomRef, type RoomUser, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import type { Identity } from './auth/index.js'
 import type { RateLimiter } from './RateLimiter.js'
 import type { ServerCore } from './ServerCore.js'
@@ -93,6 +93,8 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   }
 
   roomLost(roomId: string, room: AnyRef): void {
+    // Release the topic at once (even for a closed connection); the actor tells the client.
+    this.unsubscribe(this.binary && this.core.binaryDecoder ? roomBinaryTopic(roomId) : roomTopic(roomId))
     if (!this.isClosed && this.ref !== undefined)
       this.core.system.send(this.ref, { type: 'room_lost', roomId, room })
   }

@@ -143,6 +143,7 @@ export class HubbubServer implements ServerCore {
   readonly #names = new Map<string, ConnectionRecord | ConnectionRecord[]>()
   readonly #byRef = new Map<AnyRef, ConnectionRecord>()
   readonly #roomUsers = new Map<string, number>()
+  readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
   readonly #ownsBus: boolean
   #rooms: RoomManager | undefined
@@ -196,7 +197,7 @@ export class HubbubServer implements ServerCore {
     })
 
     this.transport = this.#buildTransport(options)
-    this.bridge = new TopicBridge(this.bus, this.transport, this.metrics)
+    this.bridge = new TopicBridge(this.bus, this.transport)
 
     const behaviourFor = single
       ? () => single
@@ -226,11 +227,21 @@ export class HubbubServer implements ServerCore {
       encode: encodeServerFrame as (frame: OutgoingFrame) => string,
       ...(this.#encodeBinary ? { encodeBinary: this.#encodeBinary } : {}),
       observer: {
-        members: (roomId, users) => {
+        members: (roomId, users, connections) => {
           if (users === 0) this.#roomUsers.delete(roomId)
           else this.#roomUsers.set(roomId, users)
+          if (connections === 0) this.#roomConnections.delete(roomId)
+          else this.#roomConnections.set(roomId, connections)
+        },
+        // Counted once per publish (by the room's local connections), never per recipient.
+        published: (_roomId, connections) => this.metrics.fanoutDeliveries.inc(connections),
+        exited: (roomId) => {
+          this.bridge.close(roomTopic(roomId))
+          this.bridge.close(roomBinaryTopic(roomId))
         },
         started: (roomId, restarted) => {
+          this.bridge.open(roomTopic(roomId))
+          this.bridge.open(roomBinaryTopic(roomId))
           this.metrics.rooms.set(this.#rooms?.count ?? 0)
           if (restarted) {
             this.metrics.actorRestarts.inc()
@@ -501,14 +512,13 @@ export class HubbubServer implements ServerCore {
     const rooms = this.rooms
     const ref = rooms.whereis(roomId)
     if (ref === undefined) return 0
-    const delivered =
-      this.bridge.subscribers(roomTopic(roomId)) + this.bridge.subscribers(roomBinaryTopic(roomId))
+    const delivered = this.#roomConnections.get(roomId) ?? 0
     if (!('type' in frame) || frame.type === 'message') {
       const f = frame as { text: string; from?: string }
       this.system.cast(ref, { type: 'announce', from: f.from ?? 'server', text: String(f.text) })
     } else {
       this.bus.publish(roomTopic(roomId), encodeServerFrame(frame as OutgoingFrame))
-      if (this.#encodeBinary && this.bridge.subscribers(roomBinaryTopic(roomId)) > 0) {
+      if (this.#encodeBinary) {
         this.bus.publish(roomBinaryTopic(roomId), this.#encodeBinary(frame as OutgoingFrame))
       }
     }
@@ -630,7 +640,7 @@ export class HubbubServer implements ServerCore {
       await this.system.shutdown({ timeout: Math.max(0, graceMs - 100) }).catch(() => {})
     })()
     await Promise.race([work.catch((err: unknown) => this.logger.error({ err }, 'drain failed')), deadline])
-    this.bridge.close()
+    this.bridge.closeAll()
     if (this.#ownsBus) await this.bus.close().catch(() => {})
     if (this.#options.metrics === undefined) this.metrics.close()
     this.logger.info({ nodeId: this.nodeId }, 'closed')
