@@ -63,6 +63,21 @@ describe.each(transports)('server API and HTTP endpoints over $name', ({ factory
     expect((await acme1.closed).code).toBe(1000)
   })
 
+  test('server.broadcast: text is sequenced like a chat message, any other frame goes to the room as is', async () => {
+    const { url, server } = await startServer(factory, { roomGraceMs: 60_000 })
+    const a = await TestClient.connect(url)
+    await a.join('r', 'ann')
+    expect(server.broadcast('nowhere', { text: 'x' })).toBe(0)
+    expect(server.broadcast('r', { text: 'hello', from: 'ops' })).toBe(1)
+    expect(await a.waitFor((f) => f.type === 'message')).toMatchObject({
+      from: 'ops',
+      text: 'hello',
+      offset: 1,
+    })
+    expect(server.broadcast('r', { type: 'announcement', level: 'info' })).toBe(1)
+    expect(await a.waitFor((f) => f.type === 'announcement')).toEqual({ type: 'announcement', level: 'info' })
+  })
+
   test('/health, /api/stats and /metrics describe the running server', async () => {
     const { url, http } = await startServer(factory, { nodeId: 'node-test', roomGraceMs: 60_000 })
     const a = await TestClient.connect(url)
