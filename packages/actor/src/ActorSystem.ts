@@ -34,8 +34,8 @@ import type {
 export interface ActorSystemOptions {
   /** Sees every crash, failed init/terminate and supervisor escalation. Default: `console.error`. */
   readonly onError?: (report: CrashReport) => void
-  /** Sees every process exit, normal or not. */
-  readonly onExit?: (ref: AnyRef, reason: ExitReason) => void
+  /** Sees every process exit, normal or not, with the state the process last held (undefined if init never finished). */
+  readonly onExit?: (ref: AnyRef, reason: ExitReason, lastState: unknown) => void
 }
 
 // Fairness: one process runs at most this many messages before others get a turn,
@@ -70,7 +70,7 @@ export class ActorSystem {
   private readonly buckets = new Map<number, TimeoutBucket>()
   private lastBucket: TimeoutBucket | null = null
   private readonly onError: (report: CrashReport) => void
-  private readonly onExitHook: ((ref: AnyRef, reason: ExitReason) => void) | undefined
+  private readonly onExitHook: ((ref: AnyRef, reason: ExitReason, lastState: unknown) => void) | undefined
 
   constructor(options: ActorSystemOptions = {}) {
     this.onError =
@@ -121,7 +121,7 @@ export class ActorSystem {
       if (options.trapExit) p.flags |= TRAP
       if (options.link !== undefined) {
         const parent = toProc(options.link)
-        p.extras().parent = parent
+        p.parent = parent
         this.link(p, parent)
         if (p.flags & DEAD) throw new NoProcError('parent process')
       }
@@ -254,6 +254,7 @@ export class ActorSystem {
   die(p: Process, reason: ExitReason): void {
     if (p.flags & DEAD) return
     p.flags = (p.flags | DEAD) & ~RUNNING
+    const lastState = p.state
     p.state = reason
     this.procs.delete(p.id)
     const buf = p.buf
@@ -284,14 +285,22 @@ export class ActorSystem {
         for (const m of x.monitoring) m.target.x?.watchers?.delete(m)
         x.monitoring = null
       }
-      if (x.links !== null) {
-        const links = x.links
-        x.links = null
+    }
+    const links = p.links
+    if (links !== null) {
+      p.links = null
+      const why = reason === 'killed' ? 'killed' : reason
+      if (links instanceof Set) {
         for (const l of links) {
-          l.x?.links?.delete(p)
-          this.signal(l, p, reason === 'killed' ? 'killed' : reason, false)
+          l.removeLink(p)
+          this.signal(l, p, why, false)
         }
+      } else {
+        links.removeLink(p)
+        this.signal(links, p, why, false)
       }
+    }
+    if (x !== null) {
       if (x.watchers !== null) {
         const watchers = x.watchers
         x.watchers = null
@@ -308,7 +317,7 @@ export class ActorSystem {
     }
     if (this.onExitHook !== undefined) {
       try {
-        this.onExitHook(p, reason)
+        this.onExitHook(p, reason, lastState)
       } catch (hookErr) {
         console.error('[@hubbub/actor] onExit hook threw:', hookErr)
       }
@@ -324,7 +333,7 @@ export class ActorSystem {
     }
     if (p.flags & TRAP) {
       // A trapping process whose parent dies stops itself the OTP way (runs terminate).
-      if (from !== undefined && p.x?.parent === from) {
+      if (from !== undefined && p.parent === from) {
         if (p.flags & RUNNING) {
           const x = p.extras()
           if (x.pendingStop === undefined) x.pendingStop = reason as ExitReason
@@ -459,19 +468,15 @@ export class ActorSystem {
       this.signal(pa, pb, 'noproc', false)
       return
     }
-    const xa = pa.extras()
-    const xb = pb.extras()
-    if (xa.links === null) xa.links = new Set()
-    if (xb.links === null) xb.links = new Set()
-    xa.links.add(pb)
-    xb.links.add(pa)
+    pa.addLink(pb)
+    pb.addLink(pa)
   }
 
   unlink(a: AnyRef, b: AnyRef): void {
     const pa = toProc(a)
     const pb = toProc(b)
-    pa.x?.links?.delete(pb)
-    pb.x?.links?.delete(pa)
+    pa.removeLink(pb)
+    pb.removeLink(pa)
   }
 
   /** When on, exit signals arrive as `{type: 'EXIT', from, reason}` in handleInfo instead of killing. */
@@ -568,7 +573,7 @@ export class ActorSystem {
       mailboxLength: p.len,
       dropped: x?.dropped ?? 0,
       trapExit: (p.flags & TRAP) !== 0,
-      links: x?.links?.size ?? 0,
+      links: p.linkCount,
       monitors: x?.watchers?.size ?? 0,
       timers: x?.timers?.size ?? 0,
     }

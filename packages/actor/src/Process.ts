@@ -8,6 +8,9 @@ export const CAST = 0
 export const CALL = 1
 export const INFO = 2
 
+/** Rings up to this many slots (32 messages) are released when drained empty. */
+const RELEASE_RING_UP_TO = 64
+
 // Process flags (one small integer instead of several booleans keeps idle processes small).
 export const SCHEDULED = 1
 export const RUNNING = 2 // inside a handler (sync or awaiting an async one), or init, or terminate
@@ -32,13 +35,11 @@ export interface TimerEntry {
 /** Rarely used per-process data, allocated on first use so an idle GenServer stays small. */
 export class Extras {
   name: string | undefined = undefined
-  links: Set<Process> | null = null
   watchers: Set<MonitorEntry> | null = null
   monitoring: Set<MonitorEntry> | null = null
   timers: Set<TimerEntry> | null = null
   deferred: Set<CallRecord> | null = null
   hooks: ExitHook[] | null = null
-  parent: Process | null = null
   pendingStop: ExitReason | undefined = undefined
   capacity = Number.POSITIVE_INFINITY
   overflow: OverflowPolicy = 'reject'
@@ -58,6 +59,10 @@ export class Process {
   buf: unknown[] | null = null
   head = 0
   len = 0
+  /** Linked processes: one link (a supervised child's only one) is held as is; a Set only from the second. */
+  links: Process | Set<Process> | null = null
+  /** The process that started this one linked (its supervisor), if any. */
+  parent: Process | null = null
   x: Extras | null = null
 
   constructor(
@@ -70,6 +75,27 @@ export class Process {
     let x = this.x
     if (x === null) x = this.x = new Extras()
     return x
+  }
+
+  addLink(q: Process): void {
+    const l = this.links
+    if (l === null) this.links = q
+    else if (l instanceof Set) l.add(q)
+    else if (l !== q) this.links = new Set([l, q])
+  }
+
+  removeLink(q: Process): void {
+    const l = this.links
+    if (l === q) this.links = null
+    else if (l instanceof Set) {
+      l.delete(q)
+      if (l.size === 0) this.links = null
+    }
+  }
+
+  get linkCount(): number {
+    const l = this.links
+    return l === null ? 0 : l instanceof Set ? l.size : 1
   }
 
   get name(): string | undefined {
@@ -139,6 +165,17 @@ export class Process {
       this.len--
       n++
       this.handle(tag, payload)
+    }
+    // An idle process keeps no small ring: most processes (connections) sit idle between rare messages.
+    // A ring grown by a burst is kept, so a process that takes bursts does not regrow it each time.
+    if (
+      this.len === 0 &&
+      this.buf !== null &&
+      this.buf.length <= RELEASE_RING_UP_TO &&
+      (this.flags & DEAD) === 0
+    ) {
+      this.buf = null
+      this.head = 0
     }
     return n
   }

@@ -69,10 +69,20 @@ type OpResult =
 
 export type SupervisorRef = GenServerRef<Op, never, OpResult, never>
 
-interface Child {
-  readonly id: string
-  readonly spec: ChildSpec
-  proc: Process | null
+/**
+ * A `simple_one_for_one` child shares its supervisor's one template spec and keeps only its
+ * args and a numeric id, so ten thousand children cost ten thousand small objects, not spec copies.
+ */
+class Child {
+  constructor(
+    readonly key: string | number,
+    readonly spec: ChildSpec,
+    readonly args: unknown,
+    public proc: Process | null,
+  ) {}
+  get id(): string {
+    return typeof this.key === 'string' ? this.key : String(this.key)
+  }
 }
 
 class SupervisorState {
@@ -81,11 +91,14 @@ class SupervisorState {
   readonly restarts: number[] = []
   nextId = 1
   readonly intensity: Intensity
+  /** The `simple_one_for_one` template as a spec, shared by every child. */
+  readonly template: ChildSpec | null
   constructor(
     readonly spec: SupervisorSpec,
     readonly self: Process,
   ) {
     this.intensity = spec.intensity ?? { maxRestarts: 3, withinMs: 5000 }
+    this.template = spec.strategy === 'simple_one_for_one' ? { ...spec.child, id: '', args: undefined } : null
   }
   get system(): ActorSystem {
     return this.self.system
@@ -106,7 +119,8 @@ function isNormal(reason: ExitReason): boolean {
 
 /** Starts a child linked to the supervisor; synchronous when the child's init is. */
 async function launch(st: SupervisorState, child: Child): Promise<Process> {
-  const { behaviour, args, options } = child.spec
+  const { behaviour, options } = child.spec
+  const args = child.args
   const base = typeof options === 'function' ? options(args) : options
   const r = st.system.spawn(behaviour, args, { ...base, link: st.self })
   const p = r instanceof Process ? r : await r
@@ -180,7 +194,7 @@ async function stopAll(st: SupervisorState): Promise<void> {
 
 function findChild(st: SupervisorState, key: string | AnyRef): Child | undefined {
   return typeof key === 'string'
-    ? st.children.find((c) => c.id === key)
+    ? st.children.find((c) => c.key === key || (typeof c.key === 'number' && String(c.key) === key))
     : st.byProc.get(key as unknown as Process)
 }
 
@@ -188,20 +202,20 @@ async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
   const simple = st.spec.strategy === 'simple_one_for_one'
   switch (msg.op) {
     case 'start': {
-      let spec: ChildSpec
-      if (st.spec.strategy === 'simple_one_for_one') {
-        spec = { ...st.spec.child, id: String(st.nextId++), args: msg.args }
+      let child: Child
+      if (st.template !== null) {
+        child = new Child(st.nextId++, st.template, msg.args, null)
       } else {
-        spec = msg.spec!
-        const existing = st.children.find((c) => c.id === spec.id)
+        const spec = msg.spec!
+        const existing = st.children.find((c) => c.key === spec.id)
         if (existing !== undefined) {
           throw new ActorError(
             'child_running',
             `child ${spec.id} already ${existing.proc ? 'running' : 'present'}`,
           )
         }
+        child = new Child(spec.id, spec, spec.args, null)
       }
-      const child: Child = { id: spec.id, spec, proc: null }
       const p = await launch(st, child)
       st.children.push(child)
       return p
@@ -258,7 +272,7 @@ const supervisorBehaviour: GenServer<SupervisorSpec, SupervisorState, Op, never,
     for (const childSpec of spec.children) {
       if (seen.has(childSpec.id)) throw new ActorError('init_failed', `duplicate child id ${childSpec.id}`)
       seen.add(childSpec.id)
-      const child: Child = { id: childSpec.id, spec: childSpec, proc: null }
+      const child = new Child(childSpec.id, childSpec, childSpec.args, null)
       st.children.push(child)
       try {
         await launch(st, child)
