@@ -5,10 +5,13 @@ interface Entry {
   connections: number
 }
 
-/** In-memory `PresenceStore`: per room, name → holder; synchronous throughout. */
+/**
+ * In-memory `PresenceStore`: per room, name → holder; synchronous throughout.
+ * A holder with one connection is stored as its key alone; an Entry only from the second connection.
+ */
 export class MemoryPresenceStore implements PresenceStore {
-  /** roomId → (name → entry), in join order. */
-  readonly #rooms = new Map<string, Map<string, Entry>>()
+  /** roomId → (name → key, or entry when the user has several connections), in join order. */
+  readonly #rooms = new Map<string, Map<string, string | Entry>>()
   /** roomId → (key → name), to remove by key. */
   readonly #names = new Map<string, Map<string, string>>()
 
@@ -22,14 +25,19 @@ export class MemoryPresenceStore implements PresenceStore {
       this.#names.set(roomId, byKey)
     }
     const held = byName.get(user.name)
-    if (held) {
+    if (held !== undefined) {
+      if (typeof held === 'string') {
+        if (held !== user.key) return { taken: true }
+        byName.set(user.name, { key: held, connections: 2 })
+        return { first: false, count: byName.size }
+      }
       if (held.key !== user.key) return { taken: true }
       held.connections++
       return { first: false, count: byName.size }
     }
     // One user shows under one name per room: a second name for the same key is refused too.
     if (byKey.has(user.key)) return { taken: true }
-    byName.set(user.name, { key: user.key, connections: 1 })
+    byName.set(user.name, user.key)
     byKey.set(user.key, user.name)
     return { first: true, count: byName.size }
   }
@@ -39,8 +47,9 @@ export class MemoryPresenceStore implements PresenceStore {
     const byKey = this.#names.get(roomId)
     const name = byKey?.get(key)
     const entry = name === undefined ? undefined : byName?.get(name)
-    if (!byName || !byKey || name === undefined || !entry) return { last: false, count: byName?.size ?? 0 }
-    if (--entry.connections > 0) return { last: false, count: byName.size }
+    if (!byName || !byKey || name === undefined || entry === undefined)
+      return { last: false, count: byName?.size ?? 0 }
+    if (typeof entry !== 'string' && --entry.connections > 0) return { last: false, count: byName.size }
     byName.delete(name)
     byKey.delete(key)
     if (byName.size === 0) {

@@ -219,7 +219,9 @@ function announcePresence(
 ): void {
   const limit = s.env.presenceLimit
   if (count < limit || (count === limit && kind === 'user_joined')) {
-    sendToOthers(s, { type: kind, roomId: s.roomId, username: name }, [name])
+    // The user's own connections are not subscribed at this point (first in / last out): one
+    // publish, encoded once and fanned out by the transport, instead of a send per member.
+    publish(s, { type: kind, roomId: s.roomId, username: name })
     return
   }
   const now = Date.now()
@@ -365,6 +367,8 @@ async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   }
   cancelIdle(s)
   s.users = added.count
+  // Announced before the joiner subscribes, so one publish reaches exactly the others.
+  if (added.first) announcePresence(s, 'user_joined', name, added.count)
   s.members.set(member.ref, member)
   if (member.binary && env.encodeBinary) {
     s.binaryMembers++
@@ -387,7 +391,6 @@ async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
     ),
   )
   await sendJoinHistory(s, req)
-  if (added.first) announcePresence(s, 'user_joined', name, added.count)
   report(s)
   if (added.first && s.behaviour.onJoin) {
     const onJoin = s.behaviour.onJoin
