@@ -13,11 +13,12 @@ import { createServer } from '../src/index.js'
  * (another process) each join one of 100 rooms; after a forced GC, RSS and heap per
  * connection minus the empty server. With --snapshot, the heap is attributed per
  * connection by object kind (to see what to shrink). Run with --expose-gc.
- *   node --expose-gc --import tsx --conditions=source bench/heapPerConnection.ts [--n=10000] [--snapshot]
+ *   node --expose-gc --import tsx --conditions=source bench/heapPerConnection.ts [--n=10000] [--snapshot] [--transport=uws|ws] [--warmup=200]
  */
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const n = Number(args.get('n') ?? 10_000)
 const snapshot = args.has('snapshot')
+const warmup = Number(args.get('warmup') ?? 0)
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc')
 const collect = () => {
@@ -44,10 +45,12 @@ function attribute(file: string): Map<string, number> {
 }
 
 const results: Record<string, { rssKiB: number; heapKiB: number }> = {}
+const only = args.get('transport')
 for (const [name, factory] of [
   ['uws', uwsTransport],
   ['ws', wsTransport],
 ] as const) {
+  if (only !== undefined && only !== name) continue
   const server = createServer({
     transport: factory as TransportFactory<any>,
     auth: { anonymous: true },
@@ -55,6 +58,17 @@ for (const [name, factory] of [
     roomGraceMs: 600_000,
   })
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+  if (warmup > 0) {
+    // Serve a few clients and let them go first, so the code paths' one-time costs (JIT code,
+    // first-touched pages) belong to the empty server rather than to the connections measured.
+    const w = fork(new URL('./idleClients.ts', import.meta.url), [String(port), String(warmup), '100'], {
+      execArgv: ['--import', 'tsx'],
+    })
+    await new Promise((resolve) => w.once('message', resolve))
+    w.send('exit')
+    await new Promise((resolve) => w.once('exit', resolve))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
   collect()
   const before = process.memoryUsage()
   const heapBefore = snapshot
@@ -70,6 +84,11 @@ for (const [name, factory] of [
   await new Promise((resolve) => setTimeout(resolve, 500))
   collect()
   const after = process.memoryUsage()
+  const per = (a: number, b: number) => Math.round(((a - b) / opened.joined / 1024) * 100) / 100
+  // Where the RSS beyond the used heap sits: committed-but-free heap, and memory outside the heap.
+  console.log(
+    `${name}: per connection: heapTotal ${per(after.heapTotal, before.heapTotal)} KiB, external ${per(after.external, before.external)} KiB, arrayBuffers ${per(after.arrayBuffers, before.arrayBuffers)} KiB`,
+  )
   results[name] = {
     rssKiB: Math.round(((after.rss - before.rss) / opened.joined / 1024) * 100) / 100,
     heapKiB: Math.round(((after.heapUsed - before.heapUsed) / opened.joined / 1024) * 100) / 100,

@@ -72,7 +72,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const replyTo = frame.id
   if (conn.membership(roomId) !== undefined)
     return sendError(conn, 'ALREADY_IN_ROOM', `already in room "${roomId}"`, replyTo)
-  if ((conn.memberships?.length ?? 0) >= core.limits.roomsPerConnection) {
+  if (conn.membershipCount >= core.limits.roomsPerConnection) {
     return sendError(
       conn,
       'ROOM_LIMIT',
@@ -105,7 +105,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
     return sendError(conn, 'INVALID_USERNAME', `this connection is already known as "${conn.name}"`, replyTo)
   }
   if (conn.isClosed) return
-  const firstName = conn.memberships === null || conn.memberships.length === 0
+  const firstName = conn.membershipCount === 0
   let joined: Awaited<ReturnType<typeof core.rooms.join>>
   try {
     joined = await core.rooms.join(roomId, { member: conn, since: frame.since, replyTo })
@@ -130,8 +130,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
     return
   }
   const membership = { roomId, ref }
-  if (conn.memberships === null) conn.memberships = [membership]
-  else conn.memberships.push(membership)
+  conn.addMembership(membership)
   core.named(conn)
 }
 

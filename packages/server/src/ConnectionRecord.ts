@@ -36,8 +36,8 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   /** Set by the actor's init; undefined (despite the type) until then, which `receive` checks. */
   ref: AnyRef = undefined as unknown as AnyRef
   name = ''
-  /** Rooms it is in; an array (not a Map) because most connections are in one or two rooms. */
-  memberships: Membership[] | null = null
+  /** Rooms it is in: one Membership in the common case, an array only from the second room. */
+  memberships: Membership | Membership[] | null = null
   /** Frames that arrived before the actor was running. */
   pending: (string | Uint8Array | BinaryFrame)[] | null = null
   isClosed = false
@@ -73,23 +73,49 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
   }
 
   rooms(): string[] {
-    return this.memberships === null ? [] : this.memberships.map((m) => m.roomId)
+    return this.membershipList().map((m) => m.roomId)
+  }
+
+  /** The rooms it is in, as a fresh array (safe to iterate while memberships change). */
+  membershipList(): Membership[] {
+    const m = this.memberships
+    return m === null ? [] : Array.isArray(m) ? m.slice() : [m]
+  }
+
+  get membershipCount(): number {
+    const m = this.memberships
+    return m === null ? 0 : Array.isArray(m) ? m.length : 1
   }
 
   membership(roomId: string): Membership | undefined {
-    const list = this.memberships
-    if (list === null) return undefined
-    for (let i = 0; i < list.length; i++) if (list[i]!.roomId === roomId) return list[i]
+    const m = this.memberships
+    if (m === null) return undefined
+    if (!Array.isArray(m)) return m.roomId === roomId ? m : undefined
+    for (let i = 0; i < m.length; i++) if (m[i]!.roomId === roomId) return m[i]
     return undefined
   }
 
+  addMembership(membership: Membership): void {
+    const m = this.memberships
+    if (m === null) this.memberships = membership
+    else if (Array.isArray(m)) m.push(membership)
+    else this.memberships = [m, membership]
+  }
+
   removeMembership(roomId: string): Membership | undefined {
-    const list = this.memberships
-    if (list === null) return undefined
-    const i = list.findIndex((m) => m.roomId === roomId)
+    const m = this.memberships
+    if (m === null) return undefined
+    if (!Array.isArray(m)) {
+      if (m.roomId !== roomId) return undefined
+      this.memberships = null
+      return m
+    }
+    const i = m.findIndex((x) => x.roomId === roomId)
     if (i < 0) return undefined
-    const [m] = list.splice(i, 1)
-    return m
+    const [removed] = m.splice(i, 1)
+    if (m.length === 1) this.memberships = m[0]!
+    else if (m.length === 0) this.memberships = null
+    return removed
   }
 
   roomLost(roomId: string, room: AnyRef): void {

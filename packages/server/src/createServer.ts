@@ -141,7 +141,6 @@ export class HubbubServer implements ServerCore {
   readonly #connections = new Map<string, ConnectionRecord>()
   /** name → connection(s); a single record in the common case, to keep idle connections small. */
   readonly #names = new Map<string, ConnectionRecord | ConnectionRecord[]>()
-  readonly #byRef = new Map<AnyRef, ConnectionRecord>()
   readonly #roomUsers = new Map<string, number>()
   readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
@@ -193,7 +192,7 @@ export class HubbubServer implements ServerCore {
     this.system = new ActorSystem({
       onError: (report) =>
         this.logger.error({ err: report.error, phase: report.phase, actor: report.name }, 'actor crashed'),
-      onExit: (ref, reason) => this.#onExit(ref, reason),
+      onExit: (ref, reason, lastState) => this.#onExit(ref, reason, lastState),
     })
 
     this.transport = this.#buildTransport(options)
@@ -406,7 +405,6 @@ export class HubbubServer implements ServerCore {
       await this.#ready
       if (conn.isClosed) return
       const ref = await Supervisor.startChild(this.#connectionSupervisor!, conn)
-      this.#byRef.set(ref, conn)
       if (conn.isClosed) {
         this.system.exit(ref, 'kill')
         return
@@ -478,19 +476,16 @@ export class HubbubServer implements ServerCore {
     }
   }
 
-  #onExit(ref: AnyRef, reason: ExitReason): void {
-    const conn = this.#byRef.get(ref)
+  #onExit(ref: AnyRef, reason: ExitReason, lastState: unknown): void {
+    // A connection actor's state is its record, so no ref → record map is kept per connection.
+    const conn = lastState instanceof ConnectionRecord && lastState.ref === ref ? lastState : undefined
     if (conn === undefined) {
       if (typeof reason === 'object' && 'error' in reason) this.metrics.rooms.set(this.#rooms?.count ?? 0)
       else queueMicrotask(() => this.metrics.rooms.set(this.#rooms?.count ?? 0))
       return
     }
-    this.#byRef.delete(ref)
     // Rooms learn about a member's end here, once per membership, instead of through a monitor each.
-    const memberships = conn.memberships
-    if (memberships !== null) {
-      for (const m of memberships) this.system.cast(m.ref, { type: 'member_down', member: conn })
-    }
+    for (const m of conn.membershipList()) this.system.cast(m.ref, { type: 'member_down', member: conn })
     if (typeof reason === 'object' && 'error' in reason) {
       // Only this socket is affected; its rooms see DOWN and announce user_left.
       this.metrics.actorRestarts.inc()
