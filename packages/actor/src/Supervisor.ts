@@ -69,29 +69,27 @@ type OpResult =
 
 export type SupervisorRef = GenServerRef<Op, never, OpResult, never>
 
-/**
- * A `simple_one_for_one` child shares its supervisor's one template spec and keeps only its
- * args and a numeric id, so ten thousand children cost ten thousand small objects, not spec copies.
- */
+/** A child of a static supervisor (a `simple_one_for_one` child only while it is being restarted). */
 class Child {
   constructor(
-    readonly key: string | number,
+    readonly id: string,
     readonly spec: ChildSpec,
     readonly args: unknown,
     public proc: Process | null,
   ) {}
-  get id(): string {
-    return typeof this.key === 'string' ? this.key : String(this.key)
-  }
 }
 
 class SupervisorState {
   readonly children: Child[] = []
   readonly byProc = new Map<Process, Child>()
+  /**
+   * `simple_one_for_one` only (instead of children/byProc): running child → its args. The children
+   * share the template, so each costs one map entry, not a spec copy and a Child; its id is its process id.
+   */
+  readonly simple = new Map<Process, unknown>()
   readonly restarts: number[] = []
-  nextId = 1
   readonly intensity: Intensity
-  /** The `simple_one_for_one` template as a spec, shared by every child. */
+  /** The `simple_one_for_one` template as a spec (null for the other strategies). */
   readonly template: ChildSpec | null
   constructor(
     readonly spec: SupervisorSpec,
@@ -124,9 +122,18 @@ async function launch(st: SupervisorState, child: Child): Promise<Process> {
   const base = typeof options === 'function' ? options(args) : options
   const r = st.system.spawn(behaviour, args, { ...base, link: st.self })
   const p = r instanceof Process ? r : await r
-  child.proc = p
-  st.byProc.set(p, child)
+  if (st.template !== null) st.simple.set(p, args)
+  else {
+    child.proc = p
+    st.byProc.set(p, child)
+  }
   return p
+}
+
+/** Stops a `simple_one_for_one` child (its EXIT is then ignored). */
+async function haltSimple(st: SupervisorState, p: Process): Promise<void> {
+  if (!st.simple.delete(p)) return
+  await st.system.shutdownProcess(p, 'shutdown', shutdownOf(st.template!))
 }
 
 /** Stops a child (its EXIT is then ignored, since it is no longer in byProc). */
@@ -189,42 +196,63 @@ async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
 }
 
 async function stopAll(st: SupervisorState): Promise<void> {
+  if (st.template !== null) {
+    const procs = [...st.simple.keys()]
+    for (let i = procs.length - 1; i >= 0; i--) await haltSimple(st, procs[i]!)
+    return
+  }
   for (let i = st.children.length - 1; i >= 0; i--) await halt(st, st.children[i]!)
 }
 
 function findChild(st: SupervisorState, key: string | AnyRef): Child | undefined {
   return typeof key === 'string'
-    ? st.children.find((c) => c.key === key || (typeof c.key === 'number' && String(c.key) === key))
+    ? st.children.find((c) => c.id === key)
     : st.byProc.get(key as unknown as Process)
+}
+
+function findSimple(st: SupervisorState, key: string | AnyRef): Process | undefined {
+  if (typeof key !== 'string') {
+    const p = key as unknown as Process
+    return st.simple.has(p) ? p : undefined
+  }
+  for (const p of st.simple.keys()) if (String(p.id) === key) return p
+  return undefined
+}
+
+function simpleInfo(st: SupervisorState, p: Process): ChildInfo {
+  const t = st.template!
+  return { id: String(p.id), ref: p, type: isSupervisor(t) ? 'supervisor' : 'worker', restart: restartOf(t) }
 }
 
 async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
   const simple = st.spec.strategy === 'simple_one_for_one'
   switch (msg.op) {
     case 'start': {
-      let child: Child
-      if (st.template !== null) {
-        child = new Child(st.nextId++, st.template, msg.args, null)
-      } else {
-        const spec = msg.spec!
-        const existing = st.children.find((c) => c.key === spec.id)
-        if (existing !== undefined) {
-          throw new ActorError(
-            'child_running',
-            `child ${spec.id} already ${existing.proc ? 'running' : 'present'}`,
-          )
-        }
-        child = new Child(spec.id, spec, spec.args, null)
+      if (st.template !== null) return launch(st, new Child('', st.template, msg.args, null))
+      const spec = msg.spec!
+      const existing = st.children.find((c) => c.id === spec.id)
+      if (existing !== undefined) {
+        throw new ActorError(
+          'child_running',
+          `child ${spec.id} already ${existing.proc ? 'running' : 'present'}`,
+        )
       }
+      const child = new Child(spec.id, spec, spec.args, null)
       const p = await launch(st, child)
       st.children.push(child)
       return p
     }
     case 'terminate': {
+      if (simple) {
+        const p = findSimple(st, msg.child)
+        if (p === undefined) throw new ActorError('child_not_found', `no child ${String(msg.child)}`)
+        await haltSimple(st, p)
+        return undefined
+      }
       const child = findChild(st, msg.child)
       if (child === undefined) throw new ActorError('child_not_found', `no child ${String(msg.child)}`)
       await halt(st, child)
-      if (simple || restartOf(child.spec) === 'temporary') remove(st, child)
+      if (restartOf(child.spec) === 'temporary') remove(st, child)
       return undefined
     }
     case 'restart': {
@@ -241,6 +269,7 @@ async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
       return undefined
     }
     case 'which':
+      if (simple) return [...st.simple.keys()].map((p) => simpleInfo(st, p))
       return st.children.map(
         (c): ChildInfo => ({
           id: c.id,
@@ -250,6 +279,13 @@ async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
         }),
       )
     case 'count': {
+      if (simple) {
+        let active = 0
+        for (const p of st.simple.keys()) if ((p.flags & DEAD) === 0) active++
+        const n = st.simple.size
+        const supervisors = isSupervisor(st.template!) ? n : 0
+        return { specs: n, active, supervisors, workers: n - supervisors }
+      }
       let active = 0
       let supervisors = 0
       for (const c of st.children) {
@@ -259,6 +295,21 @@ async function runOp(st: SupervisorState, msg: Op): Promise<unknown> {
       return { specs: st.children.length, active, supervisors, workers: st.children.length - supervisors }
     }
   }
+}
+
+/** A `simple_one_for_one` child exited: forget it, or restart it with its own args. */
+function simpleExit(
+  st: SupervisorState,
+  p: Process,
+  reason: ExitReason,
+): SupervisorState | Promise<SupervisorState> {
+  const simple = st.simple
+  if (!simple.has(p)) return st
+  const args = simple.get(p)
+  simple.delete(p)
+  const restart = restartOf(st.template!)
+  if (restart === 'temporary' || (restart === 'transient' && isNormal(reason))) return st
+  return restartAfter(st, new Child('', st.template!, args, null)).then(() => st)
 }
 
 /** The supervisor is an ordinary GenServer that traps exits, so it nests under other supervisors unchanged. */
@@ -295,13 +346,14 @@ const supervisorBehaviour: GenServer<SupervisorSpec, SupervisorState, Op, never,
   handleInfo(msg, st) {
     const m = msg as SystemMessage
     if (m.type !== 'EXIT' || m.from === undefined) return st
+    if (st.template !== null) return simpleExit(st, m.from as unknown as Process, m.reason)
     const child = st.byProc.get(m.from as unknown as Process)
     if (child === undefined) return st
     st.byProc.delete(m.from as unknown as Process)
     child.proc = null
     const restart = restartOf(child.spec)
     if (restart === 'temporary' || (restart === 'transient' && isNormal(m.reason))) {
-      if (restart === 'temporary' || st.spec.strategy === 'simple_one_for_one') remove(st, child)
+      if (restart === 'temporary') remove(st, child)
       return st
     }
     return restartAfter(st, child).then(() => st)
