@@ -1,7 +1,7 @@
 import type { AnyRef } from '@hubbub/actor'
 import { type RoomMember, type RoomRef, type RoomUser, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import type { Identity } from './auth/index.js'
-import type { RateLimiter } from './RateLimiter.js'
+import { type RateLimitConfig, RateLimiter } from './RateLimiter.js'
 import type { ServerCore } from './ServerCore.js'
 import type { ServerConnection, SocketLike } from './SocketLike.js'
 
@@ -32,7 +32,10 @@ export interface ConnectionView {
  * member (rooms hold it directly), the handle the transport feeds, and the
  * connection actor's state. One allocation per socket keeps idle connections small.
  */
-export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection, ConnectionView {
+export class ConnectionRecord
+  extends RateLimiter
+  implements RoomMember, RoomUser, ServerConnection, ConnectionView
+{
   /** Set by the actor's init; undefined (despite the type) until then, which `receive` checks. */
   ref: AnyRef = undefined as unknown as AnyRef
   name = ''
@@ -48,10 +51,16 @@ export class ConnectionRecord implements RoomMember, RoomUser, ServerConnection,
     readonly identity: Identity | undefined,
     readonly binary: boolean,
     readonly remoteAddress: string,
-    readonly limiter: RateLimiter,
+    rate: RateLimitConfig,
     readonly core: ServerCore,
   ) {
+    super(rate)
     if (identity !== undefined) this.name = identity.name
+  }
+
+  /** The connection's token bucket: the record is its own limiter (one object less per socket). */
+  get limiter(): RateLimiter {
+    return this
   }
 
   // RoomUser

@@ -35,7 +35,7 @@ import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
 import { createHttpApi, type ServerStats } from './http/index.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
-import { RateLimitConfig, RateLimiter } from './RateLimiter.js'
+import { RateLimitConfig } from './RateLimiter.js'
 import type { ClientDecoder, ServerCore } from './ServerCore.js'
 import { ServerError } from './ServerError.js'
 import type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
@@ -366,14 +366,13 @@ export class HubbubServer implements ServerCore {
   handleConnection(socket: SocketLike, info: ConnectionInfo = {}): ServerConnection {
     const id = randomBytes(9).toString('base64url')
     const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
-    const limiter = new RateLimiter(this.#rateConfig)
     const conn = new ConnectionRecord(
       id,
       socket,
       info.identity,
       binary,
       info.remoteAddress ?? '',
-      limiter,
+      this.#rateConfig,
       this,
     )
     if (this.#closing !== undefined) {
