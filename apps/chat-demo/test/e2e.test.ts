@@ -27,11 +27,7 @@ const SECRET = 'chat-demo-test-secret-of-at-least-32-bytes'
 
 /** Kills a page's socket from the server side, without a closing handshake (as a dropped network would). */
 function killSocket(chat: ChatServer, connectionId: string): void {
-  const conn = chat.server.connection(connectionId)
-  if (conn === undefined) throw new Error(`no connection ${connectionId}`)
-  // The view is the server's connection record; its socket is the transport's Connection, which can terminate.
-  const socket = (conn as unknown as { socket: { terminate(): void } }).socket
-  socket.terminate()
+  if (!chat.server.terminate(connectionId)) throw new Error(`no connection ${connectionId}`)
 }
 
 const count = (texts: string[], text: string) => texts.filter((t) => t === text).length

@@ -10,6 +10,8 @@ import type { Identity } from './auth/index.js'
 export interface SocketLike {
   send(data: string | Uint8Array): unknown
   close(code?: number, reason?: string): void
+  /** Destroys the socket without a closing handshake (transports have it; `terminate(id)` falls back to close 1001). */
+  terminate?(): void
   subscribe?(topic: string): void
   unsubscribe?(topic: string): void
 }

@@ -554,6 +554,31 @@ export class HubbubServer implements ServerCore {
     return n
   }
 
+  /** Closes one connection by id (default 1000). False when there is no such connection. */
+  disconnect(
+    connectionId: string,
+    code: number = CloseCode.NORMAL,
+    reason = 'disconnected by the server',
+  ): boolean {
+    const conn = this.#connections.get(connectionId)
+    if (conn === undefined) return false
+    this.closeConnection(conn, code, reason)
+    return true
+  }
+
+  /**
+   * Destroys one connection's socket without a closing handshake, as a dropped
+   * network would (the client sees 1006 and reconnects). Its rooms announce
+   * `user_left` as for any disconnect. False when there is no such connection.
+   */
+  terminate(connectionId: string): boolean {
+    const conn = this.#connections.get(connectionId)
+    if (conn === undefined) return false
+    if (conn.socket.terminate) conn.socket.terminate()
+    else conn.socket.close(CloseCode.GOING_AWAY, 'terminated by the server')
+    return true
+  }
+
   #sendEach(match: (c: ConnectionView) => boolean, frame: OutgoingFrame): number {
     let json: string | undefined
     let bin: Uint8Array | undefined

@@ -63,6 +63,32 @@ describe.each(transports)('server API and HTTP endpoints over $name', ({ factory
     expect((await acme1.closed).code).toBe(1000)
   })
 
+  test('disconnect(id) closes one connection with 1000; terminate(id) drops one without a handshake', async () => {
+    const { url, server } = await startServer(factory, { roomGraceMs: 60_000 })
+    const a = await TestClient.connect(url)
+    const b = await TestClient.connect(url)
+    const c = await TestClient.connect(url)
+    await a.join('r', 'ann')
+    await b.join('r', 'bob')
+    await c.join('r', 'cy')
+    const idOf = async (t: TestClient): Promise<string> =>
+      (await t.waitFor((f) => f.type === 'welcome')).connectionId
+    const [bId, cId] = [await idOf(b), await idOf(c)]
+    expect(server.disconnect('no-such-connection')).toBe(false)
+    expect(server.terminate('no-such-connection')).toBe(false)
+
+    expect(server.terminate(bId)).toBe(true)
+    expect((await b.closed).code).toBe(1006)
+    expect(await a.waitFor((f) => f.type === 'user_left')).toMatchObject({ roomId: 'r', username: 'bob' })
+
+    expect(server.disconnect(cId, 4000, 'bye')).toBe(true)
+    expect((await c.closed).code).toBe(4000)
+    expect(await a.waitFor((f) => f.type === 'user_left' && f.username === 'cy')).toMatchObject({
+      roomId: 'r',
+    })
+    expect(await a.request({ type: 'list_users', roomId: 'r' })).toMatchObject({ users: ['ann'], count: 1 })
+  })
+
   test('server.broadcast: text is sequenced like a chat message, any other frame goes to the room as is', async () => {
     const { url, server } = await startServer(factory, { roomGraceMs: 60_000 })
     const a = await TestClient.connect(url)
