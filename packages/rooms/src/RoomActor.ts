@@ -190,14 +190,11 @@ function publishMessage(s: RoomState, from: string, text: string): void {
   const env = s.env
   const offset = ++s.offset
   const frame = { type: 'message', roomId: s.roomId, from, text, timestamp: Date.now(), offset }
-  const json = env.encode(frame)
   const appended = env.history.append(s.roomId, frame)
   if (appended !== undefined && isThenable(appended)) {
     appended.then(undefined, (err: unknown) => env.observer.error?.(s.roomId, err))
   }
-  env.bus.publish(s.topic, json)
-  if (s.binaryMembers > 0 && env.encodeBinary) env.bus.publish(s.binaryTopic, env.encodeBinary(frame))
-  env.observer.published?.(s.roomId, s.members.size)
+  publish(s, frame)
 }
 
 function toMessageFrame(roomId: string, m: StoredMessage): OutgoingFrame {
