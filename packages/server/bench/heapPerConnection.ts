@@ -9,10 +9,11 @@ import { wsTransport } from '@hubbub/transport-ws'
 import { createServer } from '../src/index.js'
 
 /**
- * Idle-connection memory of the full server, and where the heap goes: N clients
- * (another process) each join one of 100 rooms; after a forced GC, RSS and heap per
- * connection minus the empty server. With --snapshot, the heap is attributed per
- * connection by object kind (to see what to shrink). Run with --expose-gc.
+ * Heap per idle connection of the full server, and where it goes: N clients (another
+ * process) each join one of 100 rooms; after a forced GC, heap per connection minus the
+ * empty server. With --snapshot, the heap is attributed per connection by object kind
+ * (to see what to shrink). Run with --expose-gc. RSS is not read here: it needs the
+ * process to settle first, which `pnpm --filter @hubbub/bench bench:memory` does.
  *   node --expose-gc --import tsx --conditions=source bench/heapPerConnection.ts [--n=10000] [--snapshot] [--transport=uws|ws] [--warmup=200]
  */
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
@@ -44,7 +45,7 @@ function attribute(file: string): Map<string, number> {
   return out
 }
 
-const results: Record<string, { rssKiB: number; heapKiB: number }> = {}
+const results: Record<string, { heapKiB: number }> = {}
 const only = args.get('transport')
 for (const [name, factory] of [
   ['uws', uwsTransport],
@@ -85,12 +86,11 @@ for (const [name, factory] of [
   collect()
   const after = process.memoryUsage()
   const per = (a: number, b: number) => Math.round(((a - b) / opened.joined / 1024) * 100) / 100
-  // Where the RSS beyond the used heap sits: committed-but-free heap, and memory outside the heap.
+  // Committed-but-free heap, and memory outside the heap.
   console.log(
     `${name}: per connection: heapTotal ${per(after.heapTotal, before.heapTotal)} KiB, external ${per(after.external, before.external)} KiB, arrayBuffers ${per(after.arrayBuffers, before.arrayBuffers)} KiB`,
   )
   results[name] = {
-    rssKiB: Math.round(((after.rss - before.rss) / opened.joined / 1024) * 100) / 100,
     heapKiB: Math.round(((after.heapUsed - before.heapUsed) / opened.joined / 1024) * 100) / 100,
   }
   if (heapBefore) {
@@ -105,9 +105,8 @@ for (const [name, factory] of [
   await server.close({ graceMs: 1000 })
 }
 
-console.log(`\n| transport | connections | RSS / connection | heap / connection |`)
-console.log(`|---|---|---|---|`)
-for (const [name, r] of Object.entries(results))
-  console.log(`| ${name} | ${n} | ${r.rssKiB} KiB | ${r.heapKiB} KiB |`)
+console.log(`\n| transport | connections | heap / connection |`)
+console.log(`|---|---|---|`)
+for (const [name, r] of Object.entries(results)) console.log(`| ${name} | ${n} | ${r.heapKiB} KiB |`)
 console.log(JSON.stringify({ connections: n, rooms: 100, ...results }))
 process.exit(0)

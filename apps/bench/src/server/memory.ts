@@ -5,7 +5,9 @@ import { PinnedChild } from './PinnedChild.js'
 /**
  * Memory per idle connection: CONNECTIONS sockets, each joined to one of ROOMS
  * rooms, from a client process on CPU 0; the server (CPU 1) is measured after
- * forced full GCs, minus the same server with no connections.
+ * forced full GCs, minus the same server with no connections. Both states are read
+ * once RSS has stopped falling (V8 returns pooled pages some seconds after a burst);
+ * the RSS read at once, before that, is printed beside it.
  * `full` is the Hubbub server; `raw` the Hubbub transport adapter with one topic
  * subscription per socket; `bare` the library alone (one topic), to compare with
  * the issue's independent figures (uWebSockets.js 1.1 KiB, ws 6.9 KiB RSS per connection).
@@ -23,22 +25,28 @@ const FLOORS: Record<TransportName, number> = { uws: 4, ws: 10 }
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
 interface Memory {
+  /** RSS right after the forced GCs, before the process has settled. */
+  rssNow: number
+  /** Everything below: once RSS has stopped falling (see settledMemory in memoryServer.ts). */
   rss: number
   heapUsed: number
   /** V8 heap committed, used or not: old-space pages a GC left partly empty still count in RSS. */
   heapTotal: number
   external: number
   arrayBuffers: number
+  waitedMs: number
 }
 
 interface Row {
   transport: TransportName
   mode: Mode
   rssKiB: number
+  rssNowKiB: number
   heapKiB: number
   heapTotalKiB: number
   externalKiB: number
   emptyRssMiB: number
+  settleS: number
 }
 
 async function measure(transport: TransportName, mode: Mode): Promise<Row> {
@@ -64,10 +72,12 @@ async function measure(transport: TransportName, mode: Mode): Promise<Row> {
       transport,
       mode,
       rssKiB: per('rss'),
+      rssNowKiB: per('rssNow'),
       heapKiB: per('heapUsed'),
       heapTotalKiB: per('heapTotal'),
       externalKiB: per('external'),
       emptyRssMiB: empty.rss / 1024 / 1024,
+      settleS: (empty.waitedMs + loaded.waitedMs) / 1000,
     }
   } finally {
     await Promise.all([clients?.stop(), server.stop()])
@@ -85,7 +95,7 @@ for (const transport of transports) {
     const row = await measure(transport, mode)
     rows.push(row)
     console.error(
-      `  ${transport} ${mode}: ${row.rssKiB.toFixed(2)} KiB RSS, ${row.heapKiB.toFixed(2)} KiB heap per connection`,
+      `  ${transport} ${mode}: ${row.rssKiB.toFixed(2)} KiB RSS settled (${row.rssNowKiB.toFixed(2)} right after setup), ${row.heapKiB.toFixed(2)} KiB heap per connection`,
     )
   }
 }
@@ -95,10 +105,12 @@ const table = [
     'transport',
     'server',
     'RSS KiB/conn',
+    'RSS at once',
     'heap KiB/conn',
     'heap committed KiB/conn',
     'external KiB/conn',
     'empty RSS MiB',
+    'settle s',
     'floor',
   ],
 ]
@@ -107,10 +119,12 @@ for (const r of rows) {
     r.transport,
     label[r.mode],
     r.rssKiB.toFixed(2),
+    r.rssNowKiB.toFixed(2),
     r.heapKiB.toFixed(2),
     r.heapTotalKiB.toFixed(2),
     r.externalKiB.toFixed(2),
     r.emptyRssMiB.toFixed(1),
+    r.settleS.toFixed(0),
     r.mode === 'full' ? `≤ ${FLOORS[r.transport]} ${r.rssKiB <= FLOORS[r.transport] ? 'ok' : 'MISSED'}` : '-',
   ])
 }
@@ -127,6 +141,7 @@ console.log(
       transport: r.transport,
       server: r.mode,
       rssKiBPerConn: Number(r.rssKiB.toFixed(2)),
+      rssAtOnceKiBPerConn: Number(r.rssNowKiB.toFixed(2)),
       heapKiBPerConn: Number(r.heapKiB.toFixed(2)),
       heapCommittedKiBPerConn: Number(r.heapTotalKiB.toFixed(2)),
       externalKiBPerConn: Number(r.externalKiB.toFixed(2)),
