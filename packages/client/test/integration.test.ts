@@ -36,11 +36,7 @@ type PokeCodec = FrameCodec<
 
 /** Kills the client's socket from the server side, without a close handshake. */
 function terminate(server: HubbubServer, client: Client): void {
-  const record = server.connection(client.welcome!.connectionId) as unknown as {
-    socket: { terminate?(): void; close(code?: number): void }
-  }
-  if (record.socket.terminate) record.socket.terminate()
-  else record.socket.close(4000)
+  if (!server.terminate(client.welcome!.connectionId)) throw new Error('no such connection')
 }
 
 async function member(url: string, username: string, options: ConnectOptions = {}) {
@@ -51,6 +47,28 @@ async function member(url: string, username: string, options: ConnectOptions = {
 
 /** A reconnect delay long enough to publish during the outage, short enough for a fast test. */
 const slowReconnect = { reconnect: { minMs: 250, maxMs: 250, factor: 1, jitter: 0 } }
+
+/**
+ * Holds a client's reconnects for as long as the test needs: `connect` asks `token()` before it
+ * opens each socket, so an outage lasts until `release()` however long the test's sends take.
+ * (An empty token adds no subprotocol: anonymous auth still applies.)
+ */
+function outage() {
+  let release = () => {}
+  let gate: Promise<void> = Promise.resolve()
+  return {
+    options: {
+      token: async () => {
+        await gate
+        return ''
+      },
+    } satisfies ConnectOptions,
+    hold() {
+      gate = new Promise((resolve) => (release = resolve))
+    },
+    release: () => release(),
+  }
+}
 
 describe.each(transports)('against a real server over $name', ({ factory }) => {
   it('joins, sends and receives: the sender gets its own copy once, with the offset send() resolved to', async () => {
@@ -95,18 +113,22 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
 
   it('after a server-side terminate: reconnects, rejoins, and gets every message of the outage once, in order', async () => {
     const { server, url } = await startServer(factory)
-    const alice = await member(url, 'alice', slowReconnect)
+    const link = outage()
+    const alice = await member(url, 'alice', link.options)
     const bob = await member(url, 'bob')
     await bob.room.send('before')
     await until(alice.room, ['message'], () => alice.room.offset === 1)
     const received = record(alice.room, 'message')
     const gaps = record(alice.room, 'gap')
     const reconnecting = next(alice.client, 'reconnecting')
+    link.hold()
     terminate(server, alice.client)
     await reconnecting
     const sent: number[] = []
     for (let i = 0; i < 10; i++) sent.push((await bob.room.send(`during ${i}`)).offset)
-    await next(alice.client, 'open')
+    const reopened = next(alice.client, 'open')
+    link.release()
+    await reopened
     const after = await bob.room.send('after')
     await until(alice.room, ['message'], () => alice.room.offset === after.offset)
     expect(received.map((m) => m.offset)).toEqual([...sent, after.offset])
@@ -116,17 +138,21 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
 
   it('after an outage longer than the history: one gap with the lost range, then live messages', async () => {
     const { server, url } = await startServer(factory, { historySize: 5 })
-    const alice = await member(url, 'alice', slowReconnect)
+    const link = outage()
+    const alice = await member(url, 'alice', link.options)
     const bob = await member(url, 'bob')
     await bob.room.send('seen')
     await until(alice.room, ['message'], () => alice.room.offset === 1)
     const gaps = record<GapEvent>(alice.room, 'gap')
     const received = record(alice.room, 'message')
     const reconnecting = next(alice.client, 'reconnecting')
+    link.hold()
     terminate(server, alice.client)
     await reconnecting
     for (let i = 2; i <= 13; i++) await bob.room.send(`missed ${i}`)
-    const gap = await next<GapEvent>(alice.room, 'gap')
+    const nextGap = next<GapEvent>(alice.room, 'gap')
+    link.release()
+    const gap = await nextGap
     // The history keeps offsets 9–13: 2–8 are gone.
     expect(gap).toEqual({
       roomId: 'lobby',
@@ -205,6 +231,8 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     const sent = await alice.room.send('after the crash')
     expect(sent.offset).toBe(1)
     await until(bob.room, ['message'], () => bob.room.offset === 1 && bob.room.epoch === alice.room.epoch)
+    // Bob's rejoin reaches alice on her own socket, which need not have been read yet.
+    await until(alice.room, ['users'], () => alice.room.users.length === 2)
     expect(alice.room.users.sort()).toEqual(['alice', 'bob'])
   })
 

@@ -75,7 +75,8 @@ describe.each(transports)('auth through a real server over $name', ({ factory })
 
   test('a token that expires during the session closes the socket with 4401', async () => {
     const { url } = await startServer(factory, { auth })
-    const token = await signToken(SECRET, { userId: 'u1', name: 'Ann' }, { expiresInSec: 2 })
+    // `exp` is in whole seconds: 3 s leaves at least 2 s to connect before it passes.
+    const token = await signToken(SECRET, { userId: 'u1', name: 'Ann' }, { expiresInSec: 3 })
     const a = await TestClient.connect(url, bearer(token))
     expect((await a.closed).code).toBe(4401)
   })
