@@ -39,15 +39,7 @@ try {
   process.exit(1)
 }
 
-const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
-if (config.authSecret) {
-  console.log(
-    'AUTH_SECRET is set: tokens are required. Print one with `node apps/chat-demo/dist/main.js token <name>`,',
-  )
-  console.log(`then open http://${shown}:${chat.port}/?token=<token>`)
-}
-
+// Signal handlers first: whoever reads the URL below may signal at once.
 let stopping = false
 const shutdown = async (signal: string) => {
   if (stopping) return
@@ -59,3 +51,13 @@ const shutdown = async (signal: string) => {
 }
 process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
+const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
+if (config.authSecret) {
+  console.log(
+    'AUTH_SECRET is set: tokens are required. Print one with `node apps/chat-demo/dist/main.js token <name>`,',
+  )
+  console.log(`then open http://${shown}:${chat.port}/?token=<token>`)
+}
+
