@@ -115,7 +115,11 @@ describe('uws transport: upgrade pipeline', () => {
     })
     const ws = client(`${url}?slow=1`)
     await started
+    const gone = new Promise((r) => ws.once('close', r))
     ws.terminate()
+    await gone
+    // Two turns of the loop, each with a poll phase: uWS sees the peer's FIN and aborts the upgrade.
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r))
     await new Promise((r) => setTimeout(r, 50))
     finish?.('too late')
     await new Promise((r) => setTimeout(r, 20))
@@ -249,7 +253,8 @@ describe('uws transport: limits', () => {
   })
 
   test('heartbeat keeps a peer that answers pings', async () => {
-    const { url, connections } = await start({ heartbeat: { intervalMs: 20, missedLimit: 1 } })
+    // Three missed beats of slack: client and server share this event loop, so one stall of a beat must not end the peer.
+    const { url, connections } = await start({ heartbeat: { intervalMs: 20, missedLimit: 3 } })
     const ws = await opened(client(url))
     let pings = 0
     ws.on('ping', () => pings++)
