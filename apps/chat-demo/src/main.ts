@@ -60,4 +60,3 @@ if (config.authSecret) {
   )
   console.log(`then open http://${shown}:${chat.port}/?token=<token>`)
 }
-
