@@ -15,6 +15,8 @@ export function packageConfig(name: string, extra: { testTimeout?: number; inclu
       include: extra.include ?? ['test/**/*.test.ts', 'src/**/*.test.ts'],
       testTimeout: extra.testTimeout ?? 20_000,
       hookTimeout: 20_000,
+      // Polls wait on real sockets and timers; a stalled machine needs more than vitest's 1 s default.
+      expect: { poll: { timeout: 5_000 } },
       environment: 'node',
     },
   })
