@@ -1,4 +1,4 @@
-import { benchTransport, type TransportName } from './benchTransport.js'
+import { type RunningServer, startTransport, type TransportName } from './benchTransport.js'
 import { windowProfiler } from './windowProfiler.js'
 
 /**
@@ -13,22 +13,13 @@ import { windowProfiler } from './windowProfiler.js'
 const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
 export const TOPIC = 'bench'
 
-interface Running {
-  port: number
-  close(): Promise<void>
-}
-
-async function startRaw(): Promise<Running> {
-  const transport = await benchTransport(transportName)
-  transport.onConnection((connection) => {
+const startRaw = () =>
+  startTransport(transportName, (connection, transport) => {
     connection.subscribe(TOPIC)
     connection.onMessage((data) => transport.publish(TOPIC, data))
   })
-  const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
-  return { port, close: () => transport.close({ graceMs: 0 }) }
-}
 
-async function startFull(): Promise<Running> {
+async function startFull(): Promise<RunningServer> {
   const { startFullServer } = await import('./startFullServer.js')
   return startFullServer(transportName)
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { writeHeapSnapshot } from 'node:v8'
-import { benchTransport, type TransportName } from './benchTransport.js'
+import { type RunningServer, startTransport, type TransportName } from './benchTransport.js'
 
 /**
  * Server side of the memory bench, in its own pinned process (run with --expose-gc).
@@ -13,23 +13,14 @@ import { benchTransport, type TransportName } from './benchTransport.js'
  */
 const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
 
-interface Running {
-  port: number
-  close(): Promise<void>
-}
-
-async function startRaw(): Promise<Running> {
-  const transport = await benchTransport(transportName)
-  transport.onConnection((connection) => {
+const startRaw = () =>
+  startTransport(transportName, (connection) => {
     connection.onMessage((data) => {
       if (typeof data === 'string') connection.subscribe(data)
     })
   })
-  const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
-  return { port, close: () => transport.close({ graceMs: 0 }) }
-}
 
-async function startFull(): Promise<Running> {
+async function startFull(): Promise<RunningServer> {
   const { startFullServer } = await import('./startFullServer.js')
   return startFullServer(transportName)
 }
@@ -76,7 +67,7 @@ async function settledMemory(): Promise<{
   return { now, settled, waitedMs: Date.now() - start }
 }
 
-async function startBare(): Promise<Running> {
+async function startBare(): Promise<RunningServer> {
   const { benchServers } = await import('../servers/index.js')
   const load = benchServers[`${transportName}-raw`]
   if (!load) throw new Error(`no bare ${transportName} server`)
