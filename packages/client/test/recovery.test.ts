@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { HubbubError } from '../src/index.js'
 import { next, record, testClient, until } from './helpers.js'
-import { message, scriptedServer } from './scriptedServer.js'
+import { joinAsMe, message, scriptedServer } from './scriptedServer.js'
 
 describe('delivery against a scripted server', () => {
   it('joins with request ids, then delivers messages once each in offset order and reports jumps as gaps', async () => {
@@ -31,11 +31,7 @@ describe('delivery against a scripted server', () => {
   })
 
   it('holds messages that arrive with the join until the caller of join() could subscribe', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { joining, peer } = await joinAsMe()
     const join = await peer.next()
     peer.send(
       { type: 'joined', replyTo: join.id, roomId: 'r', users: ['me'], count: 1, offset: 2, epoch: 'e1' },
@@ -49,11 +45,7 @@ describe('delivery against a scripted server', () => {
   })
 
   it('stops waiting for a join history when another frame of the room comes first', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { joining, peer } = await joinAsMe()
     await peer.acceptJoin({ offset: 5 })
     peer.send(message(6))
     const room = await joining
@@ -62,11 +54,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('rejoins with since after a server-side terminate and delivers recovered messages before live ones', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, client, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin({ offset: 3, epoch: 'e1' }, { messages: [message(1), message(2), message(3)] })
     const room = await joining
     const messages = record(room, 'message')
@@ -96,11 +85,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('reports one gap with the lost range when the server answers recovered: false', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin({ offset: 2 }, { messages: [message(1), message(2)] })
     const room = await joining
     const events = record(room, 'gap')
@@ -126,11 +112,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('reports a gap with recovered: false and the previous position when the epoch changed', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin({ offset: 4, epoch: 'old' }, { messages: [message(4)] })
     const room = await joining
     const gap = next(room, 'gap')
@@ -154,11 +137,7 @@ describe('delivery against a scripted server', () => {
   })
 
   it('rejects a join with a HubbubError carrying the server code', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { client, joining, peer } = await joinAsMe()
     const join = await peer.next()
     peer.send({ type: 'error', replyTo: join.id, code: 'USERNAME_TAKEN', message: 'taken' })
     const error = await joining.catch((e: unknown) => e)
@@ -168,11 +147,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('retries a rejoin refused with USERNAME_TAKEN (the server has not yet noticed the old connection died)', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin({ offset: 0 })
     const room = await joining
     peer.ws.terminate()
@@ -189,11 +165,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('keeps one join on the wire: a pending username retry does not add a second join after a reconnect', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, client, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin()
     const room = await joining
     peer.ws.terminate()
@@ -217,11 +190,7 @@ describe('delivery against a scripted server', () => {
   })
 
   it('tracks the member count from presence_count in large rooms', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { joining, peer } = await joinAsMe()
     await peer.acceptJoin({ users: ['me', 'a'] })
     const room = await joining
     const counts = record(room, 'presence_count')
@@ -267,11 +236,8 @@ describe('delivery against a scripted server', () => {
   })
 
   it('keeps users current from presence events and diffs them after a rejoin', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url)
-    const joining = client.join('r', { username: 'me' })
-    let peer = await server.nextPeer()
-    peer.welcome()
+    const { server, joining, peer: welcomed } = await joinAsMe()
+    let peer = welcomed
     await peer.acceptJoin({ users: ['me', 'ann'] })
     const room = await joining
     const joined = record(room, 'user_joined')
@@ -293,11 +259,7 @@ describe('delivery against a scripted server', () => {
   })
 
   it('throttles typing: true at most once per interval, false once', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url, { typingThrottleMs: 60_000 })
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { client, joining, peer } = await joinAsMe({ typingThrottleMs: 60_000 })
     await peer.acceptJoin()
     const room = await joining
     room.typing(true)

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { onTestFinished } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
+import type { ConnectOptions } from '../src/index.js'
+import { testClient } from './helpers.js'
 
 /** One client connection as the scripted server sees it: read its frames one by one, answer by hand. */
 export class Peer {
@@ -107,3 +109,16 @@ export function message(offset: number, text = `m${offset}`, from = 'other', roo
 }
 
 export { WebSocket }
+
+/**
+ * The opening most scripted tests share: a client joining room `r` as `me`, and the server side of
+ * its socket, welcomed and holding the join (the test answers it with `acceptJoin` or an error).
+ */
+export async function joinAsMe(options: ConnectOptions = {}) {
+  const server = await scriptedServer()
+  const client = testClient(server.url, options)
+  const joining = client.join('r', { username: 'me' })
+  const peer = await server.nextPeer()
+  peer.welcome()
+  return { server, client, joining, peer }
+}

@@ -2,8 +2,8 @@ import { protocol } from '@hubbub/protocol'
 import { describe, expect, it } from 'vitest'
 import { HubbubError } from '../src/index.js'
 import { zodValidation } from '../src/validate.js'
-import { next, record, testClient } from './helpers.js'
-import { message, scriptedServer } from './scriptedServer.js'
+import { next, record } from './helpers.js'
+import { joinAsMe, message } from './scriptedServer.js'
 
 describe('@hubbub/client/validate', () => {
   it('refuses what the light check lets through (strict zod schemas) and accepts valid frames', () => {
@@ -17,11 +17,7 @@ describe('@hubbub/client/validate', () => {
   })
 
   it('plugs into connect(): refused frames become INVALID_FRAME errors and never reach the room', async () => {
-    const server = await scriptedServer()
-    const client = testClient(server.url, { validate: zodValidation() })
-    const joining = client.join('r', { username: 'me' })
-    const peer = await server.nextPeer()
-    peer.welcome()
+    const { client, joining, peer } = await joinAsMe({ validate: zodValidation() })
     await peer.acceptJoin()
     const room = await joining
     const errors = record<HubbubError>(client, 'error')
