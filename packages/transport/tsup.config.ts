@@ -2,5 +2,8 @@ import { defineConfig } from 'tsup'
 import { preset } from '../../tsup.preset.ts'
 
 export default defineConfig(
-  preset({ index: 'src/index.ts', conformance: 'src/conformance.ts' }, { external: ['vitest'] }),
+  preset(
+    { index: 'src/index.ts', conformance: 'src/conformance.ts', testing: 'src/testing/index.ts' },
+    { external: ['vitest'] },
+  ),
 )
