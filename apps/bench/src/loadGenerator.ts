@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { rawUpgrade } from '@hubbub/transport/testing'
 
 /**
  * The subscriber side of a fan-out bench, run in its own process (pinned to its
@@ -67,35 +67,20 @@ function frameCounter(): (chunk: Buffer) => void {
   }
 }
 
-function open1(): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    socket.setNoDelay(true)
-    let head = Buffer.alloc(0)
-    const onHead = (chunk: Buffer): void => {
-      head = Buffer.concat([head, chunk])
-      const end = head.indexOf('\r\n\r\n')
-      if (end < 0) return
-      socket.off('data', onHead)
-      if (!head.subarray(0, 12).toString().includes('101')) {
-        reject(new Error(head.toString()))
-        return
-      }
-      open++
-      const count = frameCounter()
-      const rest = head.subarray(end + 4)
-      if (rest.length) count(rest)
-      socket.on('data', count)
-      socket.on('close', () => open--)
-      resolve(socket)
-    }
-    socket.on('data', onHead)
-    socket.on('error', reject)
-    socket.write(
-      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    )
-  })
+async function open1(): Promise<Socket> {
+  const { status, socket, rest } = await rawUpgrade(port)
+  if (status !== 101) {
+    socket.destroy()
+    throw new Error(`upgrade refused with ${status}`)
+  }
+  socket.setNoDelay(true)
+  open++
+  const count = frameCounter()
+  if (rest.length) count(rest)
+  socket.on('data', count)
+  socket.on('close', () => open--)
+  socket.resume()
+  return socket
 }
 
 const sockets: Socket[] = []

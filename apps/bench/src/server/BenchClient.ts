@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { type RawUpgradeOptions, rawUpgrade } from '@hubbub/transport/testing'
 
-export interface BenchClientOptions {
-  host?: string
-  path?: string
-  protocols?: readonly string[]
-}
+export type BenchClientOptions = Pick<RawUpgradeOptions, 'host' | 'path' | 'protocols'>
 
 /**
  * A lean WebSocket client over raw TCP for load generation: it counts text
@@ -33,44 +30,20 @@ export class BenchClient {
     })
   }
 
-  static connect(port: number, options: BenchClientOptions = {}): Promise<BenchClient> {
-    const host = options.host ?? '127.0.0.1'
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host })
-      let head = Buffer.alloc(0)
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk])
-        const end = head.indexOf('\r\n\r\n')
-        if (end < 0) return
-        socket.off('data', onData)
-        socket.off('error', reject)
-        const status = head.subarray(0, end).toString('latin1').split(' ')[1]
-        if (status !== '101') {
-          socket.destroy()
-          reject(new Error(`upgrade refused with ${status}`))
-          return
-        }
-        const client = new BenchClient(socket)
-        const rest = head.subarray(end + 4)
-        resolve(client)
-        // Deferred so the caller can set onText before the first frame (welcome) is parsed.
-        if (rest.length > 0) setImmediate(() => client.onData(rest))
-      }
-      socket.on('data', onData)
-      socket.on('error', reject)
-      socket.on('connect', () => {
-        const lines = [
-          `GET ${options.path ?? '/ws'} HTTP/1.1`,
-          `Host: ${host}:${port}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-          'Sec-WebSocket-Version: 13',
-        ]
-        if (options.protocols?.length) lines.push(`Sec-WebSocket-Protocol: ${options.protocols.join(', ')}`)
-        socket.write(`${lines.join('\r\n')}\r\n\r\n`)
-      })
+  static async connect(port: number, options: BenchClientOptions = {}): Promise<BenchClient> {
+    const { status, socket, rest } = await rawUpgrade(port, options)
+    if (status !== 101) {
+      socket.destroy()
+      throw new Error(`upgrade refused with ${status}`)
+    }
+    const client = new BenchClient(socket)
+    // Deferred so the caller can set onText before the first frame (welcome) is parsed; the socket
+    // (paused by rawUpgrade) resumes after those bytes, so frames stay in order.
+    setImmediate(() => {
+      if (rest.length > 0) client.onData(rest)
+      socket.resume()
     })
+    return client
   }
 
   /** One masked text frame (clients must mask; RFC 6455 §5.3). */
