@@ -209,23 +209,12 @@ export class Process {
       if (tag === CALL) this.extras().inflight = payload as CallRecord
       ;(r as PromiseLike<unknown>).then(
         (v) => {
-          if (tag === CALL) this.x!.inflight = null
-          if (this.flags & DEAD) {
-            this.lateResult(tag, payload)
-            return
-          }
-          this.flags &= ~RUNNING
+          if (!this.settled(tag, payload)) return
           this.complete(tag, payload, v)
           this.resume()
         },
         (err) => {
-          if (tag === CALL) this.x!.inflight = null
-          if (this.flags & DEAD) {
-            this.lateResult(tag, payload)
-            return
-          }
-          this.flags &= ~RUNNING
-          this.failed(tag, payload, err)
+          if (this.settled(tag, payload)) this.failed(tag, payload, err)
         },
       )
       return
@@ -239,6 +228,20 @@ export class Process {
     const x = this.x
     if (x !== null && x.pendingStop !== undefined && (this.flags & DEAD) === 0)
       this.system.beginStop(this, x.pendingStop)
+  }
+
+  /**
+   * An async handler's result has arrived: clears the in-flight call and the RUNNING flag.
+   * False when the process was killed meanwhile (the caller has then been told).
+   */
+  private settled(tag: number, payload: unknown): boolean {
+    if (tag === CALL) this.x!.inflight = null
+    if (this.flags & DEAD) {
+      this.lateResult(tag, payload)
+      return false
+    }
+    this.flags &= ~RUNNING
+    return true
   }
 
   /** The process was killed while its handler ran: the caller must still hear about it. */
