@@ -32,7 +32,7 @@ export interface GapEvent {
 }
 
 export interface RoomEvents<M extends AnyCodec> {
-  /** Every room message exactly once, in offset order: live ones and those recovered after a reconnect. */
+  /** Room messages at most once each, in rising offset order (recovered ones first); a jump is a `gap`. See the README's delivery rule. */
   message: RoomMessageFrame
   user_joined: UserJoinedFrame
   user_left: UserLeftFrame
@@ -339,7 +339,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     this.emit('gap', gap)
   }
 
-  // The one place messages reach the app: duplicates (offset already seen) are dropped, jumps are gaps.
+  // The one place messages reach the app. Live frames are taken in arrival order, never sorted: a frame
+  // at or below the last delivered offset is dropped (a duplicate or an older one), a jump is a gap.
   #deliver(message: RoomMessageFrame): void {
     if (message.offset <= this.offset) return
     if (this.#awaiting) {
@@ -373,8 +374,10 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     })
   }
 
+  // Held frames go out in the order they arrived, as they would have without the hold: what the app
+  // sees must not depend on whether TCP delivered a frame before or after the hold ended.
   #release(): void {
-    const buffered = this.#buffer.sort((a, b) => a.offset - b.offset)
+    const buffered = this.#buffer
     this.#buffer = []
     for (const message of buffered) this.#deliver(message)
   }

@@ -24,7 +24,31 @@ describe('delivery against a scripted server', () => {
 
     const messages = record(room, 'message')
     const gaps = record(room, 'gap')
+    // Live frames, sent once the join has settled: a duplicate (3), an older offset after a jump (5).
     peer.send(message(2), message(3), message(3), message(6), message(5), message(7))
+    await until(room, ['message'], () => room.offset === 7)
+    expect(messages.map((m) => m.offset)).toEqual([3, 6, 7])
+    expect(gaps).toEqual([{ roomId: 'r', epoch: 'e1', from: 4, to: 5, reason: 'dropped', recovered: false }])
+  })
+
+  it('delivers frames that came with the join by the same rule as live ones: arrival order, never sorted', async () => {
+    const { joining, peer } = await joinAsMe()
+    const join = await peer.next()
+    // The same frames as above, sent right behind the join's answer, so that some or all of them
+    // reach the client while it holds messages for the caller of join().
+    peer.send(
+      { type: 'joined', replyTo: join.id, roomId: 'r', users: ['me'], count: 1, offset: 2, epoch: 'e1' },
+      { type: 'history', roomId: 'r', messages: [message(1), message(2)] },
+      message(2),
+      message(3),
+      message(3),
+      message(6),
+      message(5),
+      message(7),
+    )
+    const room = await joining
+    const messages = record(room, 'message')
+    const gaps = record(room, 'gap')
     await until(room, ['message'], () => room.offset === 7)
     expect(messages.map((m) => m.offset)).toEqual([3, 6, 7])
     expect(gaps).toEqual([{ roomId: 'r', epoch: 'e1', from: 4, to: 5, reason: 'dropped', recovered: false }])
