@@ -172,6 +172,7 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
       },
       reject: (error: HubbubError) => {
         this.#joining = false
+        this.#buffer = []
         this.#onJoinError(error)
       },
     })
@@ -182,6 +183,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     clearTimeout(this.#initialTimer)
     clearTimeout(this.#retryTimer)
     this.#awaiting = undefined
+    // Frames held for the lost link may belong to an epoch the rejoin replaces: the rejoin recovers them.
+    this.#buffer = []
     this._ready = false
     this.#typingOn = false
   }
@@ -343,7 +346,9 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   // at or below the last delivered offset is dropped (a duplicate or an older one), a jump is a gap.
   #deliver(message: RoomMessageFrame): void {
     if (message.offset <= this.offset) return
-    if (this.#awaiting) {
+    // Held while the join is on the wire too: the server subscribes a joiner before it reads the
+    // room's log, so with an asynchronous store a live frame may come before `joined`.
+    if (this.#awaiting || this.#joining) {
       this.#buffer.push(message)
       return
     }

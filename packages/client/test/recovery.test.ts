@@ -68,6 +68,26 @@ describe('delivery against a scripted server', () => {
     expect(room.backlog.map((m) => m.offset)).toEqual([1, 2])
   })
 
+  it('holds messages that reach it before joined (a server that subscribes before it reads its log)', async () => {
+    const { joining, peer } = await joinAsMe()
+    const join = await peer.next()
+    // 2 is also in the history the join answers with; 3 was published after the read.
+    peer.send(
+      message(2),
+      message(3),
+      { type: 'joined', replyTo: join.id, roomId: 'r', users: ['me'], count: 1, offset: 2, epoch: 'e1' },
+      { type: 'history', roomId: 'r', messages: [message(1), message(2)] },
+    )
+    const room = await joining
+    const messages = record(room, 'message')
+    const gaps = record(room, 'gap')
+    peer.send(message(4))
+    await until(room, ['message'], () => room.offset === 4)
+    expect(room.backlog.map((m) => m.offset)).toEqual([1, 2])
+    expect(messages.map((m) => m.offset)).toEqual([3, 4])
+    expect(gaps).toEqual([])
+  })
+
   it('stops waiting for a join history when another frame of the room comes first', async () => {
     const { joining, peer } = await joinAsMe()
     await peer.acceptJoin({ offset: 5 })
