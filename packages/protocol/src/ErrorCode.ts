@@ -18,5 +18,5 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
-/** Every error code, in the order of the protocol document. */
+/** Every error code, in the order of docs/PROTOCOL.md. */
 export const errorCodes: readonly ErrorCode[] = Object.values(ErrorCode)

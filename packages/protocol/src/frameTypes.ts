@@ -1,4 +1,4 @@
-/** The `type` of every client → server frame, in the order of the protocol document. */
+/** The `type` of every client → server frame, in the order of docs/PROTOCOL.md. */
 export const clientFrameTypes = [
   'join',
   'leave',
@@ -11,7 +11,7 @@ export const clientFrameTypes = [
   'ping',
 ] as const
 
-/** The `type` of every server → client frame, in the order of the protocol document. */
+/** The `type` of every server → client frame, in the order of docs/PROTOCOL.md. */
 export const serverFrameTypes = [
   'welcome',
   'joined',

@@ -54,7 +54,7 @@ export function schedule<S = unknown>(message: ScheduledMessage, ms: number): Ro
   return { kind: 'schedule', message, ms }
 }
 
-/** Answers the handled frame with an `error` frame (`code` from PROTOCOL.md's error codes). */
+/** Answers the handled frame with an `error` frame (`code` from the error codes of docs/PROTOCOL.md). */
 export function reject<S = unknown>(code: string, message: string): RoomEffect<S> {
   return { kind: 'reject', code, message }
 }
@@ -137,5 +137,5 @@ export function defineRoom<S = undefined, M extends MessageSchemas = {}>(
   return { ...definition, name: definition.name ?? 'room', messages: definition.messages ?? ({} as M) }
 }
 
-/** The default behaviour: the chat room of PROTOCOL.md (everything it needs is built into the room). */
+/** The default behaviour: the chat room of docs/PROTOCOL.md (everything it needs is built into the room). */
 export const chatRoom: RoomBehaviour<undefined, {}> = defineRoom({ name: 'chat' })

@@ -58,7 +58,7 @@ function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
     return undefined
   }
   let code = error.code as ErrorCode
-  // The schema names the failing field; a bad username has its own code in PROTOCOL.md.
+  // The schema names the failing field; a bad username has its own code in docs/PROTOCOL.md.
   if (code === 'INVALID_MESSAGE' && (error.path?.[0] === 'username' || error.path?.[0] === 'to')) {
     code = 'INVALID_USERNAME'
   }

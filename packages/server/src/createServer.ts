@@ -64,7 +64,7 @@ export interface ServerOptions {
   auth: AuthHook | { anonymous: true }
   /** One behaviour for every room, or routes by room id. Default: the chat room. */
   rooms?: RoomBehaviour | readonly RoomRoute[]
-  /** Protocol and server limits (PROTOCOL.md defaults). */
+  /** Protocol and server limits (docs/PROTOCOL.md defaults). */
   limits?: Partial<Limits>
   /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
   roomGraceMs?: number

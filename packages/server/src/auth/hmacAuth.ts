@@ -14,7 +14,7 @@ export interface HmacAuthOptions {
   audience?: string
   /** Seconds of clock skew allowed on `exp`/`nbf`/`iat`. Default 0. */
   clockToleranceSec?: number
-  /** Longest accepted `name` claim after trimming (PROTOCOL.md usernames). Default 32. */
+  /** Longest accepted `name` claim after trimming (docs/PROTOCOL.md usernames). Default 32. */
   maxNameLength?: number
   authorizeJoin?: (identity: Identity, roomId: string) => boolean | Promise<boolean>
 }

@@ -1,4 +1,4 @@
-/** What `GET /api/stats` answers (PROTOCOL.md, "HTTP endpoints"). */
+/** What `GET /api/stats` answers (docs/PROTOCOL.md, "HTTP endpoints"). */
 export interface ServerStats {
   connections: number
   rooms: number

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-// PROTOCOL.md identifier rules; the server may configure tighter limits of its own.
+// docs/PROTOCOL.md identifier rules; the server may configure tighter limits of its own.
 const roomId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 characters of [A-Za-z0-9_.:-]')
 const displayName = z
   .string()

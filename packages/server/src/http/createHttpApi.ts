@@ -52,7 +52,7 @@ const error = (status: number, code: string, message: string, headers?: Record<s
   json(status, { error: code, message }, headers)
 
 /**
- * The HTTP endpoints of PROTOCOL.md, as one handler for the transport's
+ * The HTTP endpoints of docs/PROTOCOL.md, as one handler for the transport's
  * `http` hook. Unknown paths return undefined so later handlers (or the 404) run.
  */
 export function createHttpApi(options: HttpApiOptions): HttpHandler {
