@@ -8,7 +8,7 @@ export const CloseCode = {
   UNSUPPORTED_DATA: 1003,
   /** Text frame that is not valid UTF-8. */
   INVALID_PAYLOAD: 1007,
-  /** Policy: sustained rate abuse, origin. */
+  /** Policy: sustained rate abuse (a refused Origin never gets here: the upgrade answers 403). */
   POLICY_VIOLATION: 1008,
   /** Frame larger than `maxPayload`. */
   MESSAGE_TOO_BIG: 1009,
