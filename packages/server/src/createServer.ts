@@ -32,7 +32,8 @@ import { z } from 'zod'
 import { type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
 import { ConnectionActor } from './ConnectionActor.js'
 import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
-import { createHttpApi, type ServerStats } from './http/index.js'
+import { type BroadcastFilter, createHttpApi, type ServerStats } from './http/index.js'
+import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
 import { RateLimitConfig } from './RateLimiter.js'
@@ -90,11 +91,6 @@ export interface ServerOptions {
   msgpack?: boolean
 }
 
-export interface BroadcastFilter {
-  userId?: string
-  orgId?: string
-}
-
 function isTransport(t: ServerOptions['transport']): t is Transport<any> {
   return t !== undefined && typeof t !== 'function'
 }
@@ -138,9 +134,7 @@ export class HubbubServer implements ServerCore {
   readonly heartbeatMs: number
   readonly #options: ServerOptions
   readonly #encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
-  readonly #connections = new Map<string, ConnectionRecord>()
-  /** name → connection(s); a single record in the common case, to keep idle connections small. */
-  readonly #names = new Map<string, ConnectionRecord | ConnectionRecord[]>()
+  readonly #directory: LocalConnectionDirectory
   readonly #roomUsers = new Map<string, number>()
   readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
@@ -184,6 +178,11 @@ export class HubbubServer implements ServerCore {
       this.binaryDecoder = undefined
       this.#encodeBinary = undefined
     }
+
+    this.#directory = new LocalConnectionDirectory({
+      encodeBinary: this.#encodeBinary,
+      close: (conn, code, reason) => this.closeConnection(conn, code, reason),
+    })
 
     const bus = options.bus
     this.#ownsBus = bus === undefined || bus instanceof BusAdapter
@@ -296,7 +295,7 @@ export class HubbubServer implements ServerCore {
         createHttpApi({
           ...(options.broadcastSecret === undefined ? {} : { broadcastSecret: options.broadcastSecret }),
           metrics: this.metrics,
-          health: () => ({ connections: this.#connections.size }),
+          health: () => ({ connections: this.#directory.size }),
           stats: () => this.stats(),
           broadcast: (roomId, text, from) =>
             this.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
@@ -384,9 +383,8 @@ export class HubbubServer implements ServerCore {
       socket.close(CloseCode.GOING_AWAY, 'server shutting down')
       return conn
     }
-    this.#connections.set(id, conn)
-    this.metrics.connections.set(this.#connections.size)
-    if (conn.identity !== undefined) this.named(conn)
+    this.#directory.add(conn)
+    this.metrics.connections.set(this.#directory.size)
     conn.send(
       this.encode(conn, {
         type: 'welcome',
@@ -425,29 +423,11 @@ export class HubbubServer implements ServerCore {
   }
 
   connectionsNamed(name: string): readonly ConnectionRecord[] {
-    const v = this.#names.get(name)
-    return v === undefined ? [] : Array.isArray(v) ? v : [v]
+    return this.#directory.connectionsNamed(name)
   }
 
   named(conn: ConnectionRecord): void {
-    const name = conn.name
-    if (name === '') return
-    const v = this.#names.get(name)
-    if (v === undefined) this.#names.set(name, conn)
-    else if (Array.isArray(v)) {
-      if (!v.includes(conn)) v.push(conn)
-    } else if (v !== conn) this.#names.set(name, [v, conn])
-  }
-
-  #unname(conn: ConnectionRecord): void {
-    const v = this.#names.get(conn.name)
-    if (v === undefined) return
-    if (v === conn) this.#names.delete(conn.name)
-    else if (Array.isArray(v)) {
-      const rest = v.filter((c) => c !== conn)
-      if (rest.length === 0) this.#names.delete(conn.name)
-      else this.#names.set(conn.name, rest.length === 1 ? rest[0]! : rest)
-    }
+    this.#directory.named(conn)
   }
 
   closeConnection(conn: ConnectionRecord, code: number, reason: string): void {
@@ -470,10 +450,7 @@ export class HubbubServer implements ServerCore {
   }
 
   #forget(conn: ConnectionRecord): void {
-    if (this.#connections.delete(conn.id)) {
-      this.#unname(conn)
-      this.metrics.connections.set(this.#connections.size)
-    }
+    if (this.#directory.remove(conn)) this.metrics.connections.set(this.#directory.size)
   }
 
   #onExit(ref: AnyRef, reason: ExitReason, lastState: unknown): void {
@@ -525,18 +502,12 @@ export class HubbubServer implements ServerCore {
     filter: BroadcastFilter | ((conn: ConnectionView) => boolean),
     payload: Record<string, unknown>,
   ): number {
-    const match =
-      typeof filter === 'function'
-        ? filter
-        : (c: ConnectionView) =>
-            (filter.userId === undefined || c.identity?.userId === filter.userId) &&
-            (filter.orgId === undefined || c.identity?.orgId === filter.orgId)
-    return this.#sendEach(match, payload as OutgoingFrame)
+    return this.#directory.broadcastWhere(filter, payload)
   }
 
   /** Sends `payload` to every connection of an authenticated user. Returns the count. */
   sendToUser(userId: string, payload: Record<string, unknown>): number {
-    return this.#sendEach((c) => c.identity?.userId === userId, payload as OutgoingFrame)
+    return this.#directory.sendToUser(userId, payload)
   }
 
   /** Closes every connection of a user (default 1000). Returns the count. */
@@ -545,13 +516,7 @@ export class HubbubServer implements ServerCore {
     code: number = CloseCode.NORMAL,
     reason = 'disconnected by the server',
   ): number {
-    let n = 0
-    for (const conn of [...this.#connections.values()]) {
-      if (conn.identity?.userId !== userId) continue
-      this.closeConnection(conn, code, reason)
-      n++
-    }
-    return n
+    return this.#directory.disconnectUser(userId, code, reason)
   }
 
   /** Closes one connection by id (default 1000). False when there is no such connection. */
@@ -560,10 +525,7 @@ export class HubbubServer implements ServerCore {
     code: number = CloseCode.NORMAL,
     reason = 'disconnected by the server',
   ): boolean {
-    const conn = this.#connections.get(connectionId)
-    if (conn === undefined) return false
-    this.closeConnection(conn, code, reason)
-    return true
+    return this.#directory.disconnect(connectionId, code, reason)
   }
 
   /**
@@ -572,35 +534,13 @@ export class HubbubServer implements ServerCore {
    * `user_left` as for any disconnect. False when there is no such connection.
    */
   terminate(connectionId: string): boolean {
-    const conn = this.#connections.get(connectionId)
-    if (conn === undefined) return false
-    if (conn.socket.terminate) conn.socket.terminate()
-    else conn.socket.close(CloseCode.GOING_AWAY, 'terminated by the server')
-    return true
-  }
-
-  #sendEach(match: (c: ConnectionView) => boolean, frame: OutgoingFrame): number {
-    let json: string | undefined
-    let bin: Uint8Array | undefined
-    let n = 0
-    for (const conn of this.#connections.values()) {
-      if (!match(conn)) continue
-      if (conn.binary && this.#encodeBinary) {
-        if (bin === undefined) bin = this.#encodeBinary(frame)
-        conn.send(bin)
-      } else {
-        if (json === undefined) json = encodeServerFrame(frame)
-        conn.send(json)
-      }
-      n++
-    }
-    return n
+    return this.#directory.terminate(connectionId)
   }
 
   /** What `/api/stats` serves. */
   stats(): ServerStats {
     return {
-      connections: this.#connections.size,
+      connections: this.#directory.size,
       rooms: this.#rooms?.count ?? 0,
       roomBreakdown: Object.fromEntries(this.#roomUsers),
       nodeId: this.nodeId,
@@ -611,17 +551,17 @@ export class HubbubServer implements ServerCore {
 
   /** Open connections (all of them, transport or `handleConnection`). */
   get connections(): number {
-    return this.#connections.size
+    return this.#directory.size
   }
 
   /** The connection with this id (for admin tools and tests). */
   connection(id: string): ConnectionView | undefined {
-    return this.#connections.get(id)
+    return this.#directory.connection(id)
   }
 
   /** The actor of a connection, for supervision tools and fault-injection tests. */
   connectionRef(id: string): AnyRef | undefined {
-    return this.#connections.get(id)?.ref
+    return this.#directory.connection(id)?.ref
   }
 
   /**
@@ -644,7 +584,7 @@ export class HubbubServer implements ServerCore {
         code: 'SERVER_SHUTDOWN',
         message: 'server is shutting down',
       }
-      for (const conn of [...this.#connections.values()]) {
+      for (const conn of [...this.#directory.local()]) {
         conn.send(this.encode(conn, shutdown))
         this.closeConnection(conn, CloseCode.GOING_AWAY, 'server shutting down')
       }

@@ -12,21 +12,23 @@ export {
   tokenFromRequest,
   tokenProtocol,
 } from './auth/index.js'
+export type { ConnectionDirectory } from './ConnectionDirectory.js'
 export type { ConnectionView } from './ConnectionRecord.js'
 export {
-  type BroadcastFilter,
   createServer,
   HubbubServer,
   type RoomRoute,
   type ServerOptions,
 } from './createServer.js'
 export {
+  type BroadcastFilter,
   createHttpApi,
   type HttpApiOptions,
   type ServerStats,
   type StaticFilesOptions,
   serveStatic,
 } from './http/index.js'
+export { LocalConnectionDirectory, type LocalConnectionDirectoryOptions } from './LocalConnectionDirectory.js'
 export { type Logger, silentLogger } from './Logger.js'
 export { createMetrics, type MetricsOptions, type ServerMetrics } from './metrics/index.js'
 export {
