@@ -112,15 +112,13 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   } catch (err) {
     // The room could not start or kept dying (its supervisor gave up, a store failed).
     core.logger.error({ err, roomId }, 'join failed')
-    if (identity === undefined && firstName && !core.connectionsNamed(conn.name).includes(conn))
-      conn.name = ''
+    if (identity === undefined && firstName && !core.directory.isNamed(conn)) conn.name = ''
     return sendError(conn, 'INTERNAL', `could not join room "${roomId}"`, replyTo)
   }
   const { reply: result, ref } = joined
   if (!result.ok || ref === undefined) {
     // An anonymous name is only kept once a join with it succeeded.
-    if (identity === undefined && firstName && !core.connectionsNamed(conn.name).includes(conn))
-      conn.name = ''
+    if (identity === undefined && firstName && !core.directory.isNamed(conn)) conn.name = ''
     if (!result.ok) sendError(conn, result.code, result.message, replyTo)
     return
   }
@@ -131,7 +129,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   }
   const membership = { roomId, ref }
   conn.addMembership(membership)
-  core.named(conn)
+  core.directory.named(conn)
 }
 
 async function leave(conn: ConnectionRecord, frame: Frame): Promise<void> {
@@ -156,8 +154,7 @@ function unsubscribeRoom(conn: ConnectionRecord, roomId: string): void {
   conn.unsubscribe(conn.binary && conn.core.binaryDecoder ? roomBinaryTopic(roomId) : roomTopic(roomId))
 }
 
-function sendPrivate(conn: ConnectionRecord, frame: Frame): void {
-  const core = conn.core
+function sendPrivate(conn: ConnectionRecord, frame: Frame): void | Promise<void> {
   if (conn.name === '') {
     sendError(
       conn,
@@ -168,23 +165,25 @@ function sendPrivate(conn: ConnectionRecord, frame: Frame): void {
     return
   }
   const to: string = frame.to.trim()
-  const recipients = core.connectionsNamed(to)
-  if (recipients.length === 0) {
-    sendError(conn, 'USER_NOT_FOUND', `no user named "${to}"`, frame.id)
+  const out: OutgoingFrame = { type: 'private', from: conn.name, to, text: frame.text, timestamp: Date.now() }
+  // The directory sends it to the others named `to` and counts them all (a cluster one may answer later).
+  const named = conn.core.directory.sendPrivate(conn, to, out)
+  if (typeof named === 'number') return privateSent(conn, out, named, frame.id)
+  return named.then((n) => privateSent(conn, out, n, frame.id))
+}
+
+function privateSent(
+  conn: ConnectionRecord,
+  out: OutgoingFrame,
+  named: number,
+  replyTo: string | undefined,
+): void {
+  if (named === 0) {
+    sendError(conn, 'USER_NOT_FOUND', `no user named "${out.to as string}"`, replyTo)
     return
   }
-  const out: OutgoingFrame = { type: 'private', from: conn.name, to, text: frame.text, timestamp: Date.now() }
-  let json: string | Uint8Array | undefined
-  for (const r of recipients) {
-    if (r === conn || r.isClosed) continue
-    if (r.binary) r.send(core.encode(r, out))
-    else {
-      if (json === undefined) json = core.encode(r, out)
-      r.send(json)
-    }
-  }
   // The echo is the direct answer to the sender's frame, so it carries replyTo.
-  reply(conn, out, frame.id)
+  reply(conn, out, replyTo)
 }
 
 function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void> {

@@ -1,8 +1,8 @@
 import type { AnyRef } from '@hubbub/actor'
 import { type RoomMember, type RoomRef, type RoomUser, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import type { Identity } from './auth/index.js'
+import type { ConnectionCore } from './ConnectionCore.js'
 import { type RateLimitConfig, RateLimiter } from './RateLimiter.js'
-import type { ServerCore } from './ServerCore.js'
 import type { ServerConnection, SocketLike } from './SocketLike.js'
 
 /** A room this connection is in, as the connection tracks it. */
@@ -52,7 +52,7 @@ export class ConnectionRecord
     readonly binary: boolean,
     readonly remoteAddress: string,
     rate: RateLimitConfig,
-    readonly core: ServerCore,
+    readonly core: ConnectionCore,
   ) {
     super(rate)
     if (identity !== undefined) this.name = identity.name

@@ -7,25 +7,23 @@ import type { BroadcastFilter } from './http/index.js'
 export interface LocalConnectionDirectoryOptions {
   /** The msgpack encoder, when the server speaks msgpack (binary connections get its bytes). */
   encodeBinary?: ((frame: OutgoingFrame) => Uint8Array) | undefined
-  /** Closes a connection's socket and cleans it up; the server's close path, which ends in `remove`. */
-  close(conn: ConnectionRecord, code: number, reason: string): void
 }
 
 /**
  * The in-process `ConnectionDirectory`: two maps (id → connection, name →
  * connections) and the operations over them, all synchronous. A frame sent to
  * several connections is encoded once per encoding (JSON, msgpack), not per recipient.
+ * Closing goes through the connection's own core (`conn.core.closeConnection`),
+ * which ends in `remove`.
  */
 export class LocalConnectionDirectory implements ConnectionDirectory {
   readonly #connections = new Map<string, ConnectionRecord>()
   /** name → connection(s); a single record in the common case, to keep idle connections small. */
   readonly #names = new Map<string, ConnectionRecord | ConnectionRecord[]>()
   readonly #encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
-  readonly #close: (conn: ConnectionRecord, code: number, reason: string) => void
 
   constructor(options: LocalConnectionDirectoryOptions) {
     this.#encodeBinary = options.encodeBinary
-    this.#close = options.close
   }
 
   get size(): number {
@@ -95,7 +93,7 @@ export class LocalConnectionDirectory implements ConnectionDirectory {
     let n = 0
     for (const conn of [...this.#connections.values()]) {
       if (conn.identity?.userId !== userId) continue
-      this.#close(conn, code, reason)
+      conn.core.closeConnection(conn, code, reason)
       n++
     }
     return n
@@ -123,7 +121,7 @@ export class LocalConnectionDirectory implements ConnectionDirectory {
   disconnect(id: string, code: number = CloseCode.NORMAL, reason = 'disconnected by the server'): boolean {
     const conn = this.#connections.get(id)
     if (conn === undefined) return false
-    this.#close(conn, code, reason)
+    conn.core.closeConnection(conn, code, reason)
     return true
   }
 

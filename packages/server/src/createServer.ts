@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ActorSystem, type AnyRef, type ExitReason, Supervisor, type SupervisorRef } from '@hubbub/actor'
+import { ActorSystem, type AnyRef, Supervisor, type SupervisorRef } from '@hubbub/actor'
 import { BusAdapter, EventBus } from '@hubbub/bus'
 import {
   CloseCode,
@@ -30,14 +30,15 @@ import type {
 } from '@hubbub/transport'
 import { z } from 'zod'
 import { type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
+import type { ClientDecoder } from './ClientDecoder.js'
 import { ConnectionActor } from './ConnectionActor.js'
+import { ConnectionCore } from './ConnectionCore.js'
 import { ConnectionRecord, type ConnectionView } from './ConnectionRecord.js'
 import { type BroadcastFilter, createHttpApi, type ServerStats } from './http/index.js'
 import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
 import { RateLimitConfig } from './RateLimiter.js'
-import type { ClientDecoder, ServerCore } from './ServerCore.js'
 import { ServerError } from './ServerError.js'
 import type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
 import { TopicBridge } from './TopicBridge.js'
@@ -118,28 +119,24 @@ function toShapes(behaviours: readonly RoomBehaviour[], roomIdSchema: z.ZodType)
  * bridged to the transport's native fan-out, auth at the upgrade, limits, the HTTP
  * API, metrics and graceful drain. `handleConnection` is the transport-free core.
  */
-export class HubbubServer implements ServerCore {
+export class HubbubServer {
   readonly nodeId: string
   readonly system: ActorSystem
   readonly metrics: ServerMetrics
   readonly logger: Logger
   readonly limits: Limits
-  readonly auth: AuthHook | undefined
   readonly bus: EventBus<string | Uint8Array>
   readonly transport: Transport<any> | undefined
-  readonly bridge: TopicBridge
-  readonly jsonDecoder: ClientDecoder
-  readonly binaryDecoder: ClientDecoder | undefined
-  readonly customTypes: ReadonlyMap<string, RoomBehaviour>
   readonly heartbeatMs: number
   readonly #options: ServerOptions
   readonly #encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
+  /** What connection records and actors use: the server's private side. */
+  readonly #core: ConnectionCore
   readonly #directory: LocalConnectionDirectory
   readonly #roomUsers = new Map<string, number>()
   readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
   readonly #ownsBus: boolean
-  #rooms: RoomManager | undefined
   #connectionSupervisor: SupervisorRef | undefined
   readonly #ready: Promise<void>
   #closing: Promise<void> | undefined
@@ -155,7 +152,7 @@ export class HubbubServer implements ServerCore {
     this.#options = options
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? silentLogger
-    this.auth = 'anonymous' in options.auth ? undefined : options.auth
+    const auth = 'anonymous' in options.auth ? undefined : options.auth
     this.heartbeatMs = options.heartbeatMs ?? 25_000
     this.metrics = options.metrics ?? createMetrics({ nodeId: this.nodeId })
 
@@ -167,22 +164,19 @@ export class HubbubServer implements ServerCore {
       options.rooms !== undefined && 'name' in options.rooms ? (options.rooms as RoomBehaviour) : undefined
     const behaviours = single ? [single] : routes.map((r) => r.behaviour)
     const { shapes, owner } = toShapes(behaviours, protocol.schemas.roomId)
-    this.customTypes = owner
     const codec = owner.size > 0 ? protocol.defineMessages(shapes) : protocol
-    this.jsonDecoder = codec as unknown as ClientDecoder
+    const jsonDecoder = codec as unknown as ClientDecoder
+    let binaryDecoder: ClientDecoder | undefined
     if (options.msgpack !== false) {
       const mp = createMsgpackCodec(codec as never)
-      this.binaryDecoder = mp as unknown as ClientDecoder
+      binaryDecoder = mp as unknown as ClientDecoder
       this.#encodeBinary = (frame) => mp.encodeServerFrame(frame as never)
     } else {
-      this.binaryDecoder = undefined
+      binaryDecoder = undefined
       this.#encodeBinary = undefined
     }
 
-    this.#directory = new LocalConnectionDirectory({
-      encodeBinary: this.#encodeBinary,
-      close: (conn, code, reason) => this.closeConnection(conn, code, reason),
-    })
+    this.#directory = new LocalConnectionDirectory({ encodeBinary: this.#encodeBinary })
 
     const bus = options.bus
     this.#ownsBus = bus === undefined || bus instanceof BusAdapter
@@ -191,11 +185,23 @@ export class HubbubServer implements ServerCore {
     this.system = new ActorSystem({
       onError: (report) =>
         this.logger.error({ err: report.error, phase: report.phase, actor: report.name }, 'actor crashed'),
-      onExit: (ref, reason, lastState) => this.#onExit(ref, reason, lastState),
+      onExit: (ref, reason, lastState) => this.#core.actorExited(ref, reason, lastState),
     })
 
-    this.transport = this.#buildTransport(options)
-    this.bridge = new TopicBridge(this.bus, this.transport)
+    this.transport = this.#buildTransport(options, auth)
+    this.#core = new ConnectionCore({
+      system: this.system,
+      bridge: new TopicBridge(this.bus, this.transport),
+      metrics: this.metrics,
+      logger: this.logger,
+      limits: this.limits,
+      auth,
+      jsonDecoder,
+      binaryDecoder,
+      encodeBinary: this.#encodeBinary,
+      customTypes: owner,
+      directory: this.#directory,
+    })
 
     const behaviourFor = single
       ? () => single
@@ -212,7 +218,8 @@ export class HubbubServer implements ServerCore {
 
   async #boot(behaviourFor: (roomId: string) => RoomBehaviour): Promise<void> {
     const o = this.#options
-    this.#rooms = await RoomManager.start({
+    const core = this.#core
+    core.roomManager = await RoomManager.start({
       system: this.system,
       bus: this.bus,
       ...(o.history ? { history: o.history } : {}),
@@ -234,13 +241,13 @@ export class HubbubServer implements ServerCore {
         // Counted once per publish (by the room's local connections), never per recipient.
         published: (_roomId, connections) => this.metrics.fanoutDeliveries.inc(connections),
         exited: (roomId) => {
-          this.bridge.close(roomTopic(roomId))
-          this.bridge.close(roomBinaryTopic(roomId))
+          core.bridge.close(roomTopic(roomId))
+          core.bridge.close(roomBinaryTopic(roomId))
         },
         started: (roomId, restarted) => {
-          this.bridge.open(roomTopic(roomId))
-          this.bridge.open(roomBinaryTopic(roomId))
-          this.metrics.rooms.set(this.#rooms?.count ?? 0)
+          core.bridge.open(roomTopic(roomId))
+          core.bridge.open(roomBinaryTopic(roomId))
+          this.metrics.rooms.set(core.roomManager?.count ?? 0)
           if (restarted) {
             this.metrics.actorRestarts.inc()
             this.logger.warn({ roomId }, 'room restarted with a new epoch')
@@ -259,7 +266,7 @@ export class HubbubServer implements ServerCore {
     })
   }
 
-  #buildTransport(options: ServerOptions): Transport<any> | undefined {
+  #buildTransport(options: ServerOptions, auth: AuthHook | undefined): Transport<any> | undefined {
     const t = options.transport
     let transport: Transport<any> | undefined
     if (t === undefined) return undefined
@@ -267,7 +274,6 @@ export class HubbubServer implements ServerCore {
     else {
       const supported: Subprotocol[] =
         options.msgpack === false ? ['hubbub.v1.json'] : ['hubbub.v1.json', 'hubbub.v1.msgpack']
-      const auth = this.auth
       const limits = this.limits
       transport = t({
         maxPayload: limits.maxPayload,
@@ -332,9 +338,7 @@ export class HubbubServer implements ServerCore {
   }
 
   get rooms(): RoomManager {
-    if (this.#rooms === undefined)
-      throw new ServerError('not_started', 'the server is still starting; await server.ready')
-    return this.#rooms
+    return this.#core.rooms
   }
 
   /** Resolves once the actor tree is up (listen() and handleConnection() wait for it themselves). */
@@ -365,7 +369,7 @@ export class HubbubServer implements ServerCore {
    */
   handleConnection(socket: SocketLike, info: ConnectionInfo = {}): ServerConnection {
     const id = randomBytes(9).toString('base64url')
-    const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
+    const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.#core.binaryDecoder !== undefined
     const conn = new ConnectionRecord(
       id,
       socket,
@@ -373,12 +377,16 @@ export class HubbubServer implements ServerCore {
       binary,
       info.remoteAddress ?? '',
       this.#rateConfig,
-      this,
+      this.#core,
     )
     if (this.#closing !== undefined) {
       conn.isClosed = true
       socket.send(
-        this.encode(conn, { type: 'error', code: 'SERVER_SHUTDOWN', message: 'server is shutting down' }),
+        this.#core.encode(conn, {
+          type: 'error',
+          code: 'SERVER_SHUTDOWN',
+          message: 'server is shutting down',
+        }),
       )
       socket.close(CloseCode.GOING_AWAY, 'server shutting down')
       return conn
@@ -386,7 +394,7 @@ export class HubbubServer implements ServerCore {
     this.#directory.add(conn)
     this.metrics.connections.set(this.#directory.size)
     conn.send(
-      this.encode(conn, {
+      this.#core.encode(conn, {
         type: 'welcome',
         connectionId: id,
         protocol: 1,
@@ -412,64 +420,7 @@ export class HubbubServer implements ServerCore {
       if (pending !== null) for (const msg of pending) this.system.cast(ref, msg)
     } catch (err) {
       this.logger.error({ err, connectionId: conn.id }, 'connection actor failed to start')
-      this.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
-    }
-  }
-
-  // ---------------------------------------------------------------- ServerCore
-
-  encode(conn: ConnectionRecord, frame: OutgoingFrame): string | Uint8Array {
-    return conn.binary && this.#encodeBinary ? this.#encodeBinary(frame) : encodeServerFrame(frame)
-  }
-
-  connectionsNamed(name: string): readonly ConnectionRecord[] {
-    return this.#directory.connectionsNamed(name)
-  }
-
-  named(conn: ConnectionRecord): void {
-    this.#directory.named(conn)
-  }
-
-  closeConnection(conn: ConnectionRecord, code: number, reason: string): void {
-    if (conn.isClosed) return
-    try {
-      conn.socket.close(code, reason)
-    } catch (err) {
-      this.logger.debug({ err, connectionId: conn.id }, 'socket close failed')
-    }
-    this.connectionClosed(conn)
-  }
-
-  connectionClosed(conn: ConnectionRecord): void {
-    if (conn.isClosed) return
-    conn.isClosed = true
-    this.#forget(conn)
-    const ref = conn.ref
-    // Stopping the actor is what removes the member from its rooms: they monitor it and see DOWN.
-    if (ref !== undefined && this.system.isAlive(ref)) this.system.exit(ref, 'shutdown')
-  }
-
-  #forget(conn: ConnectionRecord): void {
-    if (this.#directory.remove(conn)) this.metrics.connections.set(this.#directory.size)
-  }
-
-  #onExit(ref: AnyRef, reason: ExitReason, lastState: unknown): void {
-    // A connection actor's state is its record, so no ref → record map is kept per connection.
-    const conn = lastState instanceof ConnectionRecord && lastState.ref === ref ? lastState : undefined
-    if (conn === undefined) {
-      if (typeof reason === 'object' && 'error' in reason) this.metrics.rooms.set(this.#rooms?.count ?? 0)
-      else queueMicrotask(() => this.metrics.rooms.set(this.#rooms?.count ?? 0))
-      return
-    }
-    // Rooms learn about a member's end here, once per membership, instead of through a monitor each.
-    for (const m of conn.membershipList()) this.system.cast(m.ref, { type: 'member_down', member: conn })
-    if (typeof reason === 'object' && 'error' in reason) {
-      // Only this socket is affected; its rooms see DOWN and announce user_left.
-      this.metrics.actorRestarts.inc()
-      this.logger.warn({ connectionId: conn.id }, 'connection actor crashed; closing its socket with 1011')
-      this.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
-    } else if (!conn.isClosed) {
-      this.closeConnection(conn, CloseCode.NORMAL, '')
+      this.#core.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
     }
   }
 
@@ -541,7 +492,7 @@ export class HubbubServer implements ServerCore {
   stats(): ServerStats {
     return {
       connections: this.#directory.size,
-      rooms: this.#rooms?.count ?? 0,
+      rooms: this.#core.roomManager?.count ?? 0,
       roomBreakdown: Object.fromEntries(this.#roomUsers),
       nodeId: this.nodeId,
       uptimeMs: Date.now() - this.#startedAt,
@@ -585,22 +536,22 @@ export class HubbubServer implements ServerCore {
         message: 'server is shutting down',
       }
       for (const conn of [...this.#directory.local()]) {
-        conn.send(this.encode(conn, shutdown))
-        this.closeConnection(conn, CloseCode.GOING_AWAY, 'server shutting down')
+        conn.send(this.#core.encode(conn, shutdown))
+        this.#core.closeConnection(conn, CloseCode.GOING_AWAY, 'server shutting down')
       }
       if (this.transport !== undefined) {
         await this.transport.close({ graceMs: Math.max(0, graceMs - 100) }).catch((err: unknown) => {
           this.logger.warn({ err }, 'transport close failed')
         })
       }
-      await this.#rooms?.stop().catch(() => {})
+      await this.#core.roomManager?.stop().catch(() => {})
       if (this.#connectionSupervisor && this.system.isAlive(this.#connectionSupervisor)) {
         await this.system.stop(this.#connectionSupervisor, 'shutdown').catch(() => {})
       }
       await this.system.shutdown({ timeout: Math.max(0, graceMs - 100) }).catch(() => {})
     })()
     await Promise.race([work.catch((err: unknown) => this.logger.error({ err }, 'drain failed')), deadline])
-    this.bridge.closeAll()
+    this.#core.bridge.closeAll()
     if (this.#ownsBus) await this.bus.close().catch(() => {})
     if (this.#options.metrics === undefined) this.metrics.close()
     this.logger.info({ nodeId: this.nodeId }, 'closed')
