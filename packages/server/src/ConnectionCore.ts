@@ -1,5 +1,6 @@
-import type { ActorSystem, AnyRef, ExitReason } from '@hubbub/actor'
-import { CloseCode, encodeServerFrame, type Limits } from '@hubbub/protocol'
+import { randomBytes } from 'node:crypto'
+import { type ActorSystem, type AnyRef, type ExitReason, Supervisor, type SupervisorRef } from '@hubbub/actor'
+import { CloseCode, encodeServerFrame, type Limits, MSGPACK_SUBPROTOCOL } from '@hubbub/protocol'
 import type { OutgoingFrame, RoomBehaviour, RoomManager } from '@hubbub/rooms'
 import type { AuthHook } from './auth/index.js'
 import type { ClientDecoder } from './ClientDecoder.js'
@@ -7,7 +8,9 @@ import type { ConnectionDirectory } from './ConnectionDirectory.js'
 import { ConnectionRecord } from './ConnectionRecord.js'
 import type { Logger } from './Logger.js'
 import type { ServerMetrics } from './metrics/index.js'
+import { RateLimitConfig } from './RateLimiter.js'
 import { ServerError } from './ServerError.js'
+import type { ConnectionInfo, SocketLike } from './SocketLike.js'
 import type { TopicBridge } from './TopicBridge.js'
 
 export interface ConnectionCoreOptions {
@@ -22,12 +25,15 @@ export interface ConnectionCoreOptions {
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
   readonly directory: ConnectionDirectory
+  /** Announced in every `welcome`. */
+  readonly heartbeatMs: number
 }
 
 /**
- * What connection records and actors need from their server, and nothing of its
- * public API: one per server instance (no module state), created by the server and
- * held by every `ConnectionRecord` (`conn.core`) in place of the server itself.
+ * The connection side of a server, and none of its public API: adopting sockets,
+ * starting their actors, closing them, and what connection records and actors use.
+ * One per server instance (no module state), created by the server and held by
+ * every `ConnectionRecord` (`conn.core`) in place of the server itself.
  */
 export class ConnectionCore {
   readonly system: ActorSystem
@@ -38,13 +44,23 @@ export class ConnectionCore {
   readonly auth: AuthHook | undefined
   readonly jsonDecoder: ClientDecoder
   readonly binaryDecoder: ClientDecoder | undefined
+  /** The msgpack encoder; undefined when msgpack is off. */
+  readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   /** Behaviours by custom client frame type (frames the built-in protocol does not have). */
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
   /** Connections by id, user and name. */
   readonly directory: ConnectionDirectory
-  readonly #encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
+  readonly #heartbeatMs: number
+  /** The token-bucket settings every connection's limiter shares. */
+  readonly #rate: RateLimitConfig
+  /** Set by the server: its boot (rooms, then the connection supervisor); actors start once it is over. */
+  ready: Promise<void> = Promise.resolve()
   /** Set by the server once the room supervisor is up. */
   roomManager: RoomManager | undefined
+  /** Set by the server once the connection supervisor is up (after the rooms). */
+  connectionSupervisor: SupervisorRef | undefined
+  /** Set by the server when it starts draining: new connections are refused. */
+  draining = false
 
   constructor(options: ConnectionCoreOptions) {
     this.system = options.system
@@ -55,9 +71,12 @@ export class ConnectionCore {
     this.auth = options.auth
     this.jsonDecoder = options.jsonDecoder
     this.binaryDecoder = options.binaryDecoder
-    this.#encodeBinary = options.encodeBinary
+    this.encodeBinary = options.encodeBinary
     this.customTypes = options.customTypes
     this.directory = options.directory
+    this.#heartbeatMs = options.heartbeatMs
+    const { ratePerSecond: perSecond, rateBurst: burst, rateAbuseMs: abuseMs } = options.limits
+    this.#rate = new RateLimitConfig({ perSecond, burst, abuseMs })
   }
 
   get rooms(): RoomManager {
@@ -67,7 +86,65 @@ export class ConnectionCore {
   }
 
   encode(conn: ConnectionRecord, frame: OutgoingFrame): string | Uint8Array {
-    return conn.binary && this.#encodeBinary ? this.#encodeBinary(frame) : encodeServerFrame(frame)
+    return conn.binary && this.encodeBinary ? this.encodeBinary(frame) : encodeServerFrame(frame)
+  }
+
+  /**
+   * Adopts one socket: registers it and sends `welcome` at once, then starts its
+   * actor once the server is ready. While draining it is refused (SERVER_SHUTDOWN, 1001).
+   */
+  adopt(socket: SocketLike, info: ConnectionInfo): ConnectionRecord {
+    const id = randomBytes(9).toString('base64url')
+    const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
+    const conn = new ConnectionRecord(
+      id,
+      socket,
+      info.identity,
+      binary,
+      info.remoteAddress ?? '',
+      this.#rate,
+      this,
+    )
+    if (this.draining) {
+      conn.isClosed = true
+      socket.send(
+        this.encode(conn, { type: 'error', code: 'SERVER_SHUTDOWN', message: 'server is shutting down' }),
+      )
+      socket.close(CloseCode.GOING_AWAY, 'server shutting down')
+      return conn
+    }
+    this.directory.add(conn)
+    this.metrics.connections.set(this.directory.size)
+    const heartbeatMs = this.#heartbeatMs
+    conn.send(
+      this.encode(conn, {
+        type: 'welcome',
+        connectionId: id,
+        protocol: 1,
+        serverTime: Date.now(),
+        heartbeatMs,
+      }),
+    )
+    void this.#startActor(conn)
+    return conn
+  }
+
+  async #startActor(conn: ConnectionRecord): Promise<void> {
+    try {
+      await this.ready
+      if (conn.isClosed) return
+      const ref = await Supervisor.startChild(this.connectionSupervisor!, conn)
+      if (conn.isClosed) {
+        this.system.exit(ref, 'kill')
+        return
+      }
+      const pending = conn.pending
+      conn.pending = null
+      if (pending !== null) for (const msg of pending) this.system.cast(ref, msg)
+    } catch (err) {
+      this.logger.error({ err, connectionId: conn.id }, 'connection actor failed to start')
+      this.closeConnection(conn, CloseCode.INTERNAL_ERROR, 'internal error')
+    }
   }
 
   /** Closes the socket and cleans the connection up (idempotent). */

@@ -14,12 +14,7 @@ export {
 } from './auth/index.js'
 export type { ConnectionDirectory } from './ConnectionDirectory.js'
 export type { ConnectionView } from './ConnectionRecord.js'
-export {
-  createServer,
-  HubbubServer,
-  type RoomRoute,
-  type ServerOptions,
-} from './createServer.js'
+export { createServer, HubbubServer } from './createServer.js'
 export {
   type BroadcastFilter,
   createHttpApi,
@@ -39,4 +34,5 @@ export {
   type RateLimitOptions,
 } from './RateLimiter.js'
 export { ServerError, type ServerErrorCode } from './ServerError.js'
+export type { RoomRoute, ServerOptions } from './ServerOptions.js'
 export type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'

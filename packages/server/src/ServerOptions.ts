@@ -1,0 +1,56 @@
+import type { BusAdapter, EventBus } from '@hubbub/bus'
+import type { Limits } from '@hubbub/protocol'
+import type { HistoryStore, PresenceStore, RoomBehaviour } from '@hubbub/rooms'
+import type { Transport, TransportFactory, TransportOptions } from '@hubbub/transport'
+import type { AuthHook } from './auth/index.js'
+import type { Logger } from './Logger.js'
+import type { ServerMetrics } from './metrics/index.js'
+
+/** Routes room ids to a behaviour; the first match wins, unmatched rooms are chat rooms. */
+export interface RoomRoute {
+  match: RegExp | ((roomId: string) => boolean)
+  behaviour: RoomBehaviour
+}
+
+export interface ServerOptions {
+  /**
+   * The transport: a factory such as `wsTransport` / `uwsTransport` (the server passes
+   * it auth, subprotocol negotiation, limits and heartbeat; add your own with
+   * `transportOptions`), or a ready `Transport` (then its own options stand, and
+   * `connection.identity` is taken as the `Identity`). Omit for `handleConnection` only.
+   */
+  transport?: TransportFactory<any> | Transport<any>
+  /** Extra options for a transport factory (`allowedOrigins`, `backpressure`, `server`…). */
+  transportOptions?: TransportOptions<any> & Record<string, unknown>
+  /** Port for `listen()` when it is called without one. Default 0 (a free port). */
+  port?: number
+  host?: string
+  /** `hmacAuth({ secret })`, any `AuthHook`, or `{ anonymous: true }` (clients name themselves). Required. */
+  auth: AuthHook | { anonymous: true }
+  /** One behaviour for every room, or routes by room id. Default: the chat room. */
+  rooms?: RoomBehaviour | readonly RoomRoute[]
+  /** Protocol and server limits (docs/PROTOCOL.md defaults). */
+  limits?: Partial<Limits>
+  /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
+  roomGraceMs?: number
+  /** Messages kept per room by the in-memory history. Default 100. */
+  historySize?: number
+  history?: HistoryStore
+  presence?: PresenceStore
+  /** The topic bus (or just its adapter, e.g. Redis). Default: an in-memory bus. */
+  bus?: EventBus<any> | BusAdapter
+  /** Serve `/health`, `/api/stats`, `/metrics`, `POST /api/broadcast` (and static files). Default true. */
+  http?: boolean | { staticFiles?: { dir: string } }
+  /** Bearer secret of `POST /api/broadcast`; without it the route is not served. */
+  broadcastSecret?: string
+  /** Prometheus metrics; default: a registry of this server's own. */
+  metrics?: ServerMetrics
+  /** Pino-compatible logger. Default: silent. */
+  logger?: Logger
+  /** This node's id (stats, metrics). Default: random. */
+  nodeId?: string
+  /** WebSocket ping interval announced in `welcome` and given to the transport. Default 25,000 ms; 0 disables. */
+  heartbeatMs?: number
+  /** Also speak `hubbub.v1.msgpack`. Default true. */
+  msgpack?: boolean
+}

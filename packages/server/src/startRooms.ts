@@ -1,0 +1,74 @@
+import type { EventBus } from '@hubbub/bus'
+import { encodeServerFrame } from '@hubbub/protocol'
+import {
+  type OutgoingFrame,
+  type RoomBehaviour,
+  RoomManager,
+  roomBinaryTopic,
+  roomTopic,
+} from '@hubbub/rooms'
+import type { ConnectionCore } from './ConnectionCore.js'
+import type { ServerOptions } from './ServerOptions.js'
+
+/** What the room supervisor is started with. */
+export interface RoomsStart {
+  readonly options: ServerOptions
+  /** The system, limits, metrics, logger and topic bridge; its `roomManager` gives the room count. */
+  readonly core: ConnectionCore
+  readonly bus: EventBus<string | Uint8Array>
+  readonly behaviourFor: (roomId: string) => RoomBehaviour
+  readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
+  /** Users per running room, as the rooms report them (`stats().roomBreakdown`). */
+  readonly roomUsers: Map<string, number>
+  /** This node's connections per running room (what `broadcast` returns). */
+  readonly roomConnections: Map<string, number>
+}
+
+/**
+ * Starts the `RoomManager` and observes its rooms: member counts, fan-out and
+ * restart metrics, and the bus topics a room holds open on the bridge while it lives.
+ */
+export async function startRooms(s: RoomsStart): Promise<RoomManager> {
+  const { options: o, core, roomUsers, roomConnections } = s
+  return RoomManager.start({
+    system: core.system,
+    bus: s.bus,
+    ...(o.history ? { history: o.history } : {}),
+    ...(o.presence ? { presence: o.presence } : {}),
+    historySize: o.historySize ?? 100,
+    rooms: s.behaviourFor,
+    presenceLimit: core.limits.presenceLimit,
+    historyOnJoin: core.limits.historyDefaultLimit,
+    emptyGraceMs: o.roomGraceMs ?? 30_000,
+    encode: encodeServerFrame as (frame: OutgoingFrame) => string,
+    ...(s.encodeBinary ? { encodeBinary: s.encodeBinary } : {}),
+    observer: {
+      members: (roomId, users, connections) => {
+        if (users === 0) roomUsers.delete(roomId)
+        else roomUsers.set(roomId, users)
+        if (connections === 0) roomConnections.delete(roomId)
+        else roomConnections.set(roomId, connections)
+      },
+      // Counted once per publish (by the room's local connections), never per recipient.
+      published: (_roomId, connections) => core.metrics.fanoutDeliveries.inc(connections),
+      exited: (roomId) => {
+        core.bridge.close(roomTopic(roomId))
+        core.bridge.close(roomBinaryTopic(roomId))
+      },
+      started: (roomId, restarted) => {
+        core.bridge.open(roomTopic(roomId))
+        core.bridge.open(roomBinaryTopic(roomId))
+        core.metrics.rooms.set(core.roomManager?.count ?? 0)
+        if (restarted) {
+          core.metrics.actorRestarts.inc()
+          core.logger.warn({ roomId }, 'room restarted with a new epoch')
+        }
+      },
+      stopped: (roomId) => {
+        roomUsers.delete(roomId)
+        core.logger.debug({ roomId }, 'room stopped')
+      },
+      error: (roomId, err) => core.logger.error({ err, roomId }, 'history store failed'),
+    },
+  })
+}
