@@ -12,6 +12,7 @@ export {
   tokenFromRequest,
   tokenProtocol,
 } from './auth/index.js'
+export type { ClusterMessage } from './ClusterMessage.js'
 export type { ConnectionDirectory } from './ConnectionDirectory.js'
 export type { ConnectionView } from './ConnectionRecord.js'
 export { createServer, HubbubServer } from './createServer.js'
