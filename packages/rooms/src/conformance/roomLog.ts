@@ -205,6 +205,26 @@ export function roomLogConformance(target: RoomLogTarget): void {
         expect(await log.publish(r, frame(1))).toEqual({ epoch: node.position.epoch, offset: 1 })
       })
 
+      test('opening again with the same listener keeps one listener (a restarted room actor)', async () => {
+        const { log, listen } = await setup()
+        const r = room('r')
+        const node = await listen(r)
+        const marker = await listen(r)
+        await log.publish(r, frame(1))
+        expect(await log.open(r, node.rec.listener)).toEqual({ epoch: node.position.epoch, offset: 1 })
+        await log.publish(r, frame(2))
+        // Deliveries keep order, so a second copy of frame 2 would come before frame 3.
+        await log.publish(r, frame(3))
+        await node.rec.reached(3)
+        expect(node.rec.offsets).toEqual([1, 2, 3])
+        // One close ends it.
+        await node.close()
+        await log.publish(r, frame(4))
+        await marker.rec.reached(4)
+        expect(marker.rec.offsets).toEqual([1, 2, 3, 4])
+        expect(node.rec.offsets).toEqual([1, 2, 3])
+      })
+
       test('a node opening while another publishes misses nothing after the position it was answered', async () => {
         const { log, listen } = await setup()
         const r = room('r')
