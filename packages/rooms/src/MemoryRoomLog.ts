@@ -1,5 +1,5 @@
 import type { OutgoingFrame } from './defineRoom.js'
-import { newEpoch } from './MemoryHistoryStore.js'
+import { newEpoch } from './newEpoch.js'
 import { RoomError } from './RoomError.js'
 import type { LogListener, LogPosition, LogRead, RoomLog, SequencedFrame } from './RoomLog.js'
 

@@ -42,9 +42,10 @@ export type LogListener = (roomId: string, frame: SequencedFrame) => void
  */
 export interface RoomLog {
   /**
-   * Starts delivering the room's frames to `listener` (one listener per room per node: the
-   * room actor's) and answers the room's position. The position is read after the listener
-   * is in place, so nothing published after it is missed.
+   * Starts delivering the room's frames to `listener` (one listener per room per node) and
+   * answers the room's position. The position is read after the listener is in place, so
+   * nothing published after it is missed. Opening again with the same listener (a restarted
+   * room actor) keeps one listener and answers the position.
    */
   open(roomId: string, listener: LogListener): LogPosition | Promise<LogPosition>
   /**

@@ -2,31 +2,38 @@ import { type ActorSystem, type Intensity, Supervisor, type SupervisorRef } from
 import type { EventBus } from '@hubbub/bus'
 import { encodeServerFrame } from '@hubbub/protocol'
 import { chatRoom, type OutgoingFrame, type RoomBehaviour } from './defineRoom.js'
-import type { HistoryStore } from './HistoryStore.js'
-import { MemoryHistoryStore } from './MemoryHistoryStore.js'
 import { MemoryPresenceStore } from './MemoryPresenceStore.js'
+import { MemoryRoomLog } from './MemoryRoomLog.js'
+import { MemoryRoomStateStore } from './MemoryRoomStateStore.js'
 import type { PresenceStore } from './PresenceStore.js'
-import {
-  type JoinRequest,
-  RoomActor,
-  type RoomCast,
-  type RoomEnvironment,
-  type RoomObserver,
-  type RoomRef,
-  type RoomReply,
-} from './RoomActor.js'
+import { RoomActor } from './RoomActor.js'
+import type { RoomEnvironment, RoomObserver } from './RoomEnvironment.js'
 import { RoomError } from './RoomError.js'
+import type { RoomLog } from './RoomLog.js'
+import type { JoinRequest, RoomCast, RoomRef, RoomReply } from './RoomState.js'
+import type { RoomStateStore } from './RoomStateStore.js'
+import { createLogListener } from './roomFanout.js'
 
 export interface RoomManagerOptions {
   system: ActorSystem
-  /** Where rooms publish encoded frames, by topic (`roomTopic(id)`); the server bridges it to the transport. */
+  /** Where rooms publish unsequenced frames, by topic (`roomTopic(id)`); the server bridges it to the transport. */
   bus: EventBus<string | Uint8Array>
-  /** Default: `MemoryHistoryStore` keeping `historySize` messages per room. */
-  history?: HistoryStore
-  /** Messages kept per room by the default history store. Default 100. */
+  /**
+   * Sequences and keeps every room's published frames. Default: a `MemoryRoomLog` keeping
+   * `historySize` frames per room. Several nodes share one log (one order per room).
+   */
+  log?: RoomLog
+  /** Frames kept per room by the default log. Default 100. */
   historySize?: number
+  /**
+   * Hands an encoded sequenced frame to a topic's local subscribers. Default: `bus.publish`.
+   * A server gives its transport bridge here, so frames the log delivers are not sent on again.
+   */
+  deliver?: (topic: string, data: string | Uint8Array) => void
   /** Default: `MemoryPresenceStore`. */
   presence?: PresenceStore
+  /** Snapshots of behaviours that `persist`. Default: `MemoryRoomStateStore`. */
+  state?: RoomStateStore
   /** The behaviour of every room, or a function choosing one per room id. Default `chatRoom`. */
   rooms?: RoomBehaviour | ((roomId: string) => RoomBehaviour)
   /** Per-user presence events up to this many users per room. Default 1,000. */
@@ -67,20 +74,27 @@ export class RoomManager {
   static async start(options: RoomManagerOptions): Promise<RoomManager> {
     const { system } = options
     const rooms = options.rooms ?? chatRoom
+    const bus = options.bus
+    const fanout: Parameters<typeof createLogListener>[0] = {
+      local: new Map(),
+      deliver: options.deliver ?? ((topic, data) => void bus.publish(topic, data)),
+      encode: options.encode ?? (encodeServerFrame as (frame: OutgoingFrame) => string),
+      encodeBinary: options.encodeBinary,
+      observer: options.observer ?? {},
+    }
     const env: RoomEnvironment = {
+      ...fanout,
       system,
       registry: system.createRegistry({ keys: 'unique' }),
-      bus: options.bus,
-      history: options.history ?? new MemoryHistoryStore({ size: options.historySize ?? 100 }),
+      bus,
+      log: options.log ?? new MemoryRoomLog({ size: options.historySize ?? 100 }),
+      onSequenced: createLogListener(fanout),
       presence: options.presence ?? new MemoryPresenceStore(),
+      state: options.state ?? new MemoryRoomStateStore(),
       behaviourFor: typeof rooms === 'function' ? rooms : () => rooms,
       presenceLimit: options.presenceLimit ?? 1000,
       historyOnJoin: options.historyOnJoin ?? 50,
       emptyGraceMs: options.emptyGraceMs ?? 30_000,
-      encode: options.encode ?? (encodeServerFrame as (frame: OutgoingFrame) => string),
-      encodeBinary: options.encodeBinary,
-      observer: options.observer ?? {},
-      live: new Set(),
     }
     const supervisor = await Supervisor.start(system, {
       strategy: 'simple_one_for_one',

@@ -15,6 +15,7 @@ export type OutgoingFrame = { type: string } & Record<string, unknown>
 
 /** What a handler asks the room to do. */
 export type RoomEffect<S = unknown> =
+  | { kind: 'publish'; frame: OutgoingFrame }
   | { kind: 'broadcast'; frame: OutgoingFrame; exclude: readonly string[] }
   | { kind: 'sendTo'; user: string; frame: OutgoingFrame }
   | { kind: 'reply'; frame: OutgoingFrame }
@@ -25,7 +26,17 @@ export type RoomEffect<S = unknown> =
 /** A message the room delivers to its own `onMessage` later (`ctx.user` is null then). */
 export type ScheduledMessage = { type: string } & Record<string, unknown>
 
-/** Sends `frame` to every member (encoded once); `exclude` names users who do not get it. */
+/**
+ * Sequences `frame` through the room's log: it gets the room's next offset, is stored, and
+ * reaches every member on every node (the sender included) in one order, recoverable by
+ * offset after a reconnect. Chat messages take this path. The wire's `history` frame carries
+ * `message` frames; other sequenced frames are kept in the log for the room's own replay.
+ */
+export function publish<S = unknown>(frame: OutgoingFrame): RoomEffect<S> {
+  return { kind: 'publish', frame }
+}
+
+/** Sends `frame` to every member (encoded once), unsequenced; `exclude` names users who do not get it. */
 export function broadcast<S = unknown>(
   frame: OutgoingFrame,
   options: { exclude?: string | readonly string[] } = {},
@@ -75,6 +86,7 @@ export interface RoomContext<S> {
   readonly state: S
   /** Names of the users in the room. */
   readonly members: readonly string[]
+  publish(frame: OutgoingFrame): void
   broadcast(frame: OutgoingFrame, options?: { exclude?: string | readonly string[] }): void
   sendTo(user: string, frame: OutgoingFrame): void
   reply(frame: OutgoingFrame): void
@@ -117,11 +129,24 @@ export interface RoomDefinition<S, M extends MessageSchemas> {
     state: S,
   ) => HandlerResult<S> | Promise<HandlerResult<S>>
   /**
-   * Chat messages (`message` frames) are sequenced, stored and fanned out by the
-   * room without touching the behaviour unless this is set. Return false to refuse
-   * a message (the sender gets `FORBIDDEN`); it runs on the hot path, keep it cheap.
+   * A chat `message` frame from a member. Default (`chatText`): refused with `FORBIDDEN` when
+   * `acceptText` says no, otherwise published through the log as a `message` frame. It runs
+   * on the hot path: keep it cheap.
    */
+  onText?: (ctx: MemberContext<S>, text: string, state: S) => HandlerResult<S> | Promise<HandlerResult<S>>
+  /** Refuses chat messages (the sender gets `FORBIDDEN`) for the default `onText`. */
   acceptText?: (user: RoomUser, text: string, state: S) => boolean
+  /**
+   * Keep the state in the server's `RoomStateStore`: a starting (or restarted) room restores
+   * the last saved state instead of calling `init`, and every handler that sets state saves
+   * it with the room's current log offset. Default false.
+   */
+  persist?: boolean
+  /**
+   * With `persist`: applies one sequenced frame published after the snapshot was saved, so a
+   * restored room catches up with its log (frames after the snapshot's offset, oldest first).
+   */
+  replay?: (state: S, frame: OutgoingFrame & { offset: number }) => S
 }
 
 /** A room behaviour: what `createServer({ rooms })` runs inside each room actor. */
@@ -130,12 +155,35 @@ export interface RoomBehaviour<S = any, M extends MessageSchemas = any> extends 
   readonly messages: M
 }
 
+/**
+ * The default `onText`: a chat message, refused with `FORBIDDEN` when `accept` says no,
+ * otherwise sequenced and fanned out to every member (the sender included) as a `message` frame.
+ */
+export function chatText<S>(
+  ctx: MemberContext<S>,
+  text: string,
+  state: S,
+  accept?: (user: RoomUser, text: string, state: S) => boolean,
+): void {
+  if (accept && !accept(ctx.user, text, state)) {
+    ctx.reject('FORBIDDEN', 'message refused by the room')
+    return
+  }
+  ctx.publish({ type: 'message', roomId: ctx.roomId, from: ctx.user.name, text, timestamp: Date.now() })
+}
+
 /** Declares a room behaviour: typed custom messages, state, and handlers that return or call effects. */
 export function defineRoom<S = undefined, M extends MessageSchemas = {}>(
   definition: RoomDefinition<S, M>,
 ): RoomBehaviour<S, M> {
-  return { ...definition, name: definition.name ?? 'room', messages: definition.messages ?? ({} as M) }
+  const accept = definition.acceptText
+  return {
+    onText: (ctx, text, state) => chatText(ctx, text, state, accept),
+    ...definition,
+    name: definition.name ?? 'room',
+    messages: definition.messages ?? ({} as M),
+  }
 }
 
-/** The default behaviour: the chat room of docs/PROTOCOL.md (everything it needs is built into the room). */
+/** The default behaviour: the chat room of docs/PROTOCOL.md, built from the same effects as any room. */
 export const chatRoom: RoomBehaviour<undefined, {}> = defineRoom({ name: 'chat' })

@@ -1,10 +1,12 @@
 export {
   broadcast,
   chatRoom,
+  chatText,
   defineRoom,
   type HandlerResult,
   type MemberContext,
   type OutgoingFrame,
+  publish,
   type RoomBehaviour,
   type RoomContext,
   type RoomDefinition,
@@ -18,27 +20,24 @@ export {
   sendTo,
   setState,
 } from './defineRoom.js'
-export type { HistoryPosition, HistoryStore, Recovery, StoredMessage } from './HistoryStore.js'
-export { MemoryHistoryStore, type MemoryHistoryStoreOptions, newEpoch } from './MemoryHistoryStore.js'
 export { MemoryPresenceStore } from './MemoryPresenceStore.js'
 export { MemoryRoomLog, type MemoryRoomLogOptions } from './MemoryRoomLog.js'
 export { MemoryRoomStateStore } from './MemoryRoomStateStore.js'
+export { newEpoch } from './newEpoch.js'
 export type { PresenceAdd, PresenceRemove, PresenceStore, PresenceUser } from './PresenceStore.js'
-export {
-  type JoinRequest,
-  RoomActor,
-  type RoomArgs,
-  type RoomCall,
-  type RoomCast,
-  type RoomEnvironment,
-  type RoomInfo,
-  type RoomObserver,
-  type RoomRef,
-  type RoomReply,
-  RoomState,
-} from './RoomActor.js'
+export { RoomActor, type RoomArgs } from './RoomActor.js'
+export type { RoomEnvironment, RoomObserver } from './RoomEnvironment.js'
 export { RoomError, type RoomErrorCode } from './RoomError.js'
 export type { LogListener, LogPosition, LogRead, RoomLog, SequencedFrame } from './RoomLog.js'
 export { RoomManager, type RoomManagerOptions } from './RoomManager.js'
 export { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
+export {
+  type JoinRequest,
+  type RoomCall,
+  type RoomCast,
+  type RoomInfo,
+  type RoomRef,
+  type RoomReply,
+  RoomState,
+} from './RoomState.js'
 export type { RoomSnapshot, RoomStateStore } from './RoomStateStore.js'

@@ -1,70 +1,7 @@
-import { ActorSystem, type AnyRef } from '@hubbub/actor'
-import { EventBus } from '@hubbub/bus'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
-import {
-  defineRoom,
-  type RoomBehaviour,
-  RoomManager,
-  type RoomMember,
-  roomTopic,
-  sendTo,
-} from '../src/index.js'
-
-type Frame = { type: string } & Record<string, any>
-
-const systems: ActorSystem[] = []
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown()
-})
-
-async function setup(options: { rooms?: RoomBehaviour; presenceLimit?: number; emptyGraceMs?: number } = {}) {
-  const system = new ActorSystem({ onError: () => {} })
-  systems.push(system)
-  const bus = new EventBus<string | Uint8Array>()
-  const published: string[] = []
-  const manager = await RoomManager.start({ system, bus, emptyGraceMs: 60_000, ...options })
-  const idle = { init: () => null }
-  /** A member whose topic subscription is a bus subscription (what the server's bridge does). */
-  async function member(name: string, key = `anon:${name}`) {
-    const frames: Frame[] = []
-    const lost: string[] = []
-    const subs = new Map<string, { unsubscribe(): void }>()
-    const ref: AnyRef = await system.start(idle, undefined)
-    const m: RoomMember & { frames: Frame[]; lost: string[] } = {
-      ref,
-      key,
-      binary: false,
-      isClosed: false,
-      frames,
-      lost,
-      user: { name, userId: undefined, orgId: undefined, connectionId: name },
-      send: (data) => {
-        frames.push(JSON.parse(String(data)))
-      },
-      subscribe: (topic) => {
-        const sub = bus.subscribe(topic, (data) => {
-          frames.push(JSON.parse(String(data)))
-        })
-        subs.set(topic, sub)
-      },
-      unsubscribe: (topic) => {
-        subs.get(topic)?.unsubscribe()
-        subs.delete(topic)
-      },
-      roomLost: (roomId) => {
-        lost.push(roomId)
-      },
-    }
-    return m
-  }
-  bus.subscribe('room.#', (data) => {
-    published.push(String(data))
-  })
-  return { system, bus, manager, member, published }
-}
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10))
+import { defineRoom, roomTopic, sendTo } from '../src/index.js'
+import { type Frame, setup } from './roomNode.js'
 
 describe('RoomManager and room actors', () => {
   test('join answers joined (with the joiner) and announces the user to the others', async () => {
@@ -95,12 +32,10 @@ describe('RoomManager and room actors', () => {
     for (const m of members) await manager.join('r', { member: m })
     manager.cast('r', { type: 'message', member: members[0]!, text: 'hello' })
     manager.cast('r', { type: 'message', member: members[1]!, text: 'again' })
-    await settle()
+    const offsets = (frames: Frame[]) => frames.filter((f) => f.type === 'message').map((f) => f.offset)
+    for (const m of members) await expect.poll(() => offsets(m.frames)).toEqual([1, 2])
     // Presence (user_joined) is published to the topic too; the messages are each published once.
-    const messages = published.map((p) => JSON.parse(p)).filter((f) => f.type === 'message')
-    expect(messages.map((f) => f.offset)).toEqual([1, 2])
-    for (const m of members)
-      expect(m.frames.filter((f) => f.type === 'message').map((f) => f.offset)).toEqual([1, 2])
+    expect(offsets(published.map((p) => JSON.parse(p)))).toEqual([1, 2])
   })
 
   test('leave answers left and announces user_left; an empty room stops after its grace', async () => {
@@ -119,20 +54,52 @@ describe('RoomManager and room actors', () => {
     expect(manager.count).toBe(0)
   })
 
-  test('a crash restarts the room with a new epoch and tells the lost members', async () => {
+  test('a crash restarts the room on the same log: the lost members are told, and a rejoin recovers with the epoch kept', async () => {
     const { manager, member, system } = await setup()
     const ann = await member('ann')
     await manager.join('r', { member: ann })
     const epoch = ann.frames[0]!.epoch
+    manager.cast('r', { type: 'message', member: ann, text: 'before the crash' })
+    await expect.poll(() => ann.frames.some((f) => f.type === 'message')).toBe(true)
     const ref = manager.whereis('r')!
     system.exit(ref, { error: new Error('boom') })
     await expect.poll(() => ann.lost).toEqual(['r'])
     await expect.poll(() => manager.whereis('r')).toBeDefined()
     expect(manager.whereis('r')).not.toBe(ref)
-    const again = await member('ann2')
-    await manager.join('r', { member: again })
-    expect(again.frames[0]).toMatchObject({ type: 'joined', users: ['ann2'], offset: 0 })
-    expect(again.frames[0]!.epoch).not.toBe(epoch)
+    // The crashed incarnation removed its own presence entries: the same user joins again.
+    const back = await member('ann')
+    expect((await manager.join('r', { member: back, since: { epoch, offset: 0 } })).reply).toEqual({
+      ok: true,
+    })
+    expect(back.frames[0]).toMatchObject({ type: 'joined', users: ['ann'], offset: 1, epoch })
+    expect(back.frames[1]).toMatchObject({ type: 'history', recovered: true })
+    expect(back.frames[1]!.messages.map((m: Frame) => m.text)).toEqual(['before the crash'])
+  })
+
+  test('a persisting behaviour restores its saved state after a crash instead of starting over', async () => {
+    const Counter = defineRoom({
+      persist: true,
+      messages: { add: z.object({ n: z.number() }), boom: z.object({}) },
+      init: () => ({ total: 0 }),
+      onMessage: (ctx, msg, state) => {
+        if (msg.type === 'boom') throw new Error('boom')
+        ctx.reply({ type: 'total', total: state.total + msg.n })
+        return { state: { total: state.total + msg.n } }
+      },
+    })
+    const { manager, member, system } = await setup({ rooms: Counter })
+    const ann = await member('ann')
+    await manager.join('c', { member: ann })
+    manager.cast('c', { type: 'custom', member: ann, frame: { type: 'add', roomId: 'c', n: 5 } })
+    await expect.poll(() => ann.frames.find((f) => f.type === 'total')?.total).toBe(5)
+    const ref = manager.whereis('c')!
+    manager.cast('c', { type: 'custom', member: ann, frame: { type: 'boom', roomId: 'c' } })
+    await system.whenExited(ref)
+    await expect.poll(() => manager.whereis('c')).toBeDefined()
+    const again = await member('ann')
+    await manager.join('c', { member: again })
+    manager.cast('c', { type: 'custom', member: again, frame: { type: 'add', roomId: 'c', n: 2 } })
+    await expect.poll(() => again.frames.find((f) => f.type === 'total')?.total).toBe(7)
   })
 
   test('presence_count replaces per-user events beyond presenceLimit, at most once per second', async () => {

@@ -245,15 +245,9 @@ async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
   if (conn.membership(roomId) === undefined)
     return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, replyTo)
   const limit = typeof frame.limit === 'number' ? frame.limit : core.limits.historyDefaultLimit
-  const stored = await env.history.recent(roomId, limit)
-  const messages = stored.map((m) => ({
-    type: 'message',
-    roomId,
-    from: m.from,
-    text: m.text,
-    timestamp: m.timestamp,
-    offset: m.offset,
-  }))
+  const read = await env.log.read(roomId, { limit })
+  // The wire's history carries chat messages; other sequenced frames of the room stay in the log.
+  const messages = read.messages.filter((m) => m.type === 'message')
   return reply(conn, { type: 'history', roomId, messages }, replyTo)
 }
 

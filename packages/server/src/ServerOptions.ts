@@ -1,6 +1,6 @@
 import type { BusAdapter, EventBus } from '@hubbub/bus'
 import type { Limits } from '@hubbub/protocol'
-import type { HistoryStore, PresenceStore, RoomBehaviour } from '@hubbub/rooms'
+import type { PresenceStore, RoomBehaviour, RoomLog, RoomStateStore } from '@hubbub/rooms'
 import type { Transport, TransportFactory, TransportOptions } from '@hubbub/transport'
 import type { AuthHook } from './auth/index.js'
 import type { Logger } from './Logger.js'
@@ -33,10 +33,13 @@ export interface ServerOptions {
   limits?: Partial<Limits>
   /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
   roomGraceMs?: number
-  /** Messages kept per room by the in-memory history. Default 100. */
+  /** Messages kept per room by the in-memory log. Default 100. */
   historySize?: number
-  history?: HistoryStore
+  /** Sequences, keeps and delivers every room's messages; default a `MemoryRoomLog`. Nodes that share one see one order per room. */
+  log?: RoomLog
   presence?: PresenceStore
+  /** Snapshots of behaviours that `persist`; default a `MemoryRoomStateStore`. */
+  state?: RoomStateStore
   /** The topic bus (or just its adapter, e.g. Redis). Default: an in-memory bus. */
   bus?: EventBus<any> | BusAdapter
   /** Serve `/health`, `/api/stats`, `/metrics`, `POST /api/broadcast` (and static files). Default true. */

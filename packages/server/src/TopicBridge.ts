@@ -65,6 +65,13 @@ export class TopicBridge {
     if (entry?.fallback?.delete(conn) && entry.fallback.size === 0) entry.fallback = null
   }
 
+  /** Hands encoded bytes to this node's subscribers of `topic` only (what the room log delivers). */
+  deliver(topic: string, data: string | Uint8Array): void {
+    const entry = this.#topics.get(topic)
+    if (entry !== undefined) this.#deliver(data, entry, topic)
+    else this.transport?.publish(topic, data)
+  }
+
   #deliver(data: string | Uint8Array, entry: TopicEntry, topic: string): void {
     this.transport?.publish(topic, data)
     const fallback = entry.fallback

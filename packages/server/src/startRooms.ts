@@ -33,9 +33,12 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
   return RoomManager.start({
     system: core.system,
     bus: s.bus,
-    ...(o.history ? { history: o.history } : {}),
+    ...(o.log ? { log: o.log } : {}),
     ...(o.presence ? { presence: o.presence } : {}),
+    ...(o.state ? { state: o.state } : {}),
     historySize: o.historySize ?? 100,
+    // Frames the log sequenced go straight to this node's transport: the log already reached every node.
+    deliver: (topic, data) => core.bridge.deliver(topic, data),
     rooms: s.behaviourFor,
     presenceLimit: core.limits.presenceLimit,
     historyOnJoin: core.limits.historyDefaultLimit,
@@ -61,14 +64,14 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
         core.metrics.rooms.set(core.roomManager?.count ?? 0)
         if (restarted) {
           core.metrics.actorRestarts.inc()
-          core.logger.warn({ roomId }, 'room restarted with a new epoch')
+          core.logger.warn({ roomId }, 'room restarted; its members rejoin and recover from the log')
         }
       },
       stopped: (roomId) => {
         roomUsers.delete(roomId)
         core.logger.debug({ roomId }, 'room stopped')
       },
-      error: (roomId, err) => core.logger.error({ err, roomId }, 'history store failed'),
+      error: (roomId, err) => core.logger.error({ err, roomId }, 'room store call failed'),
     },
   })
 }

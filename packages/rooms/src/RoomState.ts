@@ -1,0 +1,79 @@
+import type { AnyRef, GenServerRef, TimerRef } from '@hubbub/actor'
+import type { ErrorCode } from '@hubbub/protocol'
+import type { RoomBehaviour, ScheduledMessage } from './defineRoom.js'
+import type { RoomEnvironment } from './RoomEnvironment.js'
+import { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
+
+export interface JoinRequest {
+  member: RoomMember
+  since?: { offset: number; epoch: string } | undefined
+  replyTo?: string | undefined
+}
+
+export type RoomReply = { ok: true } | { ok: false; code: ErrorCode; message: string }
+
+export type RoomCall =
+  | ({ type: 'join' } & JoinRequest)
+  | { type: 'leave'; member: RoomMember; replyTo?: string | undefined }
+  | { type: 'position' }
+
+export type RoomCast =
+  | { type: 'message'; member: RoomMember; text: string; replyTo?: string | undefined }
+  | { type: 'typing'; member: RoomMember; isTyping: boolean }
+  | {
+      type: 'custom'
+      member: RoomMember
+      frame: { type: string } & Record<string, unknown>
+      replyTo?: string | undefined
+    }
+  /** A chat message from the server itself (HTTP broadcast, `server.broadcast`): sequenced like any. */
+  | { type: 'announce'; from: string; text: string }
+  /**
+   * The member's connection ended (closed or crashed). Sent by the server from its exit
+   * hook instead of a monitor per membership, which keeps idle connections small.
+   */
+  | { type: 'member_down'; member: RoomMember }
+
+export type RoomInfo =
+  | { type: 'idle'; generation: number }
+  | { type: 'presence_tick' }
+  | { type: 'scheduled'; message: ScheduledMessage }
+
+export type RoomRef = GenServerRef<
+  RoomCall,
+  RoomCast,
+  RoomReply | { epoch: string; offset: number },
+  RoomInfo
+>
+
+/** A room's private state; mutated in place by its own actor only (the log listener only reads it). */
+export class RoomState {
+  readonly topic: string
+  readonly binaryTopic: string
+  readonly members = new Map<AnyRef, RoomMember>()
+  binaryMembers = 0
+  users = 0
+  /** The highest log offset this room has seen (its own publishes and its open): what a snapshot reflects. */
+  offset = 0
+  behaviourState: unknown
+  idleGeneration = 0
+  idleTimer: TimerRef | undefined = undefined
+  presenceSentAt = 0
+  presenceSentCount = -1
+  presenceTimer: TimerRef | undefined = undefined
+
+  constructor(
+    readonly roomId: string,
+    readonly env: RoomEnvironment,
+    readonly behaviour: RoomBehaviour,
+    readonly self: RoomRef,
+  ) {
+    this.topic = roomTopic(roomId)
+    this.binaryTopic = roomBinaryTopic(roomId)
+  }
+
+  /** The topic this member is subscribed to (its encoding's). */
+  topicOf(member: RoomMember): string {
+    return member.binary && this.env.encodeBinary ? this.binaryTopic : this.topic
+  }
+}

@@ -1,0 +1,113 @@
+import type { ErrorCode } from '@hubbub/protocol'
+import type { OutgoingFrame } from './defineRoom.js'
+import type { RoomEnvironment } from './RoomEnvironment.js'
+import type { LogListener, LogPosition } from './RoomLog.js'
+import type { RoomMember } from './RoomMember.js'
+import type { RoomState } from './RoomState.js'
+
+export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
+
+export function errorFrame(
+  code: ErrorCode | string,
+  message: string,
+  replyTo: string | undefined,
+): OutgoingFrame {
+  const frame: OutgoingFrame = { type: 'error', code, message }
+  if (replyTo !== undefined) frame.replyTo = replyTo
+  return frame
+}
+
+export function withReply(frame: OutgoingFrame, replyTo: string | undefined): OutgoingFrame {
+  return replyTo === undefined ? frame : { ...frame, replyTo }
+}
+
+/** Encodes lazily per encoding, so a frame sent to many members is serialised at most once per encoding. */
+export class Encoded {
+  #json: string | undefined
+  #binary: Uint8Array | undefined
+  constructor(
+    readonly frame: OutgoingFrame,
+    readonly env: RoomEnvironment,
+  ) {}
+  for(member: RoomMember): string | Uint8Array {
+    if (member.binary && this.env.encodeBinary) {
+      if (this.#binary === undefined) this.#binary = this.env.encodeBinary(this.frame)
+      return this.#binary
+    }
+    if (this.#json === undefined) this.#json = this.env.encode(this.frame)
+    return this.#json
+  }
+}
+
+export function sendFrame(s: RoomState, member: RoomMember, frame: OutgoingFrame): void {
+  member.send(member.binary && s.env.encodeBinary ? s.env.encodeBinary(frame) : s.env.encode(frame))
+}
+
+/** Sends to every member connection except those of the named users: control frames only (presence, typing). */
+export function sendToOthers(s: RoomState, frame: OutgoingFrame, exclude: readonly string[]): void {
+  const encoded = new Encoded(frame, s.env)
+  for (const member of s.members.values()) {
+    if (exclude.length > 0 && exclude.includes(member.user.name)) continue
+    member.send(encoded.for(member))
+  }
+}
+
+/** Sends `frame` to every connection of the member named `user`. */
+export function sendToUser(s: RoomState, user: string, frame: OutgoingFrame): void {
+  const encoded = new Encoded(frame, s.env)
+  for (const member of s.members.values()) if (member.user.name === user) member.send(encoded.for(member))
+}
+
+/** An unsequenced frame to the whole room through the bus: encoded once per encoding in use. */
+export function publishControl(s: RoomState, frame: OutgoingFrame): void {
+  const env = s.env
+  env.bus.publish(s.topic, env.encode(frame))
+  if (s.binaryMembers > 0 && env.encodeBinary) env.bus.publish(s.binaryTopic, env.encodeBinary(frame))
+  env.observer.published?.(s.roomId, s.members.size)
+}
+
+/**
+ * The hot path: hands the frame to the log, which gives it the next offset, stores it and
+ * delivers it to every node's listener (this one's included). O(1) in the number of members.
+ */
+export function publishSequenced(s: RoomState, frame: OutgoingFrame): void {
+  const env = s.env
+  let position: LogPosition | PromiseLike<LogPosition>
+  try {
+    position = env.log.publish(s.roomId, frame)
+  } catch (err) {
+    env.observer.error?.(s.roomId, err)
+    return
+  }
+  if (!isThenable(position)) {
+    if (position.offset > s.offset) s.offset = position.offset
+    return
+  }
+  position.then(
+    (p) => {
+      if (p.offset > s.offset) s.offset = p.offset
+    },
+    (err: unknown) => env.observer.error?.(s.roomId, err),
+  )
+}
+
+/**
+ * This node's listener on the log: a sequenced frame, whoever published it, is encoded once
+ * per encoding that local members use (msgpack only when some speak it) and handed to the
+ * room's topics, where the transport fans it out. Nothing here is per recipient.
+ */
+export function createLogListener(
+  env: Pick<RoomEnvironment, 'local' | 'deliver' | 'encode' | 'encodeBinary' | 'observer'>,
+): LogListener {
+  return (roomId, frame) => {
+    const s = env.local.get(roomId)
+    if (s === undefined) return
+    const size = s.members.size
+    if (size === 0) return
+    const binary = env.encodeBinary === undefined ? 0 : s.binaryMembers
+    if (size > binary) env.deliver(s.topic, env.encode(frame))
+    if (binary > 0) env.deliver(s.binaryTopic, env.encodeBinary!(frame))
+    env.observer.published?.(roomId, size)
+  }
+}

@@ -1,0 +1,133 @@
+import { announcePresence } from './announcePresence.js'
+import type { OutgoingFrame } from './defineRoom.js'
+import type { LogRead } from './RoomLog.js'
+import type { RoomMember } from './RoomMember.js'
+import type { JoinRequest, RoomReply, RoomState } from './RoomState.js'
+import { errorFrame, isThenable, sendFrame, withReply } from './roomFanout.js'
+import { runHandler } from './runHandler.js'
+
+/** Awaits only what is a promise: a synchronous store's answer is used in the same turn. */
+const settle = async <T>(value: T | PromiseLike<T>): Promise<T> => (isThenable(value) ? await value : value)
+
+export function report(s: RoomState): void {
+  s.env.observer.members?.(s.roomId, s.users, s.members.size)
+}
+
+export function notInRoom(s: RoomState, member: RoomMember, replyTo: string | undefined): void {
+  sendFrame(s, member, errorFrame('NOT_IN_ROOM', `not in room "${s.roomId}"`, replyTo))
+}
+
+export function scheduleIdle(s: RoomState): void {
+  if (s.members.size > 0) return
+  const env = s.env
+  if (s.idleTimer !== undefined) env.system.cancelTimer(s.idleTimer)
+  s.idleTimer = env.system.sendAfter(
+    s.self,
+    { type: 'idle', generation: ++s.idleGeneration },
+    env.emptyGraceMs,
+  )
+}
+
+function cancelIdle(s: RoomState): void {
+  if (s.idleTimer === undefined) return
+  s.env.system.cancelTimer(s.idleTimer)
+  s.idleTimer = undefined
+  s.idleGeneration++
+}
+
+/**
+ * Join sync, gapless whoever publishes meanwhile: the member is subscribed first, then the log
+ * is read, so every frame after the read's position reaches it live and everything up to it is
+ * in the answer. A frame in both (published between the two steps) carries an offset the client
+ * has already seen, and the client drops it. With synchronous stores nothing runs in between.
+ */
+export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
+  const { member, replyTo } = req
+  const env = s.env
+  if (s.members.has(member.ref)) {
+    return { ok: false, code: 'ALREADY_IN_ROOM', message: `already in room "${s.roomId}"` }
+  }
+  if (member.isClosed) return { ok: false, code: 'NOT_IN_ROOM', message: 'the connection is closed' }
+  const name = member.user.name
+  const added = await settle(env.presence.add(s.roomId, { key: member.key, name }))
+  if ('taken' in added) {
+    scheduleIdle(s)
+    return { ok: false, code: 'USERNAME_TAKEN', message: `username "${name}" is taken in room "${s.roomId}"` }
+  }
+  cancelIdle(s)
+  s.users = added.count
+  // Announced before the joiner subscribes, so one publish reaches exactly the others.
+  if (added.first) announcePresence(s, 'user_joined', name, added.count)
+  s.members.set(member.ref, member)
+  if (member.binary && env.encodeBinary) s.binaryMembers++
+  member.subscribe(s.topicOf(member))
+
+  const limit = env.presenceLimit
+  const since = req.since
+  const readLimit = Math.max(1, env.historyOnJoin)
+  // Both asked in the same turn as the subscribe; awaited only when the store is asynchronous.
+  const listing = env.presence.list(s.roomId, limit)
+  const reading = env.log.read(
+    s.roomId,
+    since === undefined ? { limit: readLimit } : { since, limit: readLimit },
+  )
+  const listed = isThenable(listing) ? await listing : listing
+  const read = isThenable(reading) ? await reading : reading
+  const users = listed.users
+  if (!users.includes(name)) {
+    if (users.length >= limit && limit > 0) users[limit - 1] = name
+    else users.push(name)
+  }
+  const { epoch, offset } = read.top
+  sendFrame(
+    s,
+    member,
+    withReply({ type: 'joined', roomId: s.roomId, users, count: listed.count, offset, epoch }, replyTo),
+  )
+  sendJoinHistory(s, member, read, since !== undefined)
+  report(s)
+  if (added.first && s.behaviour.onJoin) {
+    const onJoin = s.behaviour.onJoin
+    await runHandler(s, member.user, { member, replyTo }, (ctx) => onJoin(ctx as never, s.behaviourState))
+  }
+  return { ok: true }
+}
+
+/** The `history` after `joined`: recovery after `since` (always sent), or the recent messages. */
+function sendJoinHistory(s: RoomState, member: RoomMember, read: LogRead, recovering: boolean): void {
+  // The wire's history carries chat messages; other sequenced frames stay in the log.
+  const messages = read.messages.filter((m) => m.type === 'message') as OutgoingFrame[]
+  if (recovering) {
+    const kept = read.recovered
+      ? messages
+      : messages.slice(Math.max(0, messages.length - s.env.historyOnJoin))
+    sendFrame(s, member, { type: 'history', roomId: s.roomId, messages: kept, recovered: read.recovered })
+    return
+  }
+  if (messages.length === 0 || s.env.historyOnJoin <= 0) return
+  sendFrame(s, member, { type: 'history', roomId: s.roomId, messages })
+}
+
+/** Removes a member (leave, disconnect or crash); `left` goes only to a member that asked. */
+export async function removeMember(
+  s: RoomState,
+  member: RoomMember,
+  left: { replyTo: string | undefined } | undefined,
+): Promise<void> {
+  const env = s.env
+  s.members.delete(member.ref)
+  if (member.binary && env.encodeBinary) s.binaryMembers--
+  member.unsubscribe(s.topicOf(member))
+  if (left) sendFrame(s, member, withReply({ type: 'left', roomId: s.roomId }, left.replyTo))
+  const removed = await settle(env.presence.remove(s.roomId, member.key))
+  s.users = removed.count
+  if (removed.last) announcePresence(s, 'user_left', member.user.name, removed.count)
+  report(s)
+  if (removed.last && s.behaviour.onLeave) {
+    const onLeave = s.behaviour.onLeave
+    await runHandler(s, member.user, { member: undefined, replyTo: undefined }, (ctx) =>
+      onLeave(ctx as never, s.behaviourState),
+    )
+  }
+  scheduleIdle(s)
+}
