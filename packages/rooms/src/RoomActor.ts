@@ -4,7 +4,15 @@ import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } from './RoomState.js'
 import { restoreState } from './restoreState.js'
 import { errorFrame, isThenable, publishSequenced, sendFrame, sendToOthers } from './roomFanout.js'
-import { join, notInRoom, removeMember, report, scheduleIdle } from './roomMembership.js'
+import {
+  join,
+  notInRoom,
+  presenceChanged,
+  presenceEntry,
+  removeMember,
+  report,
+  scheduleIdle,
+} from './roomMembership.js'
 import { runHandler } from './runHandler.js'
 
 export interface RoomArgs {
@@ -37,7 +45,7 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
       if (started && s.members.size > 0) {
         if (env.local.get(roomId) === s) env.local.set(roomId, undefined)
         for (const member of s.members.values()) {
-          const removing = env.presence.remove(roomId, member.key)
+          const removing = env.presence.remove(roomId, presenceEntry(s, member))
           if (isThenable(removing))
             removing.then(undefined, (err: unknown) => env.observer.error?.(roomId, err))
           if (crashed) member.roomLost(roomId, self)
@@ -105,6 +113,9 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
           text: msg.text,
           timestamp: Date.now(),
         })
+        return s
+      case 'presence':
+        presenceChanged(s, msg.diff)
         return s
       case 'member_down': {
         const member = s.members.get(msg.member.ref)
@@ -176,7 +187,7 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     for (const member of members) member.unsubscribe(s.topicOf(member))
     s.members.clear()
     for (const member of members) {
-      const removing = env.presence.remove(s.roomId, member.key)
+      const removing = env.presence.remove(s.roomId, presenceEntry(s, member))
       if (isThenable(removing)) await removing
     }
     s.binaryMembers = 0

@@ -9,6 +9,8 @@ import type { RoomStateStore } from './RoomStateStore.js'
 /** What one room learns about its surroundings; shared by every room of a node. */
 export interface RoomEnvironment {
   readonly system: ActorSystem
+  /** This node's id: presence entries carry it, and changes the feed reports from other nodes are announced here. */
+  readonly nodeId: string
   /** Room id → room actor (unique keys); a room registers itself in `init`. */
   readonly registry: Registry
   /** Unsequenced room frames (presence, typing, behaviour broadcasts) are published here, encoded once. */

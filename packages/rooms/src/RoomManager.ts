@@ -1,10 +1,11 @@
-import { type ActorSystem, type Intensity, Supervisor, type SupervisorRef } from '@hubbub/actor'
+import { type ActorSystem, type AnyRef, type Intensity, Supervisor, type SupervisorRef } from '@hubbub/actor'
 import type { EventBus } from '@hubbub/bus'
 import { encodeServerFrame } from '@hubbub/protocol'
 import { chatRoom, type OutgoingFrame, type RoomBehaviour } from './defineRoom.js'
 import { MemoryPresenceStore } from './MemoryPresenceStore.js'
 import { MemoryRoomLog } from './MemoryRoomLog.js'
 import { MemoryRoomStateStore } from './MemoryRoomStateStore.js'
+import { PresenceHeartbeat } from './PresenceHeartbeat.js'
 import type { PresenceStore } from './PresenceStore.js'
 import { RoomActor } from './RoomActor.js'
 import type { RoomEnvironment, RoomObserver } from './RoomEnvironment.js'
@@ -16,6 +17,10 @@ import { createLogListener } from './roomFanout.js'
 
 export interface RoomManagerOptions {
   system: ActorSystem
+  /** This node's id in presence entries (and the feed). Default: random. */
+  nodeId?: string
+  /** How often this node heartbeats to the presence store; 0 never. Default 5,000 ms. */
+  heartbeatMs?: number
   /** Where rooms publish unsequenced frames, by topic (`roomTopic(id)`); the server bridges it to the transport. */
   bus: EventBus<string | Uint8Array>
   /**
@@ -65,10 +70,22 @@ export class RoomManager {
   readonly env: RoomEnvironment
   readonly supervisor: SupervisorRef
   readonly #starting = new Map<string, Promise<RoomRef>>()
+  readonly #unwatch: Promise<() => void>
+  readonly #heartbeat: AnyRef | undefined
 
-  private constructor(env: RoomEnvironment, supervisor: SupervisorRef) {
+  private constructor(env: RoomEnvironment, supervisor: SupervisorRef, heartbeat: AnyRef | undefined) {
     this.env = env
     this.supervisor = supervisor
+    this.#heartbeat = heartbeat
+    // The presence feed: what other nodes (or a dropped node) changed is announced by this
+    // node's room to its own members; this node's own changes are announced as they happen.
+    const watching = env.presence.onDiff((diff) => {
+      if (diff.node === env.nodeId) return
+      const ref = this.whereis(diff.roomId)
+      if (ref !== undefined) env.system.cast(ref, { type: 'presence', diff })
+    })
+    this.#unwatch = Promise.resolve(watching)
+    this.#unwatch.catch((err: unknown) => env.observer.error?.('', err))
   }
 
   static async start(options: RoomManagerOptions): Promise<RoomManager> {
@@ -85,6 +102,7 @@ export class RoomManager {
     const env: RoomEnvironment = {
       ...fanout,
       system,
+      nodeId: options.nodeId ?? globalThis.crypto.randomUUID(),
       registry: system.createRegistry({ keys: 'unique' }),
       bus,
       log: options.log ?? new MemoryRoomLog({ size: options.historySize ?? 100 }),
@@ -101,7 +119,18 @@ export class RoomManager {
       child: { behaviour: RoomActor, restart: 'transient', shutdown: 5000 },
       intensity: options.intensity ?? { maxRestarts: 100, withinMs: 5000 },
     })
-    return new RoomManager(env, supervisor)
+    const heartbeatMs = options.heartbeatMs ?? 5000
+    let heartbeat: AnyRef | undefined
+    if (heartbeatMs > 0) {
+      heartbeat = await system.start(PresenceHeartbeat, {
+        system,
+        presence: env.presence,
+        node: env.nodeId,
+        everyMs: heartbeatMs,
+        onError: (err) => env.observer.error?.('', err),
+      })
+    }
+    return new RoomManager(env, supervisor, heartbeat)
   }
 
   /** The running room actor of `roomId`, if any. */
@@ -155,8 +184,12 @@ export class RoomManager {
     return ref === undefined ? false : this.env.system.cast(ref, msg)
   }
 
-  /** Stops every room (each runs its orderly `terminate`). */
+  /** Stops every room (each runs its orderly `terminate`), then leaves presence: this node's entries go. */
   async stop(): Promise<void> {
-    if (this.env.system.isAlive(this.supervisor)) await this.env.system.stop(this.supervisor, 'shutdown')
+    const system = this.env.system
+    if (system.isAlive(this.supervisor)) await system.stop(this.supervisor, 'shutdown')
+    if (this.#heartbeat !== undefined && system.isAlive(this.#heartbeat)) await system.stop(this.#heartbeat)
+    ;(await this.#unwatch.catch(() => undefined))?.()
+    await this.env.presence.dropNode(this.env.nodeId)
   }
 }

@@ -1,6 +1,7 @@
 import type { AnyRef, GenServerRef, TimerRef } from '@hubbub/actor'
 import type { ErrorCode } from '@hubbub/protocol'
 import type { RoomBehaviour, ScheduledMessage } from './defineRoom.js'
+import type { PresenceDiff } from './PresenceStore.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
 
@@ -33,6 +34,8 @@ export type RoomCast =
    * hook instead of a monitor per membership, which keeps idle connections small.
    */
   | { type: 'member_down'; member: RoomMember }
+  /** Users came or went through another node (or a dead node was dropped): tell the local members. */
+  | { type: 'presence'; diff: PresenceDiff }
 
 export type RoomInfo =
   | { type: 'idle'; generation: number }

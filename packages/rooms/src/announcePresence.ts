@@ -1,5 +1,5 @@
 import type { RoomState } from './RoomState.js'
-import { publishControl } from './roomFanout.js'
+import { deliverLocal } from './roomFanout.js'
 
 /** Presence for one user change: per-user events in small rooms, throttled `presence_count` in large ones. */
 export function announcePresence(
@@ -11,8 +11,9 @@ export function announcePresence(
   const limit = s.env.presenceLimit
   if (count < limit || (count === limit && kind === 'user_joined')) {
     // The user's own connections are not subscribed at this point (first in / last out): one
-    // publish, encoded once and fanned out by the transport, instead of a send per member.
-    publishControl(s, { type: kind, roomId: s.roomId, username: name })
+    // publish, encoded once and fanned out by the transport, instead of a send per member. Local
+    // only: every node announces the changes the presence feed reports to its own members.
+    deliverLocal(s, { type: kind, roomId: s.roomId, username: name })
     return
   }
   const now = Date.now()
@@ -29,5 +30,5 @@ export function sendPresenceCount(s: RoomState, now: number): void {
   if (s.users === s.presenceSentCount) return
   s.presenceSentAt = now
   s.presenceSentCount = s.users
-  publishControl(s, { type: 'presence_count', roomId: s.roomId, count: s.users })
+  deliverLocal(s, { type: 'presence_count', roomId: s.roomId, count: s.users })
 }

@@ -59,6 +59,23 @@ export function sendToUser(s: RoomState, user: string, frame: OutgoingFrame): vo
   for (const member of s.members.values()) if (member.user.name === user) member.send(encoded.for(member))
 }
 
+/**
+ * A frame to this node's members of the room only (each node tells its own): encoded once per
+ * encoding its members use, handed to the room's topics, fanned out by the transport.
+ */
+export function deliverLocal(
+  s: RoomState,
+  frame: OutgoingFrame,
+  env: Pick<RoomEnvironment, 'deliver' | 'encode' | 'encodeBinary' | 'observer'> = s.env,
+): void {
+  const size = s.members.size
+  if (size === 0) return
+  const binary = env.encodeBinary === undefined ? 0 : s.binaryMembers
+  if (size > binary) env.deliver(s.topic, env.encode(frame))
+  if (binary > 0) env.deliver(s.binaryTopic, env.encodeBinary!(frame))
+  env.observer.published?.(s.roomId, size)
+}
+
 /** An unsequenced frame to the whole room through the bus: encoded once per encoding in use. */
 export function publishControl(s: RoomState, frame: OutgoingFrame): void {
   const env = s.env
@@ -102,12 +119,6 @@ export function createLogListener(
 ): LogListener {
   return (roomId, frame) => {
     const s = env.local.get(roomId)
-    if (s === undefined) return
-    const size = s.members.size
-    if (size === 0) return
-    const binary = env.encodeBinary === undefined ? 0 : s.binaryMembers
-    if (size > binary) env.deliver(s.topic, env.encode(frame))
-    if (binary > 0) env.deliver(s.binaryTopic, env.encodeBinary!(frame))
-    env.observer.published?.(roomId, size)
+    if (s !== undefined) deliverLocal(s, frame, env)
   }
 }

@@ -1,13 +1,24 @@
 import { announcePresence } from './announcePresence.js'
 import type { OutgoingFrame } from './defineRoom.js'
+import type { PresenceDiff, PresenceEntry } from './PresenceStore.js'
 import type { LogRead } from './RoomLog.js'
 import type { RoomMember } from './RoomMember.js'
 import type { JoinRequest, RoomReply, RoomState } from './RoomState.js'
 import { errorFrame, isThenable, sendFrame, withReply } from './roomFanout.js'
 import { runHandler } from './runHandler.js'
 
-/** Awaits only what is a promise: a synchronous store's answer is used in the same turn. */
-const settle = async <T>(value: T | PromiseLike<T>): Promise<T> => (isThenable(value) ? await value : value)
+/** A member's presence entry: its user on this node, by connection. */
+export function presenceEntry(s: RoomState, member: RoomMember): PresenceEntry {
+  return { key: member.key, name: member.user.name, node: s.env.nodeId, connection: member.user.connectionId }
+}
+
+/** Users came or went on another node: the room's count follows, and its local members are told. */
+export function presenceChanged(s: RoomState, diff: PresenceDiff): void {
+  s.users = diff.count
+  for (const name of diff.joined) announcePresence(s, 'user_joined', name, diff.count)
+  for (const name of diff.left) announcePresence(s, 'user_left', name, diff.count)
+  report(s)
+}
 
 export function report(s: RoomState): void {
   s.env.observer.members?.(s.roomId, s.users, s.members.size)
@@ -49,7 +60,7 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   }
   if (member.isClosed) return { ok: false, code: 'NOT_IN_ROOM', message: 'the connection is closed' }
   const name = member.user.name
-  const added = await settle(env.presence.add(s.roomId, { key: member.key, name }))
+  const added = await env.presence.add(s.roomId, presenceEntry(s, member))
   if ('taken' in added) {
     scheduleIdle(s)
     return { ok: false, code: 'USERNAME_TAKEN', message: `username "${name}" is taken in room "${s.roomId}"` }
@@ -119,7 +130,7 @@ export async function removeMember(
   if (member.binary && env.encodeBinary) s.binaryMembers--
   member.unsubscribe(s.topicOf(member))
   if (left) sendFrame(s, member, withReply({ type: 'left', roomId: s.roomId }, left.replyTo))
-  const removed = await settle(env.presence.remove(s.roomId, member.key))
+  const removed = await env.presence.remove(s.roomId, presenceEntry(s, member))
   s.users = removed.count
   if (removed.last) announcePresence(s, 'user_left', member.user.name, removed.count)
   report(s)

@@ -41,8 +41,15 @@ roomStateStoreConformance({
   create: () => delayed(new MemoryRoomStateStore()),
 })
 
-presenceStoreConformance({ name: 'MemoryPresenceStore', create: () => new MemoryPresenceStore() })
+// A TTL long enough that a stalled test process does not drop the node that keeps beating.
+const nodeTtlMs = 1500
+presenceStoreConformance({
+  name: 'MemoryPresenceStore',
+  create: () => new MemoryPresenceStore({ nodeTtlMs }),
+  nodeTtlMs,
+})
 presenceStoreConformance({
   name: 'asyncStore(MemoryPresenceStore)',
-  create: () => delayed(new MemoryPresenceStore()),
+  create: () => delayed(new MemoryPresenceStore({ nodeTtlMs })),
+  nodeTtlMs,
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { MemoryRoomLog } from '../src/index.js'
+import { MemoryPresenceStore, MemoryRoomLog, type PresenceStore } from '../src/index.js'
 import { type Frame, setup, type TestMember } from './roomNode.js'
 
 /** What a client makes of a member's frames: the offsets it would deliver (history, then live, each once). */
@@ -65,5 +65,64 @@ describe('two room actors of one room on one log (two nodes)', () => {
       Array.from({ length: total - joined.offset }, (_, i) => joined.offset + i + 1),
     )
     for (const f of messages(cat)) expect(f.text).toBe(texts[f.offset - 1])
+  })
+})
+
+/** Node b's view of a shared presence store; once `dead`, nothing of node b reaches the store any more. */
+function severable(store: PresenceStore) {
+  const link = { dead: false }
+  const view: PresenceStore = {
+    add: (roomId, entry) => (link.dead ? { first: false, count: 0 } : store.add(roomId, entry)),
+    remove: (roomId, entry) => (link.dead ? { last: false, count: 0 } : store.remove(roomId, entry)),
+    list: (roomId, limit) => store.list(roomId, limit),
+    rooms: () => store.rooms(),
+    heartbeat: (node) => (link.dead ? undefined : store.heartbeat(node)),
+    dropNode: (node) => (link.dead ? undefined : store.dropNode(node)),
+    onDiff: (listener) => store.onDiff((diff) => (link.dead ? undefined : listener(diff))),
+  }
+  return { view, link }
+}
+
+describe('presence shared by two nodes', () => {
+  test('users joining and leaving through the other node are announced to this node, once each', async () => {
+    const presence = new MemoryPresenceStore()
+    const log = new MemoryRoomLog()
+    const a = await setup({ presence, log, nodeId: 'node-a' })
+    const b = await setup({ presence, log, nodeId: 'node-b' })
+    const ann = await a.member('ann')
+    await a.manager.join('r', { member: ann })
+    const bob = await b.member('bob')
+    await b.manager.join('r', { member: bob })
+    expect(bob.frames[0]).toMatchObject({ type: 'joined', users: ['ann', 'bob'], count: 2 })
+    await expect
+      .poll(() => ann.frames.filter((f) => f.type === 'user_joined'))
+      .toEqual([{ type: 'user_joined', roomId: 'r', username: 'bob' }])
+    // Bob's second connection, on node a, is not a second bob.
+    const bob2 = await a.member('bob', bob.key)
+    await a.manager.join('r', { member: bob2 })
+    b.manager.cast('r', { type: 'member_down', member: bob })
+    a.manager.cast('r', { type: 'member_down', member: bob2 })
+    await expect
+      .poll(() => ann.frames.filter((f) => f.type === 'user_left'))
+      .toEqual([{ type: 'user_left', roomId: 'r', username: 'bob' }])
+    expect(ann.frames.filter((f) => f.type === 'user_joined')).toHaveLength(1)
+    expect(await presence.list('r', 10)).toEqual({ users: ['ann'], count: 1 })
+  })
+
+  test('a node that dies (its heartbeats stop) loses its users after the TTL: the other node announces each once', async () => {
+    // Short beats and TTL, set by the test; the wait below is generous.
+    const presence = new MemoryPresenceStore({ nodeTtlMs: 1000 })
+    const { view, link } = severable(presence)
+    const a = await setup({ presence, nodeId: 'node-a', heartbeatMs: 100 })
+    const b = await setup({ presence: view, nodeId: 'node-b', heartbeatMs: 100 })
+    const ann = await a.member('ann')
+    await a.manager.join('r', { member: ann })
+    for (const name of ['bob', 'cat']) await b.manager.join('r', { member: await b.member(name) })
+    await expect.poll(() => ann.frames.filter((f) => f.type === 'user_joined').length).toBe(2)
+    link.dead = true
+    const left = () => ann.frames.filter((f) => f.type === 'user_left').map((f) => f.username)
+    await expect.poll(left, { timeout: 15_000 }).toEqual(['bob', 'cat'])
+    // Node a, which keeps beating, stays.
+    expect(await presence.list('r', 10)).toEqual({ users: ['ann'], count: 1 })
   })
 })

@@ -4,6 +4,7 @@ import { CloseCode, encodeServerFrame, type Limits, MSGPACK_SUBPROTOCOL } from '
 import type { OutgoingFrame, RoomBehaviour, RoomManager } from '@hubbub/rooms'
 import type { AuthHook } from './auth/index.js'
 import type { ClientDecoder } from './ClientDecoder.js'
+import { ConnectionActor } from './ConnectionActor.js'
 import type { ConnectionDirectory } from './ConnectionDirectory.js'
 import { ConnectionRecord } from './ConnectionRecord.js'
 import type { Logger } from './Logger.js'
@@ -77,6 +78,14 @@ export class ConnectionCore {
     this.#heartbeatMs = options.heartbeatMs
     const { ratePerSecond: perSecond, rateBurst: burst, rateAbuseMs: abuseMs } = options.limits
     this.#rate = new RateLimitConfig({ perSecond, burst, abuseMs })
+  }
+
+  /** Starts the supervisor of connection actors (restart `temporary`: a crashed connection is closed, not restarted). */
+  async startSupervisor(): Promise<void> {
+    this.connectionSupervisor = await Supervisor.start(this.system, {
+      strategy: 'simple_one_for_one',
+      child: { behaviour: ConnectionActor, restart: 'temporary', shutdown: 'brutal_kill' },
+    })
   }
 
   get rooms(): RoomManager {

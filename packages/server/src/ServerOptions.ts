@@ -50,8 +50,10 @@ export interface ServerOptions {
   metrics?: ServerMetrics
   /** Pino-compatible logger. Default: silent. */
   logger?: Logger
-  /** This node's id (stats, metrics). Default: random. */
+  /** This node's id (stats, metrics, presence entries). Default: random. */
   nodeId?: string
+  /** How often this node tells the presence store it lives (a shared store drops silent nodes). Default 5,000 ms; 0 never. */
+  presenceHeartbeatMs?: number
   /** WebSocket ping interval announced in `welcome` and given to the transport. Default 25,000 ms; 0 disables. */
   heartbeatMs?: number
   /** Also speak `hubbub.v1.msgpack`. Default true. */

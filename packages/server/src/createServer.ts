@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { ActorSystem, type AnyRef, Supervisor } from '@hubbub/actor'
+import { ActorSystem, type AnyRef } from '@hubbub/actor'
 import { BusAdapter, EventBus } from '@hubbub/bus'
-import { createProtocol, encodeServerFrame, type Limits } from '@hubbub/protocol'
-import {
-  type OutgoingFrame,
-  type RoomBehaviour,
-  type RoomManager,
-  roomBinaryTopic,
-  roomTopic,
-} from '@hubbub/rooms'
+import { createProtocol, type Limits } from '@hubbub/protocol'
+import type { OutgoingFrame, RoomBehaviour, RoomManager } from '@hubbub/rooms'
 import type { Transport } from '@hubbub/transport'
 import { attachTransport } from './attachTransport.js'
-import { ConnectionActor } from './ConnectionActor.js'
+import { broadcastToRoom } from './broadcastToRoom.js'
 import { ConnectionCore } from './ConnectionCore.js'
 import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
@@ -111,6 +105,7 @@ export class HubbubServer {
 
   async #boot(behaviourFor: (roomId: string) => RoomBehaviour): Promise<void> {
     this.#core.roomManager = await startRooms({
+      nodeId: this.nodeId,
       options: this.#options,
       core: this.#core,
       bus: this.bus,
@@ -119,10 +114,7 @@ export class HubbubServer {
       roomUsers: this.#roomUsers,
       roomConnections: this.#roomConnections,
     })
-    this.#core.connectionSupervisor = await Supervisor.start(this.system, {
-      strategy: 'simple_one_for_one',
-      child: { behaviour: ConnectionActor, restart: 'temporary', shutdown: 'brutal_kill' },
-    })
+    await this.#core.startSupervisor()
   }
 
   get rooms(): RoomManager {
@@ -167,20 +159,8 @@ export class HubbubServer {
    * member as is. Returns the local connections it reaches (0 if the room is not running).
    */
   broadcast(roomId: string, frame: { text: string; from?: string } | OutgoingFrame): number {
-    const rooms = this.rooms
-    const ref = rooms.whereis(roomId)
-    if (ref === undefined) return 0
-    const delivered = this.#roomConnections.get(roomId) ?? 0
-    if (!('type' in frame) || frame.type === 'message') {
-      const f = frame as { text: string; from?: string }
-      this.system.cast(ref, { type: 'announce', from: f.from ?? 'server', text: String(f.text) })
-    } else {
-      this.bus.publish(roomTopic(roomId), encodeServerFrame(frame as OutgoingFrame))
-      if (this.#core.encodeBinary) {
-        this.bus.publish(roomBinaryTopic(roomId), this.#core.encodeBinary(frame as OutgoingFrame))
-      }
-    }
-    return delivered
+    const local = this.#roomConnections.get(roomId) ?? 0
+    return broadcastToRoom(this.rooms, this.bus, this.#core.encodeBinary, local, roomId, frame)
   }
 
   /** Sends `payload` (a server frame) to every connection matching the filter or predicate. Returns the count. */

@@ -12,6 +12,7 @@ import type { ServerOptions } from './ServerOptions.js'
 
 /** What the room supervisor is started with. */
 export interface RoomsStart {
+  readonly nodeId: string
   readonly options: ServerOptions
   /** The system, limits, metrics, logger and topic bridge; its `roomManager` gives the room count. */
   readonly core: ConnectionCore
@@ -32,6 +33,8 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
   const { options: o, core, roomUsers, roomConnections } = s
   return RoomManager.start({
     system: core.system,
+    nodeId: s.nodeId,
+    ...(o.presenceHeartbeatMs === undefined ? {} : { heartbeatMs: o.presenceHeartbeatMs }),
     bus: s.bus,
     ...(o.log ? { log: o.log } : {}),
     ...(o.presence ? { presence: o.presence } : {}),
