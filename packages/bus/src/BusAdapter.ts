@@ -1,4 +1,5 @@
 import { BusError } from './BusError.js'
+import { CLUSTER_CONTROL, type ClusterMessage, isClusterMessage } from './ClusterMessage.js'
 import {
   type ControlEnvelope,
   ENVELOPE_VERSION,
@@ -17,6 +18,9 @@ export interface BusAdapterHost {
   deliver(topic: string, payload: unknown): number
   reportError(err: unknown, topic: string): void
 }
+
+/** Receives each cluster message another node sent, with that node's id. */
+export type ClusterHandler = (message: ClusterMessage, fromNode: string) => void
 
 export interface BusAdapterOptions {
   /** This node's id, stamped on every envelope it sends; a random UUID by default. */
@@ -43,6 +47,7 @@ export abstract class BusAdapter {
   private readonly instance: string
   private seq = 0
   private readonly lastSeq = new Map<string, { instance: string; seq: number }>()
+  private readonly clusterHandlers = new Set<ClusterHandler>()
 
   constructor(options: BusAdapterOptions = {}) {
     this.nodeId = options.nodeId ?? globalThis.crypto.randomUUID()
@@ -85,6 +90,17 @@ export abstract class BusAdapter {
     return this.doPublish(this.codec.encode(envelope), envelope)
   }
 
+  /** Sends a typed cluster message to every other node; they see it in their `onCluster` handlers. */
+  sendCluster(message: ClusterMessage): void | Promise<void> {
+    return this.sendControl(CLUSTER_CONTROL, message)
+  }
+
+  /** Calls `handler` with each cluster message from another node (validated first); returns the unsubscribe. */
+  onCluster(handler: ClusterHandler): () => void {
+    this.clusterHandlers.add(handler)
+    return () => this.clusterHandlers.delete(handler)
+  }
+
   /** The bus calls this when a topic or pattern gains its first local subscription. */
   subscribe(pattern: string): void | Promise<void> {
     return this.doSubscribe(pattern)
@@ -124,7 +140,8 @@ export abstract class BusAdapter {
     }
     if (envelope.nodeId === this.nodeId) return 0
     if (envelope.type === 'control') {
-      this.onControl(envelope)
+      if (envelope.name === CLUSTER_CONTROL) this.deliverCluster(envelope, host)
+      else this.onControl(envelope)
       return 0
     }
     if (!this.accept(envelope)) return 0
@@ -146,6 +163,26 @@ export abstract class BusAdapter {
     if (envelope.seq <= last.seq) return false
     last.seq = envelope.seq
     return true
+  }
+
+  private deliverCluster(envelope: ControlEnvelope, host: BusAdapterHost): void {
+    const message = envelope.data
+    if (!isClusterMessage(message)) {
+      host.reportError(
+        new BusError('DECODE_FAILED', `node ${envelope.nodeId} sent an invalid cluster message`),
+        '',
+      )
+      return
+    }
+    // A node that says goodbye starts a fresh sequence if it comes back.
+    if (message.type === 'node_bye') this.lastSeq.delete(envelope.nodeId)
+    for (const handler of this.clusterHandlers) {
+      try {
+        handler(message, envelope.nodeId)
+      } catch (err) {
+        host.reportError(err, '')
+      }
+    }
   }
 
   /** Control messages from other nodes land here; a node that leaves can be forgotten. */

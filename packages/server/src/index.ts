@@ -1,3 +1,4 @@
+export type { ClusterMessage } from '@hubbub/bus'
 export {
   AuthError,
   AuthErrorCode,
@@ -12,7 +13,6 @@ export {
   tokenFromRequest,
   tokenProtocol,
 } from './auth/index.js'
-export type { ClusterMessage } from './ClusterMessage.js'
 export type { ConnectionDirectory } from './ConnectionDirectory.js'
 export type { ConnectionView } from './ConnectionRecord.js'
 export { createServer, HubbubServer } from './createServer.js'
