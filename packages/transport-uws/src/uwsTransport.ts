@@ -44,6 +44,15 @@ const forcedCloseCodes: Record<string, number> = {
   'Received invalid UTF-8': 1007,
 }
 
+/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT (the typings declare it as a const enum member only). */
+const LISTEN_EXCLUSIVE_PORT = 1
+type ListenCallback = (socket: us_listen_socket | false) => void
+/** uWS takes listen options after a host too; its typings declare them after a port only. */
+interface ListenWithOptions {
+  (host: string, port: number, options: number, cb: ListenCallback): unknown
+  (port: number, options: number, cb: ListenCallback): unknown
+}
+
 /**
  * A Hubbub `Transport` on uWebSockets.js: native pub/sub fan-out in C++, the
  * shared upgrade pipeline and limits of `@hubbub/transport`, and no silent
@@ -365,8 +374,11 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
           }
           resolve({ port: uws.us_socket_local_port(socket as never) })
         }
-        if (hostname) app.listen(hostname, port, done)
-        else app.listen(port, done)
+        // Exclusive: without it uSockets sets SO_REUSEPORT, so a second server on a taken port
+        // "listens" too and the kernel splits connections between the two processes.
+        const listener = app as unknown as { listen: ListenWithOptions }
+        if (hostname) listener.listen(hostname, port, LISTEN_EXCLUSIVE_PORT, done)
+        else listener.listen(port, LISTEN_EXCLUSIVE_PORT, done)
       })
     },
     async close({ graceMs = 5_000 } = {}) {

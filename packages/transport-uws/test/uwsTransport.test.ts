@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process'
 import { once } from 'node:events'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { Connection } from '@hubbub/transport'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import type WebSocket from 'ws'
 import { formatAddress } from '../src/formatAddress.js'
+import { uwsTransport } from '../src/uwsTransport.js'
 import { client, closed, opened, rawClient, refusedStatus, serverClosed, start, until } from './helpers.js'
 
 describe('uws transport: connections', () => {
@@ -408,5 +410,26 @@ describe('uws transport: lifecycle and HTTP', () => {
     expect(result.code).not.toBe(0)
     expect(result.stderr).toContain('UWS_FALLBACK')
     expect(result.stderr).toContain('JavaScript fallback')
+  })
+})
+
+describe('uws transport: listening', () => {
+  // A port the kernel picked is never shared, so this needs a fixed one: ask for a free port,
+  // release it, then listen on it by number as a user's server does.
+  test('a second transport on a taken port fails to listen, with or without a host', async () => {
+    const probe = createNetServer().listen(0, '127.0.0.1')
+    await once(probe, 'listening')
+    const { port } = probe.address() as AddressInfo
+    await new Promise((resolve) => probe.close(resolve))
+    const first = uwsTransport()
+    onTestFinished(() => first.close({ graceMs: 10 }))
+    await first.listen({ port })
+    for (const host of [undefined, '127.0.0.1']) {
+      const second = uwsTransport()
+      onTestFinished(() => second.close({ graceMs: 10 }))
+      await expect(second.listen(host ? { port, host } : { port })).rejects.toMatchObject({
+        code: 'LISTEN_FAILED',
+      })
+    }
   })
 })
