@@ -18,7 +18,13 @@ export async function startFullServer(
     transportOptions: { allowedOrigins: '*' },
     auth: { anonymous: true },
     heartbeatMs: 0,
-    limits: { ratePerSecond: 1e9, rateBurst: 1e9 },
+    limits: {
+      ratePerSecond: 1e9,
+      rateBurst: 1e9,
+      ...(process.env.BENCH_PRESENCE_LIMIT
+        ? { presenceLimit: Number(process.env.BENCH_PRESENCE_LIMIT) }
+        : {}),
+    },
   })
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
   return { port, close: () => server.close({ graceMs: 0 }) }
