@@ -42,6 +42,11 @@ export type LogListener = (roomId: string, frame: SequencedFrame) => void
  */
 export interface RoomLog {
   /**
+   * True when other nodes publish to the same rooms through this log (a Redis log): each node
+   * then runs its own copy of a room, which only `shared` behaviours allow. Default false.
+   */
+  readonly shared?: boolean
+  /**
    * Starts delivering the room's frames to `listener` (one listener per room per node) and
    * answers the room's position. The position is read after the listener is in place, so
    * nothing published after it is missed. Opening again with the same listener (a restarted

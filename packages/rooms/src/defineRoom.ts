@@ -147,12 +147,23 @@ export interface RoomDefinition<S, M extends MessageSchemas> {
    * restored room catches up with its log (frames after the snapshot's offset, oldest first).
    */
   replay?: (state: S, frame: OutgoingFrame & { offset: number }) => S
+  /**
+   * Where the room may run when several nodes share a log. `shared`: every node runs its own
+   * copy and the log orders what they publish (chat, where all state is in the log). `owned`:
+   * the rules hold authoritative state, so exactly one node may run them (a game). Default:
+   * `owned` when the behaviour has `init` or `persist`, `shared` otherwise.
+   */
+  placement?: RoomPlacement
 }
+
+/** See `RoomDefinition.placement`. */
+export type RoomPlacement = 'shared' | 'owned'
 
 /** A room behaviour: what `createServer({ rooms })` runs inside each room actor. */
 export interface RoomBehaviour<S = any, M extends MessageSchemas = any> extends RoomDefinition<S, M> {
   readonly name: string
   readonly messages: M
+  readonly placement: RoomPlacement
 }
 
 /**
@@ -182,6 +193,8 @@ export function defineRoom<S = undefined, M extends MessageSchemas = {}>(
     ...definition,
     name: definition.name ?? 'room',
     messages: definition.messages ?? ({} as M),
+    placement:
+      definition.placement ?? (definition.init !== undefined || definition.persist ? 'owned' : 'shared'),
   }
 }
 

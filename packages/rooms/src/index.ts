@@ -12,6 +12,7 @@ export {
   type RoomDefinition,
   type RoomEffect,
   type RoomMessage,
+  type RoomPlacement,
   type RoomUser,
   reject,
   reply,

@@ -38,13 +38,26 @@ function toShapes(behaviours: readonly RoomBehaviour[], roomIdSchema: z.ZodType)
 }
 
 /**
+ * On a log shared by several nodes every node runs its own copy of a room, so rules that hold
+ * authoritative state would diverge: refuse them at start instead.
+ */
+function refuseOwned(behaviours: readonly RoomBehaviour[]): void {
+  const owned = behaviours.filter((b) => b.placement === 'owned').map((b) => `"${b.name}"`)
+  if (owned.length === 0) return
+  throw new ServerError(
+    'invalid_options',
+    `room behaviour ${owned.join(', ')} holds authoritative state (placement: 'owned'), which one node must run alone; a log shared by several nodes runs every room on every node. Declare placement: 'shared' if every node may run its own copy, or run it on a single node`,
+  )
+}
+
+/**
  * Routes `options.rooms` (one behaviour, or routes by room id) and builds the client
  * decoders (JSON, and msgpack unless `msgpack: false`) that also accept the message
  * types the behaviours define. Throws `invalid_options` for a type defined twice or
  * not a `z.object(...)`.
  */
 export function roomCodecs(
-  options: Pick<ServerOptions, 'rooms' | 'msgpack'>,
+  options: Pick<ServerOptions, 'rooms' | 'msgpack' | 'log'>,
   protocol: Protocol,
 ): RoomCodecs {
   const routes =
@@ -52,6 +65,7 @@ export function roomCodecs(
   const single =
     options.rooms !== undefined && 'name' in options.rooms ? (options.rooms as RoomBehaviour) : undefined
   const behaviours = single ? [single] : routes.map((r) => r.behaviour)
+  if (options.log?.shared) refuseOwned(behaviours)
   const { shapes, owner } = toShapes(behaviours, protocol.schemas.roomId)
   const codec = owner.size > 0 ? protocol.defineMessages(shapes) : protocol
   let binaryDecoder: ClientDecoder | undefined
