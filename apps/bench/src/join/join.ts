@@ -55,7 +55,8 @@ for (const transport of transports) {
     // drift of the machine hits both modes alike; the median is over every run.
     for (const mode of order) {
       const sample = await once(transport, mode)
-      ;(results[`${transport} ${mode}`] ??= []).push(sample)
+      const key = `${transport} ${mode}`
+      results[key] = [...(results[key] ?? []), sample]
       console.error(
         `  ${transport} ${mode} round ${round + 1}: ${(sample.ms / 1000).toFixed(2)} s, server CPU ${(sample.serverCpuMs / 1000).toFixed(2)} s`,
       )
