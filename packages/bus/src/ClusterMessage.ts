@@ -12,6 +12,12 @@ export type ClusterMessage =
   | { type: 'disconnect_user'; userId: string; code: number; reason: string }
   /** A client's `private` frame: send `frame` (the `private` server frame) to the connections named `to`. */
   | { type: 'private'; to: string; frame: Record<string, unknown> }
+  /** `broadcastWhere` with a filter: send `frame` to the receiving node's connections that match it. */
+  | { type: 'broadcast_where'; filter: { userId?: string; orgId?: string }; frame: Record<string, unknown> }
+  /** `disconnect`: close the connection with this id, if the receiving node holds it. */
+  | { type: 'disconnect_connection'; connectionId: string; code: number; reason: string }
+  /** `terminate`: destroy the socket of the connection with this id, if the receiving node holds it. */
+  | { type: 'terminate_connection'; connectionId: string }
   /** Sent at a fixed interval while the node lives (`ts`: its clock, ms); `connections`: its own count. */
   | { type: 'node_heartbeat'; ts: number; connections: number }
   /** The node is going away (its drain started): forget it now instead of when its heartbeats stop. */
@@ -35,6 +41,17 @@ export function isClusterMessage(value: unknown): value is ClusterMessage {
       return isString(value.userId) && isNumber(value.code) && isString(value.reason)
     case 'private':
       return isString(value.to) && isObject(value.frame)
+    case 'broadcast_where':
+      return (
+        isObject(value.filter) &&
+        (value.filter.userId === undefined || isString(value.filter.userId)) &&
+        (value.filter.orgId === undefined || isString(value.filter.orgId)) &&
+        isObject(value.frame)
+      )
+    case 'disconnect_connection':
+      return isString(value.connectionId) && isNumber(value.code) && isString(value.reason)
+    case 'terminate_connection':
+      return isString(value.connectionId)
     case 'node_heartbeat':
       return isNumber(value.ts) && isNumber(value.connections)
     case 'node_bye':

@@ -113,8 +113,13 @@ export class LocalConnectionDirectory implements ConnectionDirectory {
   }
 
   sendPrivate(from: ConnectionRecord, to: string, frame: Record<string, unknown>): number {
+    return this.sendNamed(to, frame, from)
+  }
+
+  /** Sends `frame` to this node's open connections named `to`, but `except`; answers how many are named `to`. */
+  sendNamed(to: string, frame: Record<string, unknown>, except?: ConnectionRecord): number {
     const recipients = this.connectionsNamed(to)
-    if (recipients.length > 0) this.#sendEach(recipients, (r) => r !== from && !r.isClosed, frame)
+    if (recipients.length > 0) this.#sendEach(recipients, (r) => r !== except && !r.isClosed, frame)
     return recipients.length
   }
 

@@ -1,4 +1,4 @@
-import type { BusAdapter, EventBus } from '@hubbub/bus'
+import type { BusAdapter, ConnectionRegistry, EventBus } from '@hubbub/bus'
 import type { Limits } from '@hubbub/protocol'
 import type { PresenceStore, RoomBehaviour, RoomLog, RoomStateStore } from '@hubbub/rooms'
 import type { Transport, TransportFactory, TransportOptions } from '@hubbub/transport'
@@ -42,6 +42,14 @@ export interface ServerOptions {
   state?: RoomStateStore
   /** The topic bus (or just its adapter, e.g. Redis). Default: an in-memory bus. */
   bus?: EventBus<any> | BusAdapter
+  /**
+   * Who is connected to which node, shared by every node of a cluster (e.g. a Redis registry).
+   * With it, `sendToUser`, `disconnectUser`, `broadcastWhere` (with a filter), private
+   * messages, `disconnect` and `terminate` reach connections on every node (through the bus
+   * adapter's cluster messages, which must reach the other nodes), their counts are
+   * cluster-wide, and `/api/stats` lists the nodes. Default: none (this node only).
+   */
+  registry?: ConnectionRegistry
   /** Serve `/health`, `/api/stats`, `/metrics`, `POST /api/broadcast` (and static files). Default true. */
   http?: boolean | { staticFiles?: { dir: string } }
   /** Bearer secret of `POST /api/broadcast`; without it the route is not served. */
@@ -52,7 +60,7 @@ export interface ServerOptions {
   logger?: Logger
   /** This node's id (stats, metrics, presence entries). Default: random. */
   nodeId?: string
-  /** How often this node tells the presence store it lives (a shared store drops silent nodes). Default 5,000 ms; 0 never. */
+  /** How often this node tells the presence store (and the `registry`) it lives; shared ones drop silent nodes. Default 5,000 ms; 0 never. */
   presenceHeartbeatMs?: number
   /** WebSocket ping interval announced in `welcome` and given to the transport. Default 25,000 ms; 0 disables. */
   heartbeatMs?: number

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { ActorSystem, type AnyRef } from '@hubbub/actor'
-import { BusAdapter, EventBus } from '@hubbub/bus'
+import { BusAdapter, EventBus, type RegisteredNode } from '@hubbub/bus'
 import { createProtocol, type Limits } from '@hubbub/protocol'
 import type { OutgoingFrame, RoomBehaviour, RoomManager } from '@hubbub/rooms'
 import type { Transport } from '@hubbub/transport'
 import { attachTransport } from './attachTransport.js'
 import { broadcastToRoom } from './broadcastToRoom.js'
+import { ClusterConnectionDirectory } from './ClusterConnectionDirectory.js'
 import { ConnectionCore } from './ConnectionCore.js'
 import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
@@ -38,7 +39,7 @@ export class HubbubServer {
   readonly #options: ServerOptions
   /** The connection side (adopting, closing, what records and actors use): the server's private part. */
   readonly #core: ConnectionCore
-  readonly #directory: LocalConnectionDirectory
+  readonly #directory: LocalConnectionDirectory | ClusterConnectionDirectory
   readonly #roomUsers = new Map<string, number>()
   readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
@@ -64,11 +65,10 @@ export class HubbubServer {
     const protocol = createProtocol(options.limits === undefined ? {} : { limits: options.limits })
     this.limits = protocol.limits
     const codecs = roomCodecs(options, protocol)
-    this.#directory = new LocalConnectionDirectory({ encodeBinary: codecs.encodeBinary })
-
     const bus = options.bus
     this.#ownsBus = bus === undefined || bus instanceof BusAdapter
     this.bus = bus instanceof EventBus ? bus : new EventBus({ ...(bus ? { adapter: bus } : {}) })
+    this.#directory = connectionDirectory(options, this.bus, codecs.encodeBinary, this.nodeId, this.logger)
 
     this.system = new ActorSystem({
       onError: (report) =>
@@ -167,22 +167,25 @@ export class HubbubServer {
   broadcastWhere(
     filter: BroadcastFilter | ((conn: ConnectionView) => boolean),
     payload: Record<string, unknown>,
-  ): number {
+  ): number | Promise<number> {
     return this.#directory.broadcastWhere(filter, payload)
   }
 
-  /** Sends `payload` to every connection of an authenticated user. Returns the count. */
-  sendToUser(userId: string, payload: Record<string, unknown>): number {
+  /**
+   * Sends `payload` to every connection of an authenticated user. Returns the count (with a
+   * `registry`: on every live node, as a promise).
+   */
+  sendToUser(userId: string, payload: Record<string, unknown>): number | Promise<number> {
     return this.#directory.sendToUser(userId, payload)
   }
 
   /** Closes every connection of a user (default 1000). Returns the count. */
-  disconnectUser(userId: string, code?: number, reason?: string): number {
+  disconnectUser(userId: string, code?: number, reason?: string): number | Promise<number> {
     return this.#directory.disconnectUser(userId, code, reason)
   }
 
-  /** Closes one connection by id (default 1000). False when there is no such connection. */
-  disconnect(connectionId: string, code?: number, reason?: string): boolean {
+  /** Closes one connection by id (default 1000), on any node. False when there is no such connection. */
+  disconnect(connectionId: string, code?: number, reason?: string): boolean | Promise<boolean> {
     return this.#directory.disconnect(connectionId, code, reason)
   }
 
@@ -191,8 +194,17 @@ export class HubbubServer {
    * network would (the client sees 1006 and reconnects). Its rooms announce
    * `user_left` as for any disconnect. False when there is no such connection.
    */
-  terminate(connectionId: string): boolean {
+  terminate(connectionId: string): boolean | Promise<boolean> {
     return this.#directory.terminate(connectionId)
+  }
+
+  /**
+   * The nodes serving this application, with their connection counts: as the `registry` last
+   * heard from them, or this node alone without one.
+   */
+  async nodes(): Promise<RegisteredNode[]> {
+    if (this.#directory instanceof ClusterConnectionDirectory) return this.#directory.nodes()
+    return [{ node: this.nodeId, connections: this.#directory.size, lastSeen: Date.now() }]
   }
 
   /** What `/api/stats` serves. */
@@ -239,9 +251,35 @@ export class HubbubServer {
         nodeId: this.nodeId,
       },
       options.graceMs ?? 5000,
-    )
+    ).then(() => (this.#directory instanceof ClusterConnectionDirectory ? this.#directory.stop() : undefined))
     return this.#closing
   }
+}
+
+/** The in-process directory, or with a `registry` the cluster one around it. */
+function connectionDirectory(
+  options: ServerOptions,
+  bus: EventBus<string | Uint8Array>,
+  encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined,
+  nodeId: string,
+  logger: Logger,
+): LocalConnectionDirectory | ClusterConnectionDirectory {
+  const local = new LocalConnectionDirectory({ encodeBinary })
+  if (options.registry === undefined) return local
+  if (!bus.adapter.distributed) {
+    throw new ServerError(
+      'invalid_options',
+      'registry needs a bus adapter that reaches the other nodes (e.g. a Redis bus adapter): with the in-process bus its messages would go nowhere',
+    )
+  }
+  return new ClusterConnectionDirectory({
+    local,
+    registry: options.registry,
+    adapter: bus.adapter,
+    nodeId,
+    logger,
+    heartbeatMs: options.presenceHeartbeatMs ?? 5000,
+  })
 }
 
 /** Creates a server; call `listen()` to start its transport. */

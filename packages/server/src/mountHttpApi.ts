@@ -10,7 +10,10 @@ import type { ServerOptions } from './ServerOptions.js'
 export function mountHttpApi(
   transport: Transport<any>,
   options: Pick<ServerOptions, 'http' | 'broadcastSecret'>,
-  server: Pick<HubbubServer, 'metrics' | 'logger' | 'connections' | 'stats' | 'broadcast' | 'broadcastWhere'>,
+  server: Pick<
+    HubbubServer,
+    'metrics' | 'logger' | 'connections' | 'stats' | 'nodes' | 'broadcast' | 'broadcastWhere'
+  >,
 ): void {
   const http = options.http ?? true
   if (http === false) return
@@ -19,7 +22,7 @@ export function mountHttpApi(
       ...(options.broadcastSecret === undefined ? {} : { broadcastSecret: options.broadcastSecret }),
       metrics: server.metrics,
       health: () => ({ connections: server.connections }),
-      stats: () => server.stats(),
+      stats: async () => ({ ...server.stats(), nodes: await server.nodes() }),
       broadcast: (roomId, text, from) =>
         server.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
       broadcastWhere: (filter, payload) => server.broadcastWhere(filter, payload),
