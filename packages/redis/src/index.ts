@@ -1,1 +1,3 @@
-export {}
+export { RedisLogError, type RedisLogErrorCode } from './RedisLogError.js'
+export { RedisRoomLog, type RedisRoomLogOptions, type RoomLogGap } from './RedisRoomLog.js'
+export type { RedisConnectionTarget } from './redisConnection.js'
