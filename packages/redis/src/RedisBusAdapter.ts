@@ -74,7 +74,8 @@ export class RedisBusAdapter extends BusAdapter {
       this.#connected = false
       for (const handler of this.#handlers.disconnected) handler()
     })
-    this.#track(this.#sub.subscribe(this.#control)).catch(report)
+    // The first `ready` subscribes the control channel (and whatever was asked for meanwhile).
+    this.#inflight = new Promise((resolve) => this.#sub.once('ready', () => setImmediate(resolve)))
   }
 
   /** Resolves once every subscription asked for so far is in place in Redis (or has failed). */
@@ -111,11 +112,11 @@ export class RedisBusAdapter extends BusAdapter {
     if (wild) {
       const glob = `${this.prefix.replace(GLOB_SPECIAL, '\\$&')}t:${toGlobPattern(pattern, sep)}`
       this.#patterns.add(glob)
-      await this.#track(this.#sub.psubscribe(glob))
+      if (this.#sub.status === 'ready') await this.#track(this.#sub.psubscribe(glob))
     } else {
       const channel = `${this.prefix}t:${pattern}`
       this.#channels.add(channel)
-      await this.#track(this.#sub.subscribe(channel))
+      if (this.#sub.status === 'ready') await this.#track(this.#sub.subscribe(channel))
     }
   }
 
@@ -125,11 +126,12 @@ export class RedisBusAdapter extends BusAdapter {
     if (wild) {
       const glob = `${this.prefix.replace(GLOB_SPECIAL, '\\$&')}t:${toGlobPattern(pattern, sep)}`
       this.#patterns.delete(glob)
-      await this.#track(this.#sub.punsubscribe(glob))
+      // Not connected: the subscription went with the connection, and is not made again.
+      if (this.#sub.status === 'ready' && !this.#closing) await this.#track(this.#sub.punsubscribe(glob))
     } else {
       const channel = `${this.prefix}t:${pattern}`
       this.#channels.delete(channel)
-      await this.#track(this.#sub.unsubscribe(channel))
+      if (this.#sub.status === 'ready' && !this.#closing) await this.#track(this.#sub.unsubscribe(channel))
     }
   }
 
@@ -148,19 +150,20 @@ export class RedisBusAdapter extends BusAdapter {
     return op
   }
 
-  /** Subscribes everything again after a reconnect (a new connection has no subscriptions). */
+  /**
+   * Subscribes everything on each new connection (a new connection has no subscriptions; the
+   * ones asked for while disconnected were only noted), then reports `reconnected` after the first.
+   */
   async #onReady(): Promise<void> {
     if (this.#closing) return
     const first = !this.#everConnected
     this.#everConnected = true
-    if (!first) {
-      try {
-        await this.#track(this.#sub.subscribe(this.#control, ...this.#channels))
-        if (this.#patterns.size > 0) await this.#track(this.#sub.psubscribe(...this.#patterns))
-      } catch (err) {
-        for (const handler of this.#handlers.error) handler(err)
-        return
-      }
+    try {
+      await this.#track(this.#sub.subscribe(this.#control, ...this.#channels))
+      if (this.#patterns.size > 0) await this.#track(this.#sub.psubscribe(...this.#patterns))
+    } catch (err) {
+      for (const handler of this.#handlers.error) handler(err)
+      return
     }
     this.#connected = true
     if (!first) for (const handler of this.#handlers.reconnected) handler()

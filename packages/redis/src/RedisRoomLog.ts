@@ -203,10 +203,11 @@ export class RedisRoomLog implements RoomLog {
     room.closed = true
     this.#rooms.delete(roomId)
     this.#byChannel.delete(room.channel)
+    // Not connected: the subscription went with the connection, and only open rooms are subscribed again.
+    if (this.#sub.status !== 'ready') return
     try {
       await this.#sub.unsubscribe(room.channel)
     } catch (err) {
-      // Redis is gone: the subscription went with the connection, and only open rooms are resubscribed.
       this.#onError(err)
     }
   }

@@ -16,7 +16,7 @@ function node(prefix: string, name = uniquePrefix('bus-conn')) {
 /** Collects what a subscription receives. */
 function collect(bus: EventBus<unknown>, pattern: string): { topic: string; payload: unknown }[] {
   const got: { topic: string; payload: unknown }[] = []
-  bus.subscribe(pattern, (payload, topic) => got.push({ topic, payload }))
+  bus.subscribe(pattern, (payload, topic) => void got.push({ topic, payload }))
   return got
 }
 
@@ -51,7 +51,7 @@ describe.skipIf(redisSkipReason !== undefined)('RedisBusAdapter on a real Redis'
     const a = node(prefix)
     const b = node(prefix)
     const got: unknown[] = []
-    const sub = b.bus.subscribe('room.x', (payload) => got.push(payload))
+    const sub = b.bus.subscribe('room.x', (payload) => void got.push(payload))
     await b.adapter.ready()
     a.bus.publish('room.x', 1)
     await expect.poll(() => got).toEqual([1])
