@@ -14,6 +14,7 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   INTERNAL: 'INTERNAL',
+  UNAVAILABLE: 'UNAVAILABLE',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -87,26 +87,40 @@ export function publishControl(s: RoomState, frame: OutgoingFrame): void {
 /**
  * The hot path: hands the frame to the log, which gives it the next offset, stores it and
  * delivers it to every node's listener (this one's included). O(1) in the number of members.
+ * When the log cannot sequence it (a shared log whose store is unreachable), nobody receives
+ * the frame, and the member it came from (if any) gets a retryable `UNAVAILABLE` error.
  */
-export function publishSequenced(s: RoomState, frame: OutgoingFrame): void {
+export function publishSequenced(
+  s: RoomState,
+  frame: OutgoingFrame,
+  from?: RoomMember,
+  replyTo?: string,
+): void {
   const env = s.env
+  const failed = (err: unknown): void => {
+    env.observer.error?.(s.roomId, err)
+    if (from !== undefined) {
+      sendFrame(
+        s,
+        from,
+        errorFrame('UNAVAILABLE', 'the message could not be sequenced; send it again', replyTo),
+      )
+    }
+  }
   let position: LogPosition | PromiseLike<LogPosition>
   try {
     position = env.log.publish(s.roomId, frame)
   } catch (err) {
-    env.observer.error?.(s.roomId, err)
+    failed(err)
     return
   }
   if (!isThenable(position)) {
     if (position.offset > s.offset) s.offset = position.offset
     return
   }
-  position.then(
-    (p) => {
-      if (p.offset > s.offset) s.offset = p.offset
-    },
-    (err: unknown) => env.observer.error?.(s.roomId, err),
-  )
+  position.then((p) => {
+    if (p.offset > s.offset) s.offset = p.offset
+  }, failed)
 }
 
 /**

@@ -89,7 +89,7 @@ function applyResult(
   for (const e of effects) {
     switch (e.kind) {
       case 'publish':
-        publishSequenced(s, e.frame)
+        publishSequenced(s, e.frame, inv.member, inv.replyTo)
         break
       case 'setState':
         s.behaviourState = e.state

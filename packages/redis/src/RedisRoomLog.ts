@@ -1,0 +1,388 @@
+import {
+  type LogListener,
+  type LogPosition,
+  type LogRead,
+  newEpoch,
+  type OutgoingFrame,
+  type RoomLog,
+  type SequencedFrame,
+} from '@hubbub/rooms'
+import { type Redis, ReplyError } from 'ioredis'
+import { RedisLogError } from './RedisLogError.js'
+import { closeRedis, openRedis, type RedisConnectionTarget } from './redisConnection.js'
+import { positionScript, publishScript, readScript } from './roomLogScripts.js'
+
+/**
+ * Frames a node did not deliver and never will: it delivered `epoch` up to `after`, and goes on
+ * with `nextOffset` in `nextEpoch`. In one epoch, offsets `after + 1` to `nextOffset - 1` are
+ * lost (trimmed from the stream before this node could read them); when the epochs differ, the
+ * room's data was lost in Redis and the rest of the old epoch with it.
+ */
+export interface RoomLogGap {
+  roomId: string
+  epoch: string
+  after: number
+  nextEpoch: string
+  nextOffset: number
+}
+
+export interface RedisRoomLogOptions {
+  /** A `redis://` URL or ioredis options. Default `redis://127.0.0.1:6379`. */
+  redis?: RedisConnectionTarget
+  /**
+   * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta` and
+   * `{<prefix>:<roomId>}:stream`, its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
+   * room). Nodes that serve rooms together use the same prefix. Default `hubbub`.
+   */
+  prefix?: string
+  /** Frames kept per room for `read` and recovery (the stream is trimmed near it). Default 100; 0 keeps none. */
+  historySize?: number
+  /** Frames this node could not deliver (see `RoomLogGap`); its members see them as an offset gap. */
+  onGap?: (gap: RoomLogGap) => void
+  /** Connection errors and listener throws; the log carries on. Default: ignored. */
+  onError?: (err: unknown) => void
+}
+
+/** One frame as it arrives on a room's channel: `<epoch>\n<offset>\n<frame>`. */
+interface Arrival {
+  epoch: string
+  offset: number
+  payload: string
+}
+
+/** What the read script answers: epoch, top, recovered (1/0) and XRANGE entries. */
+type RawRead = [string, number, number, [string, string[]][]]
+
+/** A room this node has open: its listeners and how far it has delivered them. */
+class OpenRoom {
+  listeners: readonly LogListener[] = []
+  epoch = ''
+  /** The last offset delivered to the listeners (in `epoch`). */
+  delivered = 0
+  /** False until the subscription is in place and the starting position is known. */
+  live = false
+  /** True while the missing frames are read from the stream; arrivals wait in `buffer`. */
+  catching = false
+  buffer: Arrival[] = []
+  closed = false
+  /** The position read right after subscribing; the first opener answers it. */
+  started!: Promise<LogPosition>
+  constructor(
+    readonly roomId: string,
+    readonly channel: string,
+  ) {}
+}
+
+interface ScriptCommands {
+  hubbubLogPublish(meta: string, stream: string, ...args: (string | number)[]): Promise<[string, number]>
+  hubbubLogPosition(meta: string, stream: string, epoch: string): Promise<[string, number]>
+  hubbubLogRead(meta: string, stream: string, ...args: (string | number)[]): Promise<RawRead>
+}
+
+/**
+ * A `RoomLog` in Redis, for several nodes serving the same rooms: one Lua script per publish
+ * assigns the offset (HINCRBY), appends to the room's stream under that offset (XADD MAXLEN ~)
+ * and publishes the frame, atomically. Every node, the publisher's included, delivers from its
+ * own subscription, so all nodes deliver one order. A node keeps one command connection and one
+ * subscriber connection, subscribed only to the rooms open on it.
+ *
+ * A node delivers each room's offsets one after the other: when an arrival skips some (its
+ * subscription dropped and came back, say), it reads the missing ones from the stream first;
+ * frames no longer there are reported to `onGap` and skipped, never silently. `publish` rejects
+ * with a `RedisLogError` (`UNAVAILABLE`) when Redis cannot be reached: no frame is ever delivered
+ * without an offset.
+ */
+export class RedisRoomLog implements RoomLog {
+  readonly prefix: string
+  readonly historySize: number
+  readonly #redis: Redis & ScriptCommands
+  readonly #sub: Redis
+  readonly #rooms = new Map<string, OpenRoom>()
+  readonly #byChannel = new Map<string, OpenRoom>()
+  readonly #onGap: ((gap: RoomLogGap) => void) | undefined
+  readonly #onError: (err: unknown) => void
+  /** Epochs offered to the scripts for rooms that have none: unique per process and call. */
+  readonly #epochBase = newEpoch()
+  #epochs = 0
+  #subReadyOnce = false
+
+  constructor(options: RedisRoomLogOptions = {}) {
+    const historySize = options.historySize ?? 100
+    if (!Number.isInteger(historySize) || historySize < 0) {
+      throw new RedisLogError(
+        'INVALID_OPTIONS',
+        `historySize must be a whole number >= 0, got ${historySize}`,
+      )
+    }
+    this.historySize = historySize
+    this.prefix = options.prefix ?? 'hubbub'
+    this.#onGap = options.onGap
+    this.#onError = options.onError ?? (() => {})
+    const target = options.redis ?? 'redis://127.0.0.1:6379'
+    const redis = openRedis(target, { connectionName: 'hubbub-log' })
+    redis.defineCommand('hubbubLogPublish', { numberOfKeys: 2, lua: publishScript })
+    redis.defineCommand('hubbubLogPosition', { numberOfKeys: 2, lua: positionScript })
+    redis.defineCommand('hubbubLogRead', { numberOfKeys: 2, lua: readScript })
+    this.#redis = redis as Redis & ScriptCommands
+    this.#sub = openRedis(target, { connectionName: 'hubbub-log-sub', autoResubscribe: false })
+    redis.on('error', this.#onError)
+    this.#sub.on('error', this.#onError)
+    this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message))
+    this.#sub.on('ready', () => {
+      if (this.#subReadyOnce) void this.#resubscribe()
+      this.#subReadyOnce = true
+    })
+  }
+
+  async open(roomId: string, listener: LogListener): Promise<LogPosition> {
+    let room = this.#rooms.get(roomId)
+    const first = room === undefined
+    if (room === undefined) {
+      room = new OpenRoom(roomId, this.#key(roomId, 'log'))
+      this.#rooms.set(roomId, room)
+      this.#byChannel.set(room.channel, room)
+      room.started = this.#start(room)
+    }
+    if (!room.listeners.includes(listener)) room.listeners = [...room.listeners, listener]
+    try {
+      const started = await room.started
+      return first ? started : await this.#position(roomId)
+    } catch (err) {
+      await this.close(roomId, listener)
+      throw toLogError(err, `could not open room ${roomId}`)
+    }
+  }
+
+  async publish(roomId: string, frame: OutgoingFrame): Promise<LogPosition> {
+    let payload: string
+    try {
+      payload = JSON.stringify(frame)
+    } catch (err) {
+      throw new TypeError(`room ${roomId}: the frame cannot be encoded as JSON`, { cause: err })
+    }
+    try {
+      const [epoch, offset] = await this.#redis.hubbubLogPublish(
+        this.#key(roomId, 'meta'),
+        this.#key(roomId, 'stream'),
+        this.#nextEpoch(),
+        this.#key(roomId, 'log'),
+        payload,
+        this.historySize,
+      )
+      return { epoch, offset }
+    } catch (err) {
+      throw toLogError(err, `could not publish to room ${roomId}`)
+    }
+  }
+
+  async read(roomId: string, options: { since?: LogPosition; limit: number }): Promise<LogRead> {
+    const since = options.since
+    const valid = since !== undefined && Number.isInteger(since.offset) && since.offset >= 0
+    try {
+      const [epoch, top, recovered, entries] = await this.#redis.hubbubLogRead(
+        this.#key(roomId, 'meta'),
+        this.#key(roomId, 'stream'),
+        this.#nextEpoch(),
+        valid ? since.offset : since === undefined ? '' : -1,
+        since?.epoch ?? '',
+        Math.max(1, Math.floor(options.limit)),
+        this.historySize,
+      )
+      const messages = entries.map(toFrame)
+      return { messages, top: { epoch, offset: top }, recovered: recovered === 1 }
+    } catch (err) {
+      throw toLogError(err, `could not read room ${roomId}`)
+    }
+  }
+
+  async close(roomId: string, listener: LogListener): Promise<void> {
+    const room = this.#rooms.get(roomId)
+    if (room === undefined || !room.listeners.includes(listener)) return
+    room.listeners = room.listeners.filter((l) => l !== listener)
+    if (room.listeners.length > 0) return
+    room.closed = true
+    this.#rooms.delete(roomId)
+    this.#byChannel.delete(room.channel)
+    // Not connected: the subscription went with the connection, and only open rooms are subscribed again.
+    if (this.#sub.status !== 'ready') return
+    try {
+      await this.#sub.unsubscribe(room.channel)
+    } catch (err) {
+      this.#onError(err)
+    }
+  }
+
+  /** Rooms open on this node. */
+  get size(): number {
+    return this.#rooms.size
+  }
+
+  /** Closes both connections; the log cannot be used afterwards. Shared data stays in Redis. */
+  async disconnect(): Promise<void> {
+    this.#rooms.clear()
+    this.#byChannel.clear()
+    await Promise.all([closeRedis(this.#redis), closeRedis(this.#sub)])
+  }
+
+  #key(roomId: string, kind: 'meta' | 'stream' | 'log'): string {
+    return `{${this.prefix}:${roomId}}:${kind}`
+  }
+
+  #nextEpoch(): string {
+    return `${this.#epochBase}${(++this.#epochs).toString(36)}`
+  }
+
+  async #position(roomId: string): Promise<LogPosition> {
+    const [epoch, offset] = await this.#redis.hubbubLogPosition(
+      this.#key(roomId, 'meta'),
+      this.#key(roomId, 'stream'),
+      this.#nextEpoch(),
+    )
+    return { epoch, offset }
+  }
+
+  /** Subscribes, then reads where the room stands: the listeners get every offset after it. */
+  async #start(room: OpenRoom): Promise<LogPosition> {
+    await this.#sub.subscribe(room.channel)
+    const position = await this.#position(room.roomId)
+    room.epoch = position.epoch
+    room.delivered = position.offset
+    room.live = true
+    // Frames that arrived while the position was read: those after it, in order.
+    if (room.buffer.length > 0) void this.#catchUp(room)
+    return position
+  }
+
+  #onMessage(channel: string, message: string): void {
+    const room = this.#byChannel.get(channel)
+    if (room === undefined) return
+    const a = message.indexOf('\n')
+    const b = message.indexOf('\n', a + 1)
+    const offset = Number(message.slice(a + 1, b))
+    if (a < 0 || b < 0 || !Number.isInteger(offset)) {
+      this.#onError(new Error(`room ${room.roomId}: an unreadable frame arrived on ${channel}`))
+      return
+    }
+    const arrival = { epoch: message.slice(0, a), offset, payload: message.slice(b + 1) }
+    if (!room.live || room.catching) {
+      room.buffer.push(arrival)
+      return
+    }
+    if (arrival.epoch === room.epoch) {
+      if (arrival.offset <= room.delivered) return
+      if (arrival.offset === room.delivered + 1) {
+        this.#deliver(room, arrival.offset, arrival.payload)
+        return
+      }
+    }
+    // Offsets were skipped, or the epoch changed: read what is missing first.
+    room.buffer.push(arrival)
+    void this.#catchUp(room)
+  }
+
+  #deliver(room: OpenRoom, offset: number, payload: string): void {
+    let frame: SequencedFrame
+    try {
+      frame = JSON.parse(payload) as SequencedFrame
+    } catch (err) {
+      this.#onError(new Error(`room ${room.roomId}: offset ${offset} is not JSON`, { cause: err }))
+      room.delivered = offset
+      return
+    }
+    frame.offset = offset
+    room.delivered = offset
+    const listeners = room.listeners
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(room.roomId, frame)
+      } catch (err) {
+        this.#onError(err)
+      }
+    }
+  }
+
+  /**
+   * Reads the frames after the last one delivered from the stream and delivers them, then the
+   * arrivals that waited, until nothing is missing. What the stream no longer holds is reported
+   * as a gap. On a Redis error it stops; the next arrival or reconnect tries again.
+   */
+  async #catchUp(room: OpenRoom): Promise<void> {
+    if (room.catching || room.closed) return
+    room.catching = true
+    try {
+      for (;;) {
+        const read = await this.read(room.roomId, {
+          since: { epoch: room.epoch, offset: room.delivered },
+          limit: Math.max(1, this.historySize),
+        })
+        if (room.closed) return
+        if (!read.recovered) {
+          const nextOffset = read.messages[0]?.offset ?? read.top.offset + 1
+          this.#onGap?.({
+            roomId: room.roomId,
+            epoch: room.epoch,
+            after: room.delivered,
+            nextEpoch: read.top.epoch,
+            nextOffset,
+          })
+          room.epoch = read.top.epoch
+          room.delivered = nextOffset - 1
+        }
+        for (const frame of read.messages) {
+          if (frame.offset !== room.delivered + 1) continue
+          room.delivered = frame.offset
+          for (const listener of room.listeners) {
+            try {
+              listener(room.roomId, frame)
+            } catch (err) {
+              this.#onError(err)
+            }
+          }
+        }
+        const waiting = room.buffer
+        room.buffer = []
+        let missing = false
+        for (const arrival of waiting) {
+          if (missing) room.buffer.push(arrival)
+          else if (arrival.epoch !== room.epoch || arrival.offset > room.delivered + 1) {
+            missing = true
+            room.buffer.push(arrival)
+          } else if (arrival.offset === room.delivered + 1) {
+            this.#deliver(room, arrival.offset, arrival.payload)
+          }
+        }
+        if (!missing) return
+      }
+    } catch (err) {
+      this.#onError(err)
+    } finally {
+      room.catching = false
+    }
+  }
+
+  /** After the subscriber reconnected: subscribe the open rooms again, then read what was missed. */
+  async #resubscribe(): Promise<void> {
+    const channels = [...this.#byChannel.keys()]
+    if (channels.length === 0) return
+    try {
+      await this.#sub.subscribe(...channels)
+    } catch (err) {
+      this.#onError(err)
+      return
+    }
+    for (const room of this.#byChannel.values()) if (room.live) void this.#catchUp(room)
+  }
+}
+
+function toFrame([id, fields]: [string, string[]]): SequencedFrame {
+  const frame = JSON.parse(fields[1]!) as SequencedFrame
+  frame.offset = Number.parseInt(id, 10)
+  return frame
+}
+
+function toLogError(err: unknown, what: string): RedisLogError {
+  if (err instanceof RedisLogError) return err
+  if (err instanceof ReplyError)
+    return new RedisLogError('REDIS_ERROR', `${what}: Redis answered an error`, { cause: err })
+  return new RedisLogError('UNAVAILABLE', `${what}: Redis is unavailable`, { cause: err })
+}

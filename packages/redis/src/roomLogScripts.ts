@@ -1,0 +1,72 @@
+/*
+ * The Lua scripts of `RedisRoomLog`. Every script gets KEYS[1] = the room's meta hash (fields
+ * `epoch` and `offset`) and KEYS[2] = its stream, both hash-tagged with the room so they share
+ * a Cluster slot, and ARGV[1] = an epoch to use if the room has none. A room whose meta hash is
+ * gone (new, or lost with a Redis that restarted without persistence) gets that epoch at offset
+ * 0 and its stale stream is dropped, so every node that touches the room sees the same new epoch.
+ */
+
+const ensure = `
+local function ensure()
+  local epoch = redis.call('HGET', KEYS[1], 'epoch')
+  if not epoch then
+    epoch = ARGV[1]
+    redis.call('HSET', KEYS[1], 'epoch', epoch, 'offset', 0)
+    redis.call('DEL', KEYS[2])
+  end
+  return epoch
+end
+`
+
+/**
+ * ARGV[2] channel, ARGV[3] the encoded frame, ARGV[4] frames kept (0: none). Assigns the next
+ * offset, appends the frame under stream id `<offset>-0` and publishes
+ * `<epoch>\n<offset>\n<frame>`, in one atomic step. Answers {epoch, offset}.
+ */
+export const publishScript = `${ensure}
+local epoch = ensure()
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+local keep = tonumber(ARGV[4])
+if keep > 0 then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
+end
+redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
+return {epoch, offset}
+`
+
+/** Answers the room's position {epoch, offset}. */
+export const positionScript = `${ensure}
+local epoch = ensure()
+return {epoch, tonumber(redis.call('HGET', KEYS[1], 'offset'))}
+`
+
+/**
+ * ARGV[2] since offset ('' for none), ARGV[3] since epoch, ARGV[4] limit, ARGV[5] frames kept.
+ * Answers {epoch, top, recovered (1/0), entries} where entries are XRANGE entries. The log keeps
+ * exactly the last `kept` offsets (the stream is trimmed approximately, so it may hold more; the
+ * older ones are not served), which makes recovery the same as in memory.
+ */
+export const readScript = `${ensure}
+local epoch = ensure()
+local top = tonumber(redis.call('HGET', KEYS[1], 'offset'))
+local keep = tonumber(ARGV[5])
+local limit = tonumber(ARGV[4])
+local oldest = math.max(1, top - keep + 1)
+if ARGV[2] ~= '' then
+  local since = tonumber(ARGV[2])
+  if ARGV[3] == epoch and since and since >= 0 and since <= top and top - since <= keep then
+    if since == top then return {epoch, top, 1, {}} end
+    local entries = redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', '+')
+    local first = entries[1]
+    if first and first[1] == (since + 1) .. '-0' and #entries == top - since then
+      return {epoch, top, 1, entries}
+    end
+  end
+  local from = math.max(oldest, top - limit + 1)
+  if from > top then return {epoch, top, 0, {}} end
+  return {epoch, top, 0, redis.call('XRANGE', KEYS[2], from .. '-0', '+')}
+end
+local from = math.max(oldest, top - limit + 1)
+if from > top then return {epoch, top, 1, {}} end
+return {epoch, top, 1, redis.call('XRANGE', KEYS[2], from .. '-0', '+')}
+`

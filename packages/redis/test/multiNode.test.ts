@@ -1,0 +1,119 @@
+import type { Room } from '@hubbub/client'
+import type { RoomMessageFrame } from '@hubbub/protocol'
+import { afterAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { startNode, testClient } from './nodes.js'
+import { deletePrefix, redisSkipReason, uniquePrefix } from './redisEnv.js'
+
+const prefix = uniquePrefix('nodes')
+
+/** Records each room's messages as the client delivers them. */
+function watch(room: Room) {
+  const messages: RoomMessageFrame[] = []
+  const gaps: unknown[] = []
+  room.on('message', (m) => messages.push(m))
+  room.on('gap', (g) => gaps.push(g))
+  return { room, messages, gaps }
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+/** Joins `roomId` on a raw socket with `since`, and answers the `joined` and `history` frames. */
+async function rawJoin(
+  url: string,
+  roomId: string,
+  username: string,
+  since: { offset: number; epoch: string },
+) {
+  const ws = new WebSocket(url, 'hubbub.v1.json')
+  const frames: Record<string, any>[] = []
+  const history = new Promise<Record<string, any>>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data))
+      frames.push(frame)
+      if (frame.type === 'history') resolve(frame)
+      if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`))
+    })
+    ws.on('error', reject)
+  })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  ws.send(JSON.stringify({ type: 'join', roomId, username, since }))
+  try {
+    const h = await history
+    return { joined: frames.find((f) => f.type === 'joined')!, history: h }
+  } finally {
+    ws.close()
+  }
+}
+
+describe.skipIf(redisSkipReason !== undefined)('three nodes on one Redis, real sockets', () => {
+  afterAll(() => deletePrefix(prefix))
+
+  it('4 publishers on different nodes: every member gets every message once, with the same offsets and order on all nodes', async () => {
+    const nodes = await Promise.all([startNode(prefix), startNode(prefix), startNode(prefix)])
+    const roomId = 'lobby-concurrent'
+    // Two members per node.
+    const members = []
+    for (let i = 0; i < 6; i++) {
+      const room = await testClient(nodes[i % 3]!.url).join(roomId, { username: `u${i}` })
+      members.push(watch(room))
+    }
+    // Publishers u0 (node 0), u1 (node 1), u2 (node 2) and u3 (node 0 again), all at once.
+    const perPublisher = 25
+    const publishers = members.slice(0, 4)
+    const sent = await Promise.all(
+      publishers.map(async ({ room }, p) => {
+        const echoes: RoomMessageFrame[] = []
+        const sends = []
+        for (let i = 0; i < perPublisher; i++) sends.push(room.send(`p${p} ${i}`))
+        for (const echo of await Promise.all(sends)) echoes.push(echo)
+        return echoes
+      }),
+    )
+    const total = publishers.length * perPublisher
+    for (const m of members) await expect.poll(() => m.messages.length, { timeout: 15_000 }).toBe(total)
+
+    const reference = members[0]!.messages.map((m) => [m.offset, m.from, m.text])
+    expect(members[0]!.messages.map((m) => m.offset)).toEqual(range(total))
+    for (const m of members) {
+      expect(m.messages.map((x) => [x.offset, x.from, x.text])).toEqual(reference)
+      expect(m.gaps).toEqual([])
+    }
+    // Each publisher's messages keep its send order, at the offsets its sends were answered with.
+    for (const [p, echoes] of sent.entries()) {
+      const mine = members[0]!.messages.filter((m) => m.from === `u${p}`)
+      expect(mine.map((m) => m.text)).toEqual(range(perPublisher).map((i) => `p${p} ${i - 1}`))
+      expect(mine.map((m) => m.offset)).toEqual(echoes.map((e) => e.offset))
+    }
+    for (const n of nodes) {
+      expect(n.gaps).toEqual([])
+      expect(n.errors).toEqual([])
+    }
+  })
+
+  it('a member that comes back on a different node with since recovers exactly what it missed', async () => {
+    const nodes = await Promise.all([startNode(prefix), startNode(prefix), startNode(prefix)])
+    const roomId = 'lobby-recovery'
+    const ann = watch(await testClient(nodes[0].url).join(roomId, { username: 'ann' }))
+    const bob = watch(await testClient(nodes[1].url).join(roomId, { username: 'bob' }))
+    for (let i = 0; i < 5; i++) await bob.room.send(`before ${i}`)
+    await expect.poll(() => ann.messages.length).toBe(5)
+    const since = { offset: ann.room.offset, epoch: ann.room.epoch! }
+    expect(since.offset).toBe(5)
+    await ann.room.leave()
+    for (let i = 0; i < 7; i++) await bob.room.send(`missed ${i}`)
+
+    const back = await rawJoin(nodes[2].url, roomId, 'ann', since)
+    expect(back.joined).toMatchObject({ roomId, offset: 12, epoch: since.epoch })
+    expect(back.history.recovered).toBe(true)
+    expect(back.history.messages.map((m: RoomMessageFrame) => [m.offset, m.text])).toEqual(
+      range(7).map((i) => [5 + i, `missed ${i - 1}`]),
+    )
+    // From the third node too, a position from another epoch is not recovered (and says so).
+    const other = await rawJoin(nodes[2].url, roomId, 'cat', { offset: 3, epoch: `${since.epoch}-old` })
+    expect(other.history.recovered).toBe(false)
+  })
+})
