@@ -39,8 +39,12 @@ export interface ConnectionRegistry {
   count(query: RegistryQuery): number | Promise<number>
   /** The live node that holds the connection with this id. */
   locate(connectionId: string): string | undefined | Promise<string | undefined>
-  /** `node` lives (adding a connection counts as a sign of life too). */
-  heartbeat(node: string): void | Promise<void>
+  /**
+   * `node` lives (adding a connection counts as a sign of life too). Answers false when the
+   * registry did not know the node (new, or forgotten after a silence longer than the TTL): a
+   * node that was forgotten registers its connections again.
+   */
+  heartbeat(node: string): boolean | Promise<boolean>
   /** The live nodes, by their last beat. */
   nodes(): RegisteredNode[] | Promise<RegisteredNode[]>
   /** Forgets `node` and its connections at once (it is going away). */

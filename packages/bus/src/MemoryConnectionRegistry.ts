@@ -70,8 +70,11 @@ export class MemoryConnectionRegistry implements ConnectionRegistry {
     return undefined
   }
 
-  heartbeat(node: string): void {
+  heartbeat(node: string): boolean {
+    this.#live()
+    const known = this.#nodes.has(node)
     this.#node(node).lastSeen = Date.now()
+    return known
   }
 
   nodes(): RegisteredNode[] {

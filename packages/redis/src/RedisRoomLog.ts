@@ -93,6 +93,8 @@ interface ScriptCommands {
  * without an offset.
  */
 export class RedisRoomLog implements RoomLog {
+  /** Other nodes publish to the same rooms: only `shared` room behaviours may run on it. */
+  readonly shared = true
   readonly prefix: string
   readonly historySize: number
   readonly #redis: Redis & ScriptCommands

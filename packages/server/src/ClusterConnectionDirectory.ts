@@ -41,6 +41,7 @@ export class ClusterConnectionDirectory implements ConnectionDirectory {
   readonly #logger: Logger
   readonly #offCluster: () => void
   readonly #beat: ReturnType<typeof setInterval> | undefined
+  #beats = 0
 
   constructor(options: ClusterConnectionDirectoryOptions) {
     this.#local = options.local
@@ -191,7 +192,16 @@ export class ClusterConnectionDirectory implements ConnectionDirectory {
   }
 
   #heartbeat(): void {
-    void this.#settle(this.#registry.heartbeat(this.#node), 'heartbeat')
+    const beat = async () => {
+      const first = this.#beats++ === 0
+      const known = await this.#registry.heartbeat(this.#node)
+      // Forgotten (silent past the TTL: a long stall, or the registry lost its data): this
+      // node's connections are still here, so register them again.
+      if (!known && !first) {
+        for (const conn of this.#local.local()) await this.#registry.add(this.#node, entry(conn))
+      }
+    }
+    void this.#settle(beat(), 'heartbeat')
   }
 
   /** Registry writes are not awaited by the connection path: a failure is logged, never thrown. */

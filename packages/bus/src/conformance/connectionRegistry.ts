@@ -113,6 +113,15 @@ export function connectionRegistryConformance(target: ConnectionRegistryTarget):
       expect(await r.locate(c.id)).toBeUndefined()
     })
 
+    test('heartbeat answers whether the registry knew the node: false for a new or dropped one', async () => {
+      const r = await use()
+      const node = id('node')
+      expect(await r.heartbeat(node)).toBe(false)
+      expect(await r.heartbeat(node)).toBe(true)
+      await r.dropNode(node)
+      expect(await r.heartbeat(node)).toBe(false)
+    })
+
     test('a node that stops beating is forgotten after the TTL, with its connections; a beating one stays', async () => {
       const r = await use()
       const [silent, alive] = [id('node'), id('node')]
@@ -127,6 +136,8 @@ export function connectionRegistryConformance(target: ConnectionRegistryTarget):
       await expect
         .poll(async () => r.count({ userId: gone }), { timeout: target.nodeTtlMs * 4 + 5000, interval: 100 })
         .toBe(0)
+      expect(await r.heartbeat(silent)).toBe(false)
+      await r.dropNode(silent)
       expect(await r.locate(lost.id)).toBeUndefined()
       const nodes = (await r.nodes()).map((x) => x.node)
       expect(nodes).not.toContain(silent)
