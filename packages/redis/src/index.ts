@@ -1,1 +1,2 @@
-export {}
+// Presence
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './RedisPresenceStore.js'
