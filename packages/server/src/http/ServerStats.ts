@@ -1,8 +1,10 @@
 /** What `GET /api/stats` answers (docs/PROTOCOL.md, "HTTP endpoints"). */
 export interface ServerStats {
+  /** Open connections on this node. */
   connections: number
+  /** Rooms running on this node. */
   rooms: number
-  /** Members per live room. */
+  /** Users per room with at least one user, as the presence store counts them (every node sharing it). */
   roomBreakdown: Record<string, number>
   nodeId: string
   uptimeMs: number

@@ -19,7 +19,7 @@ export interface HttpApiOptions {
   broadcastSecret?: string
   metrics: ServerMetrics
   health(): { connections: number }
-  stats(): ServerStats
+  stats(): ServerStats | Promise<ServerStats>
   /** Publishes `text` to `roomId` as a `message` frame; returns the deliveries. */
   broadcast(roomId: string, text: string, from?: string): number | Promise<number>
   /** Sends `payload` to every connection matching `filter`; returns the deliveries. */
@@ -101,7 +101,7 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
       method: 'GET',
       handle: async () => json(200, { status: 'ok', connections: options.health().connections }),
     },
-    '/api/stats': { method: 'GET', handle: async () => json(200, options.stats()) },
+    '/api/stats': { method: 'GET', handle: async () => json(200, await options.stats()) },
     '/metrics': {
       method: 'GET',
       handle: async () => ({
