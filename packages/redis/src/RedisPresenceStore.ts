@@ -139,8 +139,14 @@ export class RedisPresenceStore implements PresenceStore {
     return this.#checking
   }
 
+  /**
+   * Reports changes made after it resolves. The `PING` on the subscribed connection answers
+   * after every message already on its way to it, so a change made before `onDiff` was called
+   * (its diff still in flight) is not reported to the new listener.
+   */
   async onDiff(listener: PresenceListener): Promise<() => void> {
     await this.#subscribed
+    await this.#subscriber.ping()
     this.#listeners.add(listener)
     return () => {
       this.#listeners.delete(listener)
