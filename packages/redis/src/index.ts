@@ -1,5 +1,6 @@
 export { RedisBusAdapter, type RedisBusAdapterOptions, type RedisBusEvent } from './RedisBusAdapter.js'
 export { RedisConnectionRegistry, type RedisConnectionRegistryOptions } from './RedisConnectionRegistry.js'
 export { RedisLogError, type RedisLogErrorCode } from './RedisLogError.js'
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './RedisPresenceStore.js'
 export { RedisRoomLog, type RedisRoomLogOptions, type RoomLogGap } from './RedisRoomLog.js'
 export type { RedisConnectionTarget } from './redisConnection.js'

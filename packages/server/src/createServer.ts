@@ -40,7 +40,6 @@ export class HubbubServer {
   /** The connection side (adopting, closing, what records and actors use): the server's private part. */
   readonly #core: ConnectionCore
   readonly #directory: LocalConnectionDirectory | ClusterConnectionDirectory
-  readonly #roomUsers = new Map<string, number>()
   readonly #roomConnections = new Map<string, number>()
   readonly #startedAt = Date.now()
   readonly #ownsBus: boolean
@@ -111,7 +110,6 @@ export class HubbubServer {
       bus: this.bus,
       behaviourFor,
       encodeBinary: this.#core.encodeBinary,
-      roomUsers: this.#roomUsers,
       roomConnections: this.#roomConnections,
     })
     await this.#core.startSupervisor()
@@ -207,15 +205,22 @@ export class HubbubServer {
     return [{ node: this.nodeId, connections: this.#directory.size, lastSeen: Date.now() }]
   }
 
-  /** What `/api/stats` serves. */
-  stats(): ServerStats {
+  /**
+   * What `/api/stats` serves. `roomBreakdown` is read from the presence store in one call, so with
+   * a store shared by nodes it counts every node's users; `connections` and `rooms` are this node's;
+   * `nodes` as `nodes()`.
+   */
+  async stats(): Promise<ServerStats> {
+    await this.#ready
+    const [rooms, nodes] = await Promise.all([this.#core.rooms.env.presence.rooms(), this.nodes()])
     return {
       connections: this.#directory.size,
       rooms: this.#core.roomManager?.count ?? 0,
-      roomBreakdown: Object.fromEntries(this.#roomUsers),
+      roomBreakdown: Object.fromEntries(rooms.map((r) => [r.id, r.userCount])),
       nodeId: this.nodeId,
       uptimeMs: Date.now() - this.#startedAt,
       timestamp: Date.now(),
+      nodes,
     }
   }
 

@@ -10,10 +10,7 @@ import type { ServerOptions } from './ServerOptions.js'
 export function mountHttpApi(
   transport: Transport<any>,
   options: Pick<ServerOptions, 'http' | 'broadcastSecret'>,
-  server: Pick<
-    HubbubServer,
-    'metrics' | 'logger' | 'connections' | 'stats' | 'nodes' | 'broadcast' | 'broadcastWhere'
-  >,
+  server: Pick<HubbubServer, 'metrics' | 'logger' | 'connections' | 'stats' | 'broadcast' | 'broadcastWhere'>,
 ): void {
   const http = options.http ?? true
   if (http === false) return
@@ -22,7 +19,7 @@ export function mountHttpApi(
       ...(options.broadcastSecret === undefined ? {} : { broadcastSecret: options.broadcastSecret }),
       metrics: server.metrics,
       health: () => ({ connections: server.connections }),
-      stats: async () => ({ ...server.stats(), nodes: await server.nodes() }),
+      stats: () => server.stats(),
       broadcast: (roomId, text, from) =>
         server.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
       broadcastWhere: (filter, payload) => server.broadcastWhere(filter, payload),

@@ -19,8 +19,6 @@ export interface RoomsStart {
   readonly bus: EventBus<string | Uint8Array>
   readonly behaviourFor: (roomId: string) => RoomBehaviour
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
-  /** Users per running room, as the rooms report them (`stats().roomBreakdown`). */
-  readonly roomUsers: Map<string, number>
   /** This node's connections per running room (what `broadcast` returns). */
   readonly roomConnections: Map<string, number>
 }
@@ -30,7 +28,7 @@ export interface RoomsStart {
  * restart metrics, and the bus topics a room holds open on the bridge while it lives.
  */
 export async function startRooms(s: RoomsStart): Promise<RoomManager> {
-  const { options: o, core, roomUsers, roomConnections } = s
+  const { options: o, core, roomConnections } = s
   return RoomManager.start({
     system: core.system,
     nodeId: s.nodeId,
@@ -49,9 +47,7 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
     encode: encodeServerFrame as (frame: OutgoingFrame) => string,
     ...(s.encodeBinary ? { encodeBinary: s.encodeBinary } : {}),
     observer: {
-      members: (roomId, users, connections) => {
-        if (users === 0) roomUsers.delete(roomId)
-        else roomUsers.set(roomId, users)
+      members: (roomId, _users, connections) => {
         if (connections === 0) roomConnections.delete(roomId)
         else roomConnections.set(roomId, connections)
       },
@@ -71,7 +67,6 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
         }
       },
       stopped: (roomId) => {
-        roomUsers.delete(roomId)
         core.logger.debug({ roomId }, 'room stopped')
       },
       error: (roomId, err) => core.logger.error({ err, roomId }, 'room store call failed'),

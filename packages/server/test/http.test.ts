@@ -53,6 +53,7 @@ function api(overrides: Partial<HttpApiOptions> = {}): { handler: HttpHandler; c
     nodeId: 'node-1',
     uptimeMs: 1234,
     timestamp: 1_700_000_000_000,
+    nodes: [{ node: 'node-1', connections: 3, lastSeen: 1_700_000_000_000 }],
   }
   const handler = createHttpApi({
     broadcastSecret: SECRET,
@@ -98,6 +99,7 @@ describe('GET endpoints', () => {
       nodeId: 'node-1',
       uptimeMs: 1234,
       timestamp: 1_700_000_000_000,
+      nodes: [{ node: 'node-1', connections: 3, lastSeen: 1_700_000_000_000 }],
     })
   })
 

@@ -1,0 +1,252 @@
+import type { PresenceAdd, PresenceRemove, PresenceStore } from '@hubbub/rooms'
+import { Redis } from 'ioredis'
+import { type PresenceKeys, presenceKeys } from './presence/presenceKeys.js'
+import { defineScripts, queueScript, runScript } from './presence/scriptCommands.js'
+
+type PresenceEntry = Parameters<PresenceStore['add']>[1]
+type PresenceListener = Parameters<PresenceStore['onDiff']>[0]
+type PresenceDiff = Parameters<PresenceListener>[0]
+
+export interface RedisPresenceStoreOptions {
+  /**
+   * A Redis URL, or a client whose options to copy. Either way the store opens two connections
+   * of its own (one for commands, one subscribed to the change feed) and closes them in
+   * `close()`. Default `redis://127.0.0.1:6379`.
+   */
+  redis?: string | Redis
+  /** Starts every key and the feed's channel; nodes that share presence use the same one. Default `hubbub`. */
+  prefix?: string
+  /**
+   * A node whose heartbeats stop for this long is dropped by any node that checks: its users
+   * leave, announced once. Each `heartbeat(node)` renews it; keep it a few heartbeat intervals
+   * long (the server beats every `presenceHeartbeatMs`, default 5,000 ms). Default 15,000 ms.
+   */
+  nodeTtlMs?: number
+  /** How often this store looks for silent nodes (besides on every heartbeat); 0 never. Default 5,000 ms. */
+  checkEveryMs?: number
+  /** A failed background step (a check for silent nodes, a connection error). Default: `console.error`. */
+  onError?: (err: unknown) => void
+}
+
+/**
+ * `PresenceStore` on Redis, shared by every node that uses the same prefix. Each change of a
+ * room is one Lua script that also publishes the change on the feed's channel, so every node's
+ * listeners hear every change once, in the order Redis applied them. A node's heartbeat is a
+ * key with a TTL; any node drops the entries of a node whose key ran out, room by room in
+ * scripts that remove and report together, so each user of a dead node leaves exactly once.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  readonly prefix: string
+  readonly nodeTtlMs: number
+  readonly #keys: PresenceKeys
+  readonly #redis: Redis
+  readonly #subscriber: Redis
+  readonly #subscribed: Promise<unknown>
+  readonly #listeners = new Set<PresenceListener>()
+  readonly #onError: (err: unknown) => void
+  readonly #timer: ReturnType<typeof setInterval> | undefined
+  #checking: Promise<string[]> | undefined
+  #closed: Promise<void> | undefined
+
+  constructor(options: RedisPresenceStoreOptions = {}) {
+    this.prefix = options.prefix ?? 'hubbub'
+    this.nodeTtlMs = options.nodeTtlMs ?? 15_000
+    this.#keys = presenceKeys(this.prefix)
+    this.#onError = options.onError ?? ((err) => console.error('[@hubbub/redis] presence store error', err))
+    const given = options.redis ?? 'redis://127.0.0.1:6379'
+    this.#redis = typeof given === 'string' ? new Redis(given) : given.duplicate()
+    this.#subscriber = this.#redis.duplicate()
+    for (const connection of [this.#redis, this.#subscriber]) connection.on('error', this.#onError)
+    defineScripts(this.#redis)
+    this.#subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.#keys.channel) this.#receive(message)
+    })
+    this.#subscribed = this.#subscriber.subscribe(this.#keys.channel)
+    this.#subscribed.catch(this.#onError)
+    const every = options.checkEveryMs ?? 5000
+    if (every > 0) {
+      this.#timer = setInterval(() => void this.purgeExpired().catch(this.#onError), every)
+      this.#timer.unref?.()
+    }
+  }
+
+  async add(roomId: string, entry: PresenceEntry): Promise<PresenceAdd | { taken: true }> {
+    const k = this.#keys
+    const [state, count] = (await runScript(
+      this.#redis,
+      'hubbubPresenceAdd',
+      [k.users(roomId), k.names(roomId), k.entries(roomId, entry.node), k.rooms, k.nodeRooms(entry.node)],
+      [roomId, entry.key, entry.name, entry.node, entry.connection, k.channel],
+    )) as [number, number]
+    if (state < 0) return { taken: true }
+    return { first: state === 1, count }
+  }
+
+  async remove(roomId: string, entry: PresenceEntry): Promise<PresenceRemove> {
+    const k = this.#keys
+    const [last, count] = (await runScript(
+      this.#redis,
+      'hubbubPresenceRemove',
+      [k.users(roomId), k.names(roomId), k.entries(roomId, entry.node), k.rooms, k.nodeRooms(entry.node)],
+      [roomId, entry.key, entry.node, entry.connection, k.channel],
+    )) as [number, number]
+    return { last: last === 1, count }
+  }
+
+  /** One round trip: the names and the count, read together in a `MULTI`. */
+  async list(roomId: string, limit: number): Promise<{ users: string[]; count: number }> {
+    const names = this.#keys.names(roomId)
+    if (limit <= 0) return { users: [], count: await this.#redis.zcard(names) }
+    const replies = await this.#redis
+      .multi()
+      .zrange(names, 0, limit - 1)
+      .zcard(names)
+      .exec()
+    const [users, count] = unwrap(replies) as [string[], number]
+    return { users, count }
+  }
+
+  /** One round trip: the hash of non-empty rooms the scripts keep, with their user counts. */
+  async rooms(): Promise<{ id: string; userCount: number }[]> {
+    const all = await this.#redis.hgetall(this.#keys.rooms)
+    return Object.entries(all).map(([id, count]) => ({ id, userCount: Number(count) }))
+  }
+
+  /** Renews `node`'s heartbeat key for `nodeTtlMs`, then drops any node whose key ran out. */
+  async heartbeat(node: string): Promise<void> {
+    const k = this.#keys
+    await runScript(
+      this.#redis,
+      'hubbubPresenceHeartbeat',
+      [k.heartbeat(node), k.nodes],
+      [node, String(this.nodeTtlMs)],
+    )
+    await this.purgeExpired()
+  }
+
+  async dropNode(node: string): Promise<void> {
+    await this.#drop(node, false)
+  }
+
+  /**
+   * Drops every node whose heartbeat ran out (this store also does it every `checkEveryMs`
+   * and after each heartbeat); answers the nodes it found. Checks already running are joined.
+   */
+  purgeExpired(): Promise<string[]> {
+    this.#checking ??= this.#purgeExpired().finally(() => {
+      this.#checking = undefined
+    })
+    return this.#checking
+  }
+
+  /**
+   * Reports changes made after it resolves. The `PING` on the subscribed connection answers
+   * after every message already on its way to it, so a change made before `onDiff` was called
+   * (its diff still in flight) is not reported to the new listener.
+   */
+  async onDiff(listener: PresenceListener): Promise<() => void> {
+    await this.#subscribed
+    await this.#subscriber.ping()
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  /** Stops the check timer and closes both connections. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#timer !== undefined) clearInterval(this.#timer)
+      this.#listeners.clear()
+      await this.#checking?.catch(() => undefined)
+      await Promise.allSettled([this.#subscriber.quit(), this.#redis.quit()])
+    })()
+    return this.#closed
+  }
+
+  async #purgeExpired(): Promise<string[]> {
+    const k = this.#keys
+    const silent = (await runScript(
+      this.#redis,
+      'hubbubPresenceExpired',
+      [k.nodes],
+      [k.heartbeatPrefix],
+    )) as string[]
+    for (const node of silent) await this.#drop(node, true)
+    return silent
+  }
+
+  /**
+   * Purges the node room by room (each room's purge is atomic: whoever runs it first reports
+   * the leavers, a second purger finds nothing), then forgets the node once it has no entries.
+   */
+  async #drop(node: string, expiredOnly: boolean): Promise<void> {
+    const k = this.#keys
+    const flag = expiredOnly ? '1' : '0'
+    // Bounded: entries the node adds while being dropped (it was alive after all) stay for next time.
+    for (let round = 0; round < 3; round++) {
+      const rooms = await this.#redis.smembers(k.nodeRooms(node))
+      if (rooms.length > 0) {
+        const pipeline = this.#redis.pipeline()
+        for (const roomId of rooms) {
+          queueScript(
+            pipeline,
+            'hubbubPresencePurgeRoom',
+            [
+              k.users(roomId),
+              k.names(roomId),
+              k.entries(roomId, node),
+              k.rooms,
+              k.nodeRooms(node),
+              k.heartbeat(node),
+            ],
+            [roomId, node, k.channel, flag],
+          )
+        }
+        unwrap(await pipeline.exec())
+      }
+      const forgot = (await runScript(
+        this.#redis,
+        'hubbubPresenceForgetNode',
+        [k.nodeRooms(node), k.nodes, k.heartbeat(node)],
+        [node, flag],
+      )) as number
+      if (forgot !== 0) return
+    }
+  }
+
+  #receive(message: string): void {
+    let diff: PresenceDiff
+    try {
+      const raw = JSON.parse(message) as Record<string, unknown>
+      // cjson encodes an empty Lua table as an object: an empty list.
+      const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : [])
+      diff = {
+        roomId: String(raw.roomId),
+        node: String(raw.node),
+        joined: list(raw.joined),
+        left: list(raw.left),
+        count: Number(raw.count),
+      }
+    } catch (err) {
+      this.#onError(err)
+      return
+    }
+    for (const listener of this.#listeners) {
+      try {
+        listener(diff)
+      } catch (err) {
+        console.error('[@hubbub/redis] a presence listener threw (listeners must not)', err)
+      }
+    }
+  }
+}
+
+/** The replies of a `MULTI`/pipeline, throwing the first error among them. */
+function unwrap(replies: [Error | null, unknown][] | null): unknown[] {
+  if (replies === null) throw new Error('presence transaction was aborted')
+  return replies.map(([err, value]) => {
+    if (err) throw err
+    return value
+  })
+}
