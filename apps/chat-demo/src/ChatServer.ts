@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ClientFrame, ServerFrame } from '@hubbub/protocol'
+import { type RedisNode, redisNode } from '@hubbub/redis'
 import { createServer, type HubbubServer, hmacAuth, type Logger, type ServerOptions } from '@hubbub/server'
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
@@ -31,6 +33,15 @@ export interface ChatServerOptions {
   historySize?: number
   /** An empty room stops after this long. Default 30,000 ms. */
   roomGraceMs?: number
+  /**
+   * Run as one node of several: rooms, history, presence and users are shared through the Redis
+   * at this URL (every node with the same `redisPrefix`). Unset: one node, everything in memory.
+   */
+  redisUrl?: string
+  /** The key prefix the nodes of one chat share. Default `hubbub-chat`. */
+  redisPrefix?: string
+  /** This node's id (stats, presence). Default: random. */
+  nodeId?: string
   logger?: Logger
 }
 
@@ -59,6 +70,7 @@ const settled = () => new Promise<void>((resolve) => setImmediate(resolve))
 export class ChatServer {
   #options: ChatServerOptions
   #server: HubbubServer | undefined
+  #redis: RedisNode | undefined
   #port: number | undefined
 
   constructor(options: ChatServerOptions = {}) {
@@ -84,7 +96,17 @@ export class ChatServer {
       ...(o.roomGraceMs === undefined ? {} : { roomGraceMs: o.roomGraceMs }),
       ...(o.logger ? { logger: o.logger } : {}),
     }
-    const server = createServer(options)
+    const nodeId = o.nodeId ?? randomBytes(6).toString('hex')
+    const redis = o.redisUrl
+      ? redisNode({
+          redis: o.redisUrl,
+          prefix: o.redisPrefix ?? 'hubbub-chat',
+          nodeId,
+          ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
+          onError: (err) => o.logger?.warn({ err }, 'redis'),
+        })
+      : undefined
+    const server = createServer({ ...options, nodeId, ...redis?.server })
     if (assets?.bundle !== undefined && server.transport !== undefined) {
       const body = assets.bundle
       server.transport.http((req) =>
@@ -107,9 +129,11 @@ export class ChatServer {
       }
     } catch (err) {
       await server.close({ graceMs: 0 }).catch(() => {})
+      await redis?.close()
       throw err
     }
     this.#server = server
+    this.#redis = redis
   }
 
   /** Graceful drain: clients get `SERVER_SHUTDOWN`, then close 1001. */
@@ -119,6 +143,9 @@ export class ChatServer {
     this.#server = undefined
     this.#port = undefined
     await server.close(options)
+    const redis = this.#redis
+    this.#redis = undefined
+    await redis?.close()
   }
 
   isRunning(): boolean {

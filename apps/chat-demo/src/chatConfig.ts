@@ -4,8 +4,6 @@ export interface ChatConfig extends ChatServerOptions {
   transport: TransportName
   port: number
   host: string
-  /** Set when REDIS_URL is: multi-node needs @hubbub/redis, which has not landed, so the demo runs single-node. */
-  redisUrl?: string
 }
 
 export const DEFAULT_PORT = 7201
@@ -35,5 +33,7 @@ export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cha
   if (env.AUTH_SECRET) config.authSecret = env.AUTH_SECRET
   if (env.BROADCAST_SECRET) config.broadcastSecret = env.BROADCAST_SECRET
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL
+  if (env.REDIS_PREFIX) config.redisPrefix = env.REDIS_PREFIX
+  if (env.NODE_ID) config.nodeId = env.NODE_ID
   return config
 }

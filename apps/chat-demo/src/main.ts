@@ -25,12 +25,6 @@ try {
   process.exit(2)
 }
 
-if (config.redisUrl) {
-  console.warn(
-    `REDIS_URL is set, but multi-node needs @hubbub/redis, which is not available yet: running single-node with the in-memory bus.`,
-  )
-}
-
 const chat = new ChatServer(config)
 try {
   await chat.start()
@@ -54,6 +48,12 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
 console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
+if (config.redisUrl) {
+  const redisShown = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@')
+  console.log(
+    `one node of several: rooms, history, presence and users shared through ${redisShown} (prefix ${config.redisPrefix ?? 'hubbub-chat'})`,
+  )
+}
 if (config.authSecret) {
   console.log(
     'AUTH_SECRET is set: tokens are required. Print one with `node apps/chat-demo/dist/main.js token <name>`,',

@@ -14,6 +14,8 @@ describe('chatConfig', () => {
       AUTH_SECRET: 'a',
       BROADCAST_SECRET: 'b',
       REDIS_URL: 'redis://x',
+      REDIS_PREFIX: 'p',
+      NODE_ID: 'n1',
     }
     expect(chatConfig([], env)).toEqual({
       transport: 'uws',
@@ -22,6 +24,8 @@ describe('chatConfig', () => {
       authSecret: 'a',
       broadcastSecret: 'b',
       redisUrl: 'redis://x',
+      redisPrefix: 'p',
+      nodeId: 'n1',
     })
     expect(chatConfig(['--transport', 'ws', '--port=9000'], env)).toMatchObject({
       transport: 'ws',

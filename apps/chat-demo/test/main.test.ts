@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import WebSocket from 'ws'
 
@@ -39,12 +40,8 @@ async function startCli(args: string[], env: Record<string, string> = {}) {
 
 describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {
   test('prints the URL, serves the page, and drains on SIGTERM (SERVER_SHUTDOWN, 1001, exit 0)', async () => {
-    const { child, url, output } = await startCli(['--transport', transport], {
-      REDIS_URL: 'redis://127.0.0.1:1',
-    })
+    const { child, url, output } = await startCli(['--transport', transport])
     expect(output()).toContain(`(${transport} transport)`)
-    // The notice goes to stderr, the URL to stdout: two pipes, no order between them.
-    await vi.waitFor(() => expect(output()).toMatch(/REDIS_URL is set.*@hubbub\/redis.*single-node/))
     const page = await fetch(url)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('hubbub-client.iife.js')
@@ -65,3 +62,79 @@ describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {
     expect((await exited)[0]).toBe(0)
   })
 })
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** Why Redis cannot be used here, or undefined; with REQUIRE_REDIS=1 (CI) a missing Redis fails. */
+async function redisMissing(): Promise<string | undefined> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.ping()
+    return undefined
+  } catch (err) {
+    if (process.env.REQUIRE_REDIS === '1') throw err
+    return `Redis at ${REDIS_URL} is not reachable (${(err as Error).message})`
+  } finally {
+    redis.disconnect()
+  }
+}
+const missing = await redisMissing()
+
+describe.skipIf(missing !== undefined)(
+  `two CLI nodes on one Redis${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    test('members on different nodes share a room: presence, messages with the same offsets, and history', async () => {
+      const prefix = `hubbub-test:chat-demo:${process.pid}:${Math.random().toString(36).slice(2, 10)}`
+      onTestFinished(async () => {
+        const redis = new Redis(REDIS_URL)
+        for (const match of [`{${prefix}*`, `${prefix}*`]) {
+          let cursor = '0'
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000)
+            if (keys.length > 0) await redis.del(...keys)
+            cursor = next
+          } while (cursor !== '0')
+        }
+        await redis.quit()
+      })
+      const env = { REDIS_URL, REDIS_PREFIX: prefix }
+      const one = await startCli(['--transport', 'ws'], { ...env, NODE_ID: 'one' })
+      const two = await startCli(['--transport', 'uws'], { ...env, NODE_ID: 'two' })
+      expect(one.output()).toContain('one node of several')
+
+      const member = async (url: string, name: string) => {
+        const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`)
+        const frames: Record<string, any>[] = []
+        ws.on('message', (data) => frames.push(JSON.parse(String(data))))
+        onTestFinished(() => ws.terminate())
+        await once(ws, 'open')
+        ws.send(JSON.stringify({ type: 'join', roomId: 'lobby', username: name }))
+        await expect.poll(() => frames.some((f) => f.type === 'joined'), { timeout: 10_000 }).toBe(true)
+        return { ws, frames }
+      }
+      const ann = await member(one.url, 'ann')
+      const bob = await member(two.url, 'bob')
+      await expect
+        .poll(() => ann.frames.find((f) => f.type === 'user_joined')?.username, { timeout: 10_000 })
+        .toBe('bob')
+      bob.ws.send(JSON.stringify({ type: 'message', roomId: 'lobby', text: 'hi from two' }))
+      ann.ws.send(JSON.stringify({ type: 'message', roomId: 'lobby', text: 'hi from one' }))
+      const texts = (frames: Record<string, any>[]) =>
+        frames.filter((f) => f.type === 'message').map((f) => `${f.offset}:${f.text}`)
+      await expect.poll(() => texts(ann.frames).length, { timeout: 10_000 }).toBe(2)
+      await expect.poll(() => texts(bob.frames), { timeout: 10_000 }).toEqual(texts(ann.frames))
+      for (const { ws, frames } of [ann, bob])
+        ws.send(JSON.stringify({ type: 'list_users', roomId: 'lobby' }))
+      for (const { frames } of [ann, bob])
+        await expect
+          .poll(() => frames.find((f) => f.type === 'user_list')?.users?.sort(), { timeout: 10_000 })
+          .toEqual(['ann', 'bob'])
+    })
+  },
+)

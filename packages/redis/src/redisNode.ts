@@ -1,0 +1,63 @@
+import { RedisBusAdapter } from './RedisBusAdapter.js'
+import { RedisConnectionRegistry } from './RedisConnectionRegistry.js'
+import { RedisPresenceStore } from './RedisPresenceStore.js'
+import { RedisRoomLog } from './RedisRoomLog.js'
+
+export interface RedisNodeOptions {
+  /** A `redis://` URL. Default `redis://127.0.0.1:6379`. */
+  redis?: string
+  /** The application's prefix: every node that serves the same rooms and users uses the same one. Default `hubbub`. */
+  prefix?: string
+  /** This node's id, stamped on its bus messages; give the server the same `nodeId`. Default: random. */
+  nodeId?: string
+  /** Messages each room keeps in its stream (history and recovery). Default 100. */
+  historySize?: number
+  /** A node silent this long is dropped from presence and the registry (keep it a few heartbeats). Default 15,000 ms. */
+  nodeTtlMs?: number
+  /** Failures of background work (a subscriber connection lost, a purge that failed). Default: `console.error`. */
+  onError?: (err: unknown) => void
+}
+
+/** What a server needs to share rooms, presence and users with other nodes through Redis. */
+export interface RedisNode {
+  /** `createServer({ ...node.server, transport, auth })`. */
+  readonly server: {
+    log: RedisRoomLog
+    bus: RedisBusAdapter
+    presence: RedisPresenceStore
+    registry: RedisConnectionRegistry
+  }
+  /** Closes every connection to Redis; call it after `server.close()`. */
+  close(): Promise<void>
+}
+
+/**
+ * The four Redis parts of one node, on one prefix: the room log, the bus adapter, presence and
+ * the connection registry (each opens its own connections, as it must: subscriber connections
+ * cannot send commands).
+ */
+export function redisNode(options: RedisNodeOptions = {}): RedisNode {
+  const redis = options.redis ?? 'redis://127.0.0.1:6379'
+  const prefix = options.prefix ?? 'hubbub'
+  const onError = options.onError ?? ((err: unknown) => console.error('[@hubbub/redis]', err))
+  const ttl = options.nodeTtlMs === undefined ? {} : { nodeTtlMs: options.nodeTtlMs }
+  const log = new RedisRoomLog({
+    redis,
+    prefix,
+    onError,
+    ...(options.historySize === undefined ? {} : { historySize: options.historySize }),
+  })
+  const bus = new RedisBusAdapter({
+    redis,
+    prefix: `${prefix}:bus:`,
+    ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+  })
+  const presence = new RedisPresenceStore({ redis, prefix, onError, ...ttl })
+  const registry = new RedisConnectionRegistry({ redis, prefix, ...ttl })
+  return {
+    server: { log, bus, presence, registry },
+    async close() {
+      await Promise.all([bus.close(), log.disconnect(), presence.close(), registry.disconnect()])
+    },
+  }
+}
