@@ -109,7 +109,8 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
       childNode(`C-${prefix}`),
     ])
     const lobby = 'lobby'
-    const ann = await client(a.port).join(lobby, { username: 'ann' })
+    const annClient = client(a.port)
+    const ann = await annClient.join(lobby, { username: 'ann' })
     const bob = await client(b.port).join(lobby, { username: 'bob' })
     const cat = await client(c.port).join(lobby, { username: 'cat' })
     const dan = await client(c.port).join(lobby, { username: 'dan' })
@@ -122,6 +123,7 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
     }
     for (const port of [a.port, b.port, c.port])
       await expect.poll(async () => (await stats(port)).roomBreakdown[lobby]).toBe(4)
+    expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 4 }])
 
     const leftOnA = leaves(ann)
     const leftOnB = leaves(bob)
@@ -145,5 +147,6 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
       expect([...room.users].sort()).toEqual(['ann', 'bob', 'eve'])
     }
     for (const port of [a.port, b.port]) expect((await stats(port)).roomBreakdown[lobby]).toBe(3)
+    expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 3 }])
   })
 })
