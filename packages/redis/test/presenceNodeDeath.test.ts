@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type Client, connect, type Room } from '@hubbub/client'
-import { MemoryRoomLog } from '@hubbub/rooms'
 import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { RedisPresenceStore } from '../src/RedisPresenceStore.js'
+import { redisNode } from '../src/redisNode.js'
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from './presenceEnv.js'
 
 const available = await redisAvailable()
@@ -20,29 +19,23 @@ const deadTtlMs = 1500
 /** Survivors keep a longer TTL, so a busy machine does not make them look dead to each other. */
 const survivorTtlMs = 6000
 
-/** A node in this process: a server with its own Redis presence store and the shared log. */
-async function inProcessNode(nodeId: string, log: MemoryRoomLog) {
-  const presence = new RedisPresenceStore({
-    redis: redisUrl,
-    prefix,
-    nodeTtlMs: survivorTtlMs,
-    checkEveryMs: 200,
-  })
+/** A node in this process: a server with its own Redis log, bus, presence and registry (`redisNode`). */
+async function inProcessNode(nodeId: string) {
+  const node = redisNode({ redis: redisUrl, prefix, nodeId, nodeTtlMs: survivorTtlMs })
   const server = createServer({
+    ...node.server,
     transport: wsTransport,
     auth: { anonymous: true },
     heartbeatMs: 0,
     nodeId,
-    log,
-    presence,
     presenceHeartbeatMs: heartbeatMs,
   })
   onTestFinished(async () => {
     await server.close({ graceMs: 1000 })
-    await presence.close()
+    await node.close()
   })
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
-  return { presence, port }
+  return { presence: node.server.presence, port }
 }
 
 /** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
@@ -86,10 +79,15 @@ function client(port: number): Client {
   return c
 }
 
-async function stats(port: number): Promise<{ roomBreakdown: Record<string, number> }> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/stats`)
-  return (await res.json()) as { roomBreakdown: Record<string, number> }
+interface Stats {
+  roomBreakdown: Record<string, number>
+  nodes: { node: string; connections: number }[]
 }
+async function stats(port: number): Promise<Stats> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/stats`)
+  return (await res.json()) as Stats
+}
+const nodesOf = (s: Stats) => s.nodes.map((n) => [n.node, n.connections]).sort()
 
 /** Names in every `user_left` a room reports from now on. */
 function leaves(room: Room): string[] {
@@ -102,12 +100,8 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
   afterAll(() => deleteKeys(prefix))
 
   test('a SIGKILLed node: every other node announces each of its users leaving exactly once, and no ghost stays', async () => {
-    const log = new MemoryRoomLog({ size: 100 })
-    const [a, b, c] = await Promise.all([
-      inProcessNode(`A-${prefix}`, log),
-      inProcessNode(`B-${prefix}`, log),
-      childNode(`C-${prefix}`),
-    ])
+    const [A, B, C] = [`A-${prefix}`, `B-${prefix}`, `C-${prefix}`]
+    const [a, b, c] = await Promise.all([inProcessNode(A), inProcessNode(B), childNode(C)])
     const lobby = 'lobby'
     const annClient = client(a.port)
     const ann = await annClient.join(lobby, { username: 'ann' })
@@ -121,8 +115,16 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
       await expect.poll(() => room.listUsers()).toEqual(everyone)
       await expect.poll(() => [...room.users].sort()).toEqual(everyone)
     }
-    for (const port of [a.port, b.port, c.port])
+    for (const port of [a.port, b.port, c.port]) {
       await expect.poll(async () => (await stats(port)).roomBreakdown[lobby]).toBe(4)
+      await expect
+        .poll(async () => nodesOf(await stats(port)))
+        .toEqual([
+          [A, 1],
+          [B, 1],
+          [C, 2],
+        ])
+    }
     expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 4 }])
 
     const leftOnA = leaves(ann)
@@ -146,7 +148,18 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
       expect(await room.listUsers()).toEqual(['ann', 'bob', 'eve'])
       expect([...room.users].sort()).toEqual(['ann', 'bob', 'eve'])
     }
-    for (const port of [a.port, b.port]) expect((await stats(port)).roomBreakdown[lobby]).toBe(3)
+    for (const port of [a.port, b.port]) {
+      expect((await stats(port)).roomBreakdown[lobby]).toBe(3)
+      expect(nodesOf(await stats(port))).toEqual([
+        [A, 2],
+        [B, 1],
+      ])
+    }
+    // The survivors still share the room's one order: a message from B reaches A through Redis.
+    const got: string[] = []
+    ann.on('message', (m) => got.push(`${m.from}:${m.text}`))
+    await bob.send('still here')
+    await expect.poll(() => got).toEqual(['bob:still here'])
     expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 3 }])
   })
 })
