@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import { describe, expect, onTestFinished, test } from 'vitest'
+import { runSlowConsumerConformance } from './slowConsumerConformance.js'
 import type { Connection, Transport, TransportOptions } from './Transport.js'
 import { Opcode } from './testing/encodeFrame.js'
 import { RawClient, type RawUpgradeOptions, upgradeStatus } from './testing/RawClient.js'
@@ -377,6 +378,8 @@ export function runTransportConformance(target: ConformanceTarget): void {
       expect(live.isClosed).toBe(false)
       expect(s.connections[0]?.isOpen).toBe(true)
     })
+
+    runSlowConsumerConformance(target)
 
     describe('backpressure', () => {
       const chunk = 'x'.repeat(32 * 1024)
