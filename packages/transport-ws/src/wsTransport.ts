@@ -60,7 +60,15 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
 export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): WsTransport<I> {
   const opts = resolveTransportOptions(options)
   const attached = options.server !== undefined
-  const server: Server | HttpsServer = options.server ?? createServer()
+  const server: Server | HttpsServer =
+    options.server ??
+    createServer({
+      // The header phase (slowloris) and the whole request are bounded by handshakeTimeoutMs as well;
+      // node answers 408. Its check runs every connectionsCheckingInterval, so that follows the bound.
+      headersTimeout: opts.handshakeTimeoutMs,
+      requestTimeout: opts.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(opts.handshakeTimeoutMs / 4))),
+    })
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,

@@ -1,11 +1,13 @@
 import { request } from 'node:http'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { runSlowConsumerConformance } from './slowConsumerConformance.js'
+import { runSlowHeadersConformance, type SlowHeadersBehaviour } from './slowHeadersConformance.js'
 import type { Connection, Transport, TransportOptions } from './Transport.js'
 import { Opcode } from './testing/encodeFrame.js'
 import { RawClient, type RawUpgradeOptions, upgradeStatus } from './testing/RawClient.js'
 import { waitFor } from './testing/waitFor.js'
 
+export type { SlowHeadersBehaviour } from './slowHeadersConformance.js'
 export * from './testing/index.js'
 
 /** The protocol-violation probes the kit sends with its raw framer. */
@@ -40,6 +42,8 @@ export interface ConformanceTarget {
   create<I = unknown>(options?: TransportOptions<I>): Transport<I>
   /** Where the library's honest answer to a probe differs from `defaultProbeCloseCodes`. */
   probeCloseCodes?: Partial<Record<ProbeName, ProbeExpectation>>
+  /** How the library bounds slow headers; default: `handshakeTimeoutMs`, answered with 408. */
+  slowHeaders?: SlowHeadersBehaviour
 }
 
 interface Started<I> {
@@ -380,6 +384,7 @@ export function runTransportConformance(target: ConformanceTarget): void {
     })
 
     runSlowConsumerConformance(target)
+    runSlowHeadersConformance(target)
 
     describe('backpressure', () => {
       const chunk = 'x'.repeat(32 * 1024)
