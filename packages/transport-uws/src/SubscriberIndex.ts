@@ -7,10 +7,8 @@ interface TopicEntry<C> {
   subscribers: Set<C>
   /** Largest buffered amount among the subscribers at the last scan. */
   worst: number
-  /** Upper bound of the bytes published to the topic since that scan. */
-  added: number
-  /** `direct` at that scan. */
-  directAtScan: number
+  /** `written` at that scan. */
+  writtenAtScan: number
   publishes: number
 }
 
@@ -25,15 +23,17 @@ function frameBound(data: string | Uint8Array): number {
 /**
  * Topic → subscribers, kept beside uWS's native topic tree for one job: find the
  * subscribers over the backpressure limit before a publish, which uWS would skip
- * silently. Asking every subscriber costs one native call each, so the scan only
- * runs when a subscriber could be over the limit: the worst buffer seen at the last
- * scan plus every byte written since (publishes to the topic, and all direct sends
- * and pings, counted as if they had gone to one socket) is a sound upper bound.
+ * silently (or, past its own limit, cut without a close frame). Asking every
+ * subscriber costs one native call each, so the scan only runs when a subscriber
+ * could be over the limit. A socket's buffer is counted per connection, across all
+ * its topics: the worst buffer seen at the topic's last scan plus every byte written
+ * anywhere since (publishes to every topic, direct sends and pings, counted as if
+ * they had all gone to one socket) is a sound upper bound for each of its subscribers.
  */
 export class SubscriberIndex<C extends Buffered> {
   private readonly topics = new Map<string, TopicEntry<C>>()
-  /** Upper bound of the bytes written to any one socket outside publish. */
-  private direct = 0
+  /** Upper bound of the bytes written to any one socket: every publish, send and ping. */
+  private written = 0
 
   constructor(
     private readonly limit: number,
@@ -49,8 +49,7 @@ export class SubscriberIndex<C extends Buffered> {
       this.topics.set(topic, {
         subscribers: new Set([subscriber]),
         worst: Number.POSITIVE_INFINITY,
-        added: 0,
-        directAtScan: this.direct,
+        writtenAtScan: this.written,
         publishes: 0,
       })
     }
@@ -65,12 +64,12 @@ export class SubscriberIndex<C extends Buffered> {
 
   /** Records a message written to one socket outside publish (a send, a ping). */
   wrote(data: string | Uint8Array): void {
-    this.direct += frameBound(data)
+    this.written += frameBound(data)
   }
 
   /** Records a ping to every socket. */
   pinged(): void {
-    this.direct += 14
+    this.written += 14
   }
 
   /**
@@ -81,7 +80,7 @@ export class SubscriberIndex<C extends Buffered> {
     const entry = this.topics.get(topic)
     if (!entry) return false
     if (
-      entry.worst + entry.added + (this.direct - entry.directAtScan) > this.limit ||
+      entry.worst + (this.written - entry.writtenAtScan) > this.limit ||
       ++entry.publishes >= fullScanEvery
     ) {
       let worst = 0
@@ -91,11 +90,10 @@ export class SubscriberIndex<C extends Buffered> {
         if (buffered > worst) worst = buffered
       }
       entry.worst = worst
-      entry.added = 0
-      entry.directAtScan = this.direct
+      entry.writtenAtScan = this.written
       entry.publishes = 0
     }
-    entry.added += frameBound(data)
+    this.written += frameBound(data)
     return true
   }
 }

@@ -25,6 +25,7 @@ import { loadUws } from './loadUws.js'
 import { SubscriberIndex } from './SubscriberIndex.js'
 import { type ConnectionHost, type SocketData, UwsConnection } from './UwsConnection.js'
 import { UwsTransportError } from './UwsTransportError.js'
+import { asksForWebSocket, upgradeRefusal } from './upgradeRefusal.js'
 
 /** An upgrade waiting for `authenticate`; `done` once answered, `aborted` once the peer left. */
 interface PendingUpgrade {
@@ -129,6 +130,8 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
     const remoteAddress = formatAddress(res.getRemoteAddress())
     if (url !== opts.path) return refuse(res, 404)
     if (closing) return refuse(res, 503)
+    const malformed = upgradeRefusal('GET', url.length + rawQuery.length + 16, headers)
+    if (malformed !== undefined) return refuse(res, malformed)
     const offered = (headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -263,6 +266,9 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
         respond(500, { 'content-type': 'text/plain' }, 'Internal Server Error')
       }
     }
+    // uWS hands a WebSocket request it cannot upgrade (no valid key, not GET) to plain HTTP
+    if (path === opts.path && asksForWebSocket(headers))
+      return respond(upgradeRefusal(method, path.length + rawQuery.length + 16, headers) ?? 400, {}, '', true)
     const declared = Number(headers['content-length'] ?? 0)
     if (declared > opts.maxHttpBody)
       return respond(413, { 'content-type': 'text/plain' }, 'Payload Too Large', true)

@@ -52,4 +52,24 @@ describe('SubscriberIndex', () => {
     index.beforePublish('t', 'x')
     expect(a.asked).toBe(asked + 1)
   })
+
+  test('a socket in many topics is bounded by what all of them publish, not by each on its own', () => {
+    const over: string[] = []
+    const index = new SubscriberIndex<ReturnType<typeof subscriber>>(1000, (_s, _d, topic) =>
+      over.push(topic),
+    )
+    const slow = subscriber()
+    const topics = Array.from({ length: 20 }, (_, i) => `t${i}`)
+    for (const t of topics) index.add(t, slow)
+    for (const t of topics) index.beforePublish(t, new Uint8Array(1)) // first scans
+    // 20 topics × 100 B: no single topic comes near 1000 B, the socket does
+    for (let round = 0; round < 2; round++) {
+      for (const t of topics) {
+        slow.buffered += 114
+        index.beforePublish(t, new Uint8Array(100))
+      }
+    }
+    expect(slow.buffered).toBeGreaterThan(1000)
+    expect(over.length).toBeGreaterThan(0)
+  })
 })

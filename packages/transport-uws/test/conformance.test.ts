@@ -32,4 +32,9 @@ runTransportConformance({
     oversizePing: 1006,
     manyFragments: 'delivered',
   },
+  // uWS's HTTP parser has its own fixed timeout (10 s, on uSockets' 4 s timer) and closes without answering
+  slowHeaders: { fixedTimeoutMs: 10_000, answer: 'nothing' },
+  // uWS's native parser closes without a status on more than its header-count limit and on
+  // requests it cannot parse; the adapter answers the rest as ws does (see upgradeRefusal.ts)
+  refusals: { duplicateProtocolHeaders: 'closed', garbageRequestLine: 'closed' },
 })

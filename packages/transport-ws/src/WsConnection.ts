@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net'
 import { type BackpressurePolicy, BaseConnection, type SendResult } from '@hubbub/transport'
 import { WebSocket } from 'ws'
+import { buildFrame } from './buildFrame.js'
 
 /** ws's Sender internals we read to know when writing a pre-built frame to the socket is safe. */
 interface SenderState {
@@ -12,15 +13,14 @@ interface SenderState {
 
 type Internal = WebSocket & { _socket: Socket | null; _sender: SenderState | null }
 
-/** How long a slow consumer closed with 1013 gets to take its close frame before it is destroyed. */
-const SLOW_CLOSE_GRACE_MS = 1000
-
 /** What every connection of one transport shares: the limits, the topic index, and who to tell when one is gone. */
 export interface WsConnectionHost<I> {
   readonly maxBackpressure: number
   readonly backpressure: BackpressurePolicy
   readonly index: Map<string, Set<WsConnection<I>>>
   gone(connection: WsConnection<I>): void
+  /** Sockets closed as slow consumers that are still delivering their close frame (terminated when the transport closes). */
+  readonly lingering: Set<WsConnection<I>>
 }
 
 // The listeners are shared by every socket (no closures per connection): ws and
@@ -41,7 +41,7 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
   connectionOf(this).closed(code, reason)
 }
 function onDrain(this: Socket): void {
-  connectionOf(this).emitDrain()
+  connectionOf(this).socketDrained()
 }
 
 /** One `ws` socket behind the `Connection` contract. */
@@ -50,7 +50,19 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   missedPongs = 0
   /** Code and reason of our own `close()` (reported to the handlers instead of the peer's echo). */
   private closedWith: [code: number, reason: string] | undefined = undefined
-  private slowTimer: NodeJS.Timeout | undefined = undefined
+  /**
+   * Frames waiting for the socket to drain, in order, from `backlogHead` on. Kept
+   * here rather than in the socket's own buffer so that a slow consumer's backlog
+   * can be thrown away and its 1013 close frame sent next; undefined while empty.
+   */
+  private backlog: Buffer[] | undefined = undefined
+  private backlogHead = 0
+  private backlogBytes = 0
+  /** A close asked for while frames were waiting: sent once they are written. */
+  private closeAfterBacklog = false
+  /** Closed as a slow consumer: nothing more is queued to it. */
+  private shed = false
+  private listeningForDrain = false
   // ws never swaps these for a live socket; caching them keeps publish's per-subscriber path monomorphic
   private readonly socket: Socket | null
   private readonly sender: SenderState | null
@@ -74,26 +86,29 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   }
 
   get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN
+    return this.ws.readyState === WebSocket.OPEN && !this.closeAfterBacklog
   }
 
+  /** Every byte this connection has waiting, whatever topic or send it came from. */
   get bufferedAmount(): number {
-    return (this.socket?.writableLength ?? 0) + (this.sender?._bufferedBytes ?? 0)
+    return (this.socket?.writableLength ?? 0) + (this.sender?._bufferedBytes ?? 0) + this.backlogBytes
   }
 
   override onDrain(handler: () => void): void {
     // most users never ask for drain: the socket listener (and its tag) is only added for the first who does
-    const first = !this.hasDrainHandlers
     super.onDrain(handler)
-    if (!first || this.socket === null) return
-    ;(this.socket as unknown as Tagged)[kConnection] = this
-    this.socket.on('drain', onDrain)
+    this.listenForDrain()
   }
 
   send(data: string | Uint8Array): SendResult {
-    if (!this.isOpen) return 'dropped'
+    if (!this.isOpen || this.closeAfterBacklog) return 'dropped'
     const size = typeof data === 'string' ? data.length : data.byteLength
     if (this.overLimit(size)) return this.applyPolicy(data, undefined)
+    // behind a backlog (or a full socket) the frame waits its turn, so sends and publishes keep their order
+    if (this.backlog !== undefined || (this.socket?.writableNeedDrain === true && this.senderIdle())) {
+      this.enqueue(buildFrame(data))
+      return 'buffered'
+    }
     this.ws.send(data, { binary: typeof data !== 'string' })
     return this.bufferedAmount > 0 ? 'buffered' : 'sent'
   }
@@ -105,18 +120,45 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
    */
   writeFrame(frame: Buffer, data: string | Uint8Array, topic: string): void {
     const socket = this.socket
-    if (this.ws.readyState !== WebSocket.OPEN || socket === null) return
-    const sender = this.sender
-    const buffered = socket.writableLength + (sender?._bufferedBytes ?? 0)
+    if (this.ws.readyState !== WebSocket.OPEN || socket === null || this.closeAfterBacklog) return
+    const buffered = this.bufferedAmount
     if (buffered > 0 && buffered + frame.length > this.host.maxBackpressure) {
       this.applyPolicy(data, topic)
       return
     }
-    if (sender !== null && sender._state === 0 && sender._queue.length === 0 && sender._firstFragment) {
-      socket.write(frame)
-    } else {
-      this.ws.send(data, { binary: typeof data !== 'string' })
+    if (this.backlog !== undefined) this.enqueue(frame)
+    else if (this.senderIdle()) {
+      // past the socket's high-water mark, frames wait here, where a slow consumer's can be discarded
+      if (socket.writableNeedDrain) this.enqueue(frame)
+      else socket.write(frame)
+    } else this.ws.send(data, { binary: typeof data !== 'string' })
+  }
+
+  /** The socket drained: writes waiting frames up to its high-water mark, then tells the drain handlers once all are out. */
+  socketDrained(): void {
+    const backlog = this.backlog
+    const socket = this.socket
+    if (backlog !== undefined && socket !== null && !socket.destroyed) {
+      let i = this.backlogHead
+      let fits = true
+      while (fits && i < backlog.length) {
+        const frame = backlog[i++] as Buffer
+        this.backlogBytes -= frame.length
+        fits = socket.write(frame)
+      }
+      if (i < backlog.length) {
+        this.backlogHead = i
+        return
+      }
+      this.clearBacklog()
+      if (this.closeAfterBacklog) {
+        const [code, reason] = this.closedWith ?? [1000, '']
+        this.ws.close(code, reason)
+        return
+      }
+      if (!fits) return
     }
+    if (this.hasDrainHandlers) this.emitDrain()
   }
 
   subscribe(topic: string): void {
@@ -137,21 +179,29 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   close(code = 1000, reason = ''): void {
     if (this.closedWith !== undefined || this.ws.readyState >= WebSocket.CLOSING) return
     this.closedWith = [code, reason]
-    this.ws.close(code, reason)
+    // what was sent before the close is delivered before it (a slow consumer's backlog is dropped first)
+    if (this.backlog !== undefined) this.closeAfterBacklog = true
+    else this.ws.close(code, reason)
   }
 
   terminate(): void {
+    this.clearBacklog()
     this.ws.terminate()
   }
 
   /** ws's `close` event: leave the index, tell the transport, then the handlers (with the code we closed with, if we did). */
   closed(code: number, reason: Buffer): void {
-    if (this.slowTimer) clearTimeout(this.slowTimer)
-    for (const topic of this.takeTopics()) this.removeFromIndex(topic)
-    this.host.gone(this)
+    this.clearBacklog()
+    if (this.host.lingering.delete(this)) return // the handlers heard of it when it was shed
+    this.leave()
     const ours = this.closedWith
     if (ours !== undefined) this.emitClose(ours[0], ours[1])
     else this.emitClose(code, reason.toString())
+  }
+
+  private leave(): void {
+    for (const topic of this.takeTopics()) this.removeFromIndex(topic)
+    this.host.gone(this)
   }
 
   private overLimit(size: number): boolean {
@@ -164,10 +214,47 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
       this.recordDrop(data, topic)
       return 'dropped'
     }
+    if (this.shed) return 'dropped'
+    this.shed = true
+    // Nothing more is queued to it and what waits here is thrown away, so the close frame follows
+    // at most the socket's own buffer (one high-water mark) and what the kernel already took. The
+    // heap holds no backlog any more; ws's close timeout (30 s) ends a peer that never reads it.
+    this.clearBacklog()
+    this.closeAfterBacklog = false
+    this.closedWith = undefined
     this.close(1013, 'slow consumer')
-    // the close frame sits behind the backlog; do not hold that memory for ws's 30 s close timeout
-    this.slowTimer ??= setTimeout(() => this.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref()
+    // As uWS does in end(): the connection is over for everyone now, though the socket lingers
+    // until the peer reads its close frame or ws's close timeout ends it.
+    this.host.lingering.add(this)
+    this.leave()
+    this.emitClose(1013, 'slow consumer')
     return 'dropped'
+  }
+
+  private senderIdle(): boolean {
+    const sender = this.sender
+    return sender !== null && sender._state === 0 && sender._queue.length === 0 && sender._firstFragment
+  }
+
+  private enqueue(frame: Buffer): void {
+    if (this.backlog === undefined) {
+      this.backlog = [frame]
+      this.listenForDrain()
+    } else this.backlog.push(frame)
+    this.backlogBytes += frame.length
+  }
+
+  private clearBacklog(): void {
+    this.backlog = undefined
+    this.backlogHead = 0
+    this.backlogBytes = 0
+  }
+
+  private listenForDrain(): void {
+    if (this.listeningForDrain || this.socket === null) return
+    this.listeningForDrain = true
+    ;(this.socket as unknown as Tagged)[kConnection] = this
+    this.socket.on('drain', onDrain)
   }
 
   private removeFromIndex(topic: string): void {

@@ -1,2 +1,3 @@
+export { buildFrame } from './buildFrame.js'
 export { WsConnection } from './WsConnection.js'
-export { buildFrame, type WsTransport, type WsTransportOptions, wsTransport } from './wsTransport.js'
+export { type WsTransport, type WsTransportOptions, wsTransport } from './wsTransport.js'

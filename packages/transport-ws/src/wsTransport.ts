@@ -15,6 +15,7 @@ import {
   type UpgradeRequest,
 } from '@hubbub/transport'
 import { WebSocketServer } from 'ws'
+import { buildFrame } from './buildFrame.js'
 import { WsConnection, type WsConnectionHost } from './WsConnection.js'
 
 export interface WsTransportOptions<I = unknown> extends TransportOptions<I> {
@@ -32,30 +33,6 @@ export interface WsTransportOptions<I = unknown> extends TransportOptions<I> {
 export interface WsTransport<I = unknown> extends Transport<I> {
   /** Serves a request through the `http()` handlers; resolves false (nothing written) when none matched. */
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>
-}
-
-/**
- * One unmasked server frame (RFC 6455 §5.2) in a single buffer, built once per
- * publish, so each subscriber costs exactly one socket write and no re-encoding.
- */
-export function buildFrame(data: string | Uint8Array): Buffer {
-  const text = typeof data === 'string'
-  const length = text ? Buffer.byteLength(data) : data.byteLength
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10
-  const frame = Buffer.allocUnsafe(headerLength + length)
-  frame[0] = 0x80 | (text ? 0x1 : 0x2)
-  if (headerLength === 2) frame[1] = length
-  else if (headerLength === 4) {
-    frame[1] = 126
-    frame.writeUInt16BE(length, 2)
-  } else {
-    frame[1] = 127
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2)
-    frame.writeUInt32BE(length >>> 0, 6)
-  }
-  if (text) frame.write(data, headerLength)
-  else frame.set(data, headerLength)
-  return frame
 }
 
 function ignoreError(): void {}
@@ -83,7 +60,15 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
 export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): WsTransport<I> {
   const opts = resolveTransportOptions(options)
   const attached = options.server !== undefined
-  const server: Server | HttpsServer = options.server ?? createServer()
+  const server: Server | HttpsServer =
+    options.server ??
+    createServer({
+      // The header phase (slowloris) and the whole request are bounded by handshakeTimeoutMs as well;
+      // node answers 408. Its check runs every connectionsCheckingInterval, so that follows the bound.
+      headersTimeout: opts.handshakeTimeoutMs,
+      requestTimeout: opts.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(opts.handshakeTimeoutMs / 4))),
+    })
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -107,6 +92,7 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     maxBackpressure: opts.maxBackpressure,
     backpressure: opts.backpressure,
     index,
+    lingering: new Set(),
     gone(connection) {
       open.delete(connection)
       release(connection.remoteAddress)
@@ -315,6 +301,7 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
         if (!attached) server.close()
         const gone = [...open].map((c) => new Promise<void>((resolve) => c.onClose(() => resolve())))
         for (const c of open) c.close(1001, 'server shutting down')
+        for (const c of host.lingering) c.terminate()
         const timer = setTimeout(() => {
           for (const c of open) c.terminate()
         }, graceMs)

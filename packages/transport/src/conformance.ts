@@ -1,10 +1,15 @@
 import { request } from 'node:http'
 import { describe, expect, onTestFinished, test } from 'vitest'
+import { type RefusalAnswer, type RefusalName, runRefusalConformance } from './refusalConformance.js'
+import { runSlowConsumerConformance } from './slowConsumerConformance.js'
+import { runSlowHeadersConformance, type SlowHeadersBehaviour } from './slowHeadersConformance.js'
 import type { Connection, Transport, TransportOptions } from './Transport.js'
 import { Opcode } from './testing/encodeFrame.js'
 import { RawClient, type RawUpgradeOptions, upgradeStatus } from './testing/RawClient.js'
 import { waitFor } from './testing/waitFor.js'
 
+export { defaultRefusals, type RefusalAnswer, type RefusalName } from './refusalConformance.js'
+export type { SlowHeadersBehaviour } from './slowHeadersConformance.js'
 export * from './testing/index.js'
 
 /** The protocol-violation probes the kit sends with its raw framer. */
@@ -39,6 +44,10 @@ export interface ConformanceTarget {
   create<I = unknown>(options?: TransportOptions<I>): Transport<I>
   /** Where the library's honest answer to a probe differs from `defaultProbeCloseCodes`. */
   probeCloseCodes?: Partial<Record<ProbeName, ProbeExpectation>>
+  /** Where the answer to a malformed upgrade differs from `defaultRefusals`. */
+  refusals?: Partial<Record<RefusalName, RefusalAnswer>>
+  /** How the library bounds slow headers; default: `handshakeTimeoutMs`, answered with 408. */
+  slowHeaders?: SlowHeadersBehaviour
 }
 
 interface Started<I> {
@@ -377,6 +386,10 @@ export function runTransportConformance(target: ConformanceTarget): void {
       expect(live.isClosed).toBe(false)
       expect(s.connections[0]?.isOpen).toBe(true)
     })
+
+    runSlowConsumerConformance(target)
+    runSlowHeadersConformance(target)
+    runRefusalConformance(target)
 
     describe('backpressure', () => {
       const chunk = 'x'.repeat(32 * 1024)

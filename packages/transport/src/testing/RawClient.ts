@@ -157,10 +157,41 @@ export class RawClient {
   }
 
   resume(): void {
+    this.stopSlowReading()
     this.socket.resume()
   }
 
+  /** Bytes taken off the socket so far. */
+  bytesRead = 0
+  private slowTimer: NodeJS.Timeout | undefined = undefined
+
+  /**
+   * Plays a slow consumer that still reads: the socket is paused and `bytesPerSecond`
+   * is taken off it in small chunks every `tickMs` (frames, pings and the close frame
+   * are handled as they arrive). `resume()` goes back to reading at full speed.
+   */
+  readSlowly(bytesPerSecond: number, tickMs = 10): void {
+    this.stopSlowReading()
+    this.socket.pause()
+    const start = performance.now()
+    const startBytes = this.bytesRead
+    this.slowTimer = setInterval(() => {
+      // the allowance follows the clock, so a late timer (a busy machine) does not lower the rate
+      const allowed = startBytes + Math.floor((bytesPerSecond * (performance.now() - start)) / 1000)
+      const n = Math.min(allowed - this.bytesRead, this.socket.readableLength)
+      // a paused socket hands what read() returns to the 'data' listener; read(0) only refills from the kernel
+      this.socket.read(Math.max(n, 0))
+      if (this.socket.destroyed && this.socket.readableLength === 0) this.stopSlowReading()
+    }, tickMs)
+  }
+
+  private stopSlowReading(): void {
+    if (this.slowTimer) clearInterval(this.slowTimer)
+    this.slowTimer = undefined
+  }
+
   destroy(): void {
+    this.stopSlowReading()
     this.socket.destroy()
   }
 
@@ -218,6 +249,7 @@ export class RawClient {
   }
 
   private onData(chunk: Buffer): void {
+    this.bytesRead += chunk.length
     for (const frame of this.parser.push(chunk)) {
       if (frame.opcode === Opcode.ping) {
         if (this.autoPong && !this.socket.destroyed)
