@@ -83,6 +83,7 @@ export class HubbubServer {
       metrics: this.metrics,
       closing: () => this.#core.draining,
       handleConnection: (socket, info) => this.handleConnection(socket, info),
+      refuse: (socket, protocol, message) => this.#core.refuse(socket, protocol, message),
     })
     if (this.transport !== undefined) mountHttpApi(this.transport, options, this)
     this.#core = new ConnectionCore({
