@@ -1,5 +1,5 @@
 import { type Limits, negotiate, type Subprotocol } from '@hubbub/protocol'
-import type { Connection, Transport, UpgradeRequest } from '@hubbub/transport'
+import type { Connection, Transport, TransportOptions, UpgradeRequest } from '@hubbub/transport'
 import { AuthError, type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
 import type { ServerMetrics } from './metrics/index.js'
 import { ServerError } from './ServerError.js'
@@ -60,7 +60,7 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
         if (formats.length === 0) return ''
         return negotiate(formats, supported)
       },
-      ...options.transportOptions,
+      ...(options.transportOptions as TransportOptions<any> | undefined),
       // Always installed, so a draining server refuses new upgrades even in anonymous mode.
       authenticate: async (req: UpgradeRequest) => {
         if (hooks.closing()) throw new ServerError('closed', 'server is shutting down')
