@@ -1,13 +1,13 @@
 import { defineConfig } from 'vitest/config'
 
-/** Per-package vitest config: tests import workspace packages from `src` via the `source` condition. */
+/** Per-package vitest config: tests import workspace packages from `src` via the `@hubbub/source` condition. */
 export function packageConfig(name: string, extra: { testTimeout?: number; include?: string[] } = {}) {
   return defineConfig({
-    resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] },
+    resolve: { conditions: ['@hubbub/source', 'module', 'node', 'import', 'default'] },
     ssr: {
       resolve: {
-        conditions: ['source', 'module', 'node', 'import', 'default'],
-        externalConditions: ['source'],
+        conditions: ['@hubbub/source', 'module', 'node', 'import', 'default'],
+        externalConditions: ['@hubbub/source'],
       },
     },
     test: {

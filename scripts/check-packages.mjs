@@ -18,6 +18,13 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   const pkgDir = join(root, 'packages', dir)
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
   if (pkg.private || (only.length && !only.includes(pkg.name) && !only.includes(dir))) continue
+  // Tests read src/ through the project's own condition; a generic `source` would let consumers who set
+  // customConditions: ["source"] compile this package's sources with their own compiler settings.
+  if (JSON.stringify(pkg.exports ?? {}).includes('"source":')) {
+    failed++
+    console.log(`FAIL ${pkg.name}: exports use a bare "source" condition; name it "@hubbub/source"`)
+    continue
+  }
   const run = (cmd, args, cwd = pkgDir) =>
     execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   try {

@@ -26,7 +26,7 @@ const pkg = {
   sideEffects: false,
   exports: {
     '.': {
-      source: './src/index.ts',
+      '@hubbub/source': './src/index.ts',
       import: { types: './dist/index.d.ts', default: './dist/index.js' },
       require: { types: './dist/index.d.cts', default: './dist/index.cjs' },
     },

@@ -34,9 +34,9 @@ export type FanoutOutcome = FanoutResult | { server: string; skipped: string }
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p))
 
-/** Starts a TypeScript module as a child process (tsx, `source` condition), pinned to one core when possible. */
+/** Starts a TypeScript module as a child process (tsx, `@hubbub/source` condition), pinned to one core when possible. */
 function start(module: string, args: string[], core: number | undefined): ChildProcess {
-  const node = [process.execPath, '--conditions=source', '--import', 'tsx']
+  const node = [process.execPath, '--conditions=@hubbub/source', '--import', 'tsx']
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there
   if (process.env.BENCH_CPU_PROF && module.includes('server'))
     node.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`)

@@ -114,6 +114,7 @@ function describeError(error) {
       return 'The server is restarting; reconnecting as soon as it is back.'
     case 'USER_NOT_FOUND':
       return 'That user is not online.'
+    case 'UNAUTHORIZED':
     case 'CLOSED':
     case 'CONNECT_FAILED':
       return state.token
@@ -662,8 +663,9 @@ ui.loginForm.addEventListener('submit', async (event) => {
   state.me = username
   state.token = token
   wireClient(client)
-  // A refused upgrade (401 without a valid token, 403 origin) looks like a dropped link to the client,
-  // which would retry forever: before the first welcome, say so instead.
+  // A refused token closes with 4401 and rejects the join with UNAUTHORIZED; a refused upgrade (403
+  // origin) looks like a dropped link to the client, which would retry forever: before the first
+  // welcome, say so instead.
   const refused = new Promise((_, reject) => {
     const off = client.on('state', (s) => {
       if (s === 'open') off()

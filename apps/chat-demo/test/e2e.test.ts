@@ -59,12 +59,13 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
     await page.waitForSelector('[data-testid="members"] [data-user="dana"]', { state: 'attached' })
     expect(await page.textContent('#me')).toBe('dana')
 
-    // Without a token the upgrade is refused (401): the page says why instead of pretending.
+    // Without a token the server answers UNAUTHORIZED and closes 4401: the page says why instead of pretending.
     const anonymous = await context.newPage()
     await anonymous.goto(`http://127.0.0.1:${chat.port}/`)
     await anonymous.fill('[data-testid="username"]', 'eve')
     await anonymous.click('[data-testid="login-submit"]')
     await anonymous.waitForSelector('#login-error:not(:empty)')
+    expect(await anonymous.textContent('#login-error')).toContain('Does it require an access token?')
     expect(await anonymous.isVisible('[data-testid="login"]')).toBe(true)
   })
 

@@ -16,7 +16,7 @@ const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 async function startCli(args: string[], env: Record<string, string> = {}) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', main, ...args],
+    ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args],
     {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,6 @@ export const browserBundle: BuildOptions = {
   minify: true,
   platform: 'browser',
   target: 'es2022',
-  conditions: ['source'],
+  conditions: ['@hubbub/source'],
   legalComments: 'none',
 }

@@ -8,7 +8,7 @@ import type {
   ServerFrame,
   WelcomeFrame,
 } from '@hubbub/protocol'
-import { isServerFrame } from '@hubbub/protocol/light'
+import { CloseCode, isServerFrame } from '@hubbub/protocol/light'
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoffDelay.js'
 import { Emitter } from './Emitter.js'
 import { HubbubError } from './HubbubError.js'
@@ -71,6 +71,12 @@ export interface ClientEvents<M extends AnyCodec> {
   open: WelcomeFrame
   reconnecting: { attempt: number; delayMs: number; code: number; reason: string }
   closed: { code: number; reason: string }
+  /**
+   * The server refused the credential (close 4401): when the connection opened (`message` is the reason
+   * its `UNAUTHORIZED` error gave) or because the token expired during the session. The client stops
+   * reconnecting; what was pending rejects `UNAUTHORIZED`. Connect again with a new token.
+   */
+  auth_failed: { code: number; reason: string; message: string }
   welcome: WelcomeFrame
   private: PrivateMessageFrame
   /** Server errors that answer no pending request, and frames refused by the checks (`INVALID_FRAME`). */
@@ -131,6 +137,10 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #seq = 0
   #pending = new Map<string, Pending>()
   #customTypes: ReadonlySet<string>
+  /** The message of the server's `UNAUTHORIZED` error, until the 4401 close that follows it. */
+  #refusal: string | undefined
+  /** Why the client closed for good, for calls made after that. */
+  #closedError: HubbubError | undefined
 
   constructor(url: string, options: ConnectOptions<M> = {}) {
     super()
@@ -163,7 +173,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   join(roomId: string, options: { username?: string } = {}): Promise<Room<M>> {
     const known = this.rooms.get(roomId)
     if (known) return known._joined
-    if (this.#closed) return Promise.reject(new HubbubError('CLOSED', 'the client is closed'))
+    if (this.#closed) return Promise.reject(this.#finalError())
     const room = new Room<M>(this, roomId, options.username)
     this.rooms.set(roomId, room)
     room._rejoin()
@@ -219,7 +229,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const id = (++this.#seq).toString(36)
     const pending = { ...handlers, frame: { ...frame, id }, room, state: QUEUED } as Pending
     if (this.#closed) {
-      pending.reject(new HubbubError('CLOSED', 'the client is closed'))
+      pending.reject(this.#finalError())
       return
     }
     if (!this._canSend(room)) {
@@ -287,6 +297,10 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
         p.reject(error)
       }
     }
+  }
+
+  #finalError(): HubbubError {
+    return this.#closedError ?? new HubbubError('CLOSED', 'the client is closed')
   }
 
   #settle(p: Pending): void {
@@ -423,7 +437,9 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
         this.#onWelcome(frame)
         return
       case 'error':
-        this.emit('error', new HubbubError(frame.code, frame.message))
+        // Reported by `auth_failed` once the 4401 close that follows it arrives.
+        if (frame.code === 'UNAUTHORIZED') this.#refusal = frame.message
+        else this.emit('error', new HubbubError(frame.code, frame.message))
         return
       case 'private':
         this.emit('private', frame)
@@ -476,15 +492,23 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       }
     }
     const { reconnect } = this._options
-    if (this.#closed || code === 1000 || code === 4401 || reconnect === false) {
+    const refused = code === CloseCode.UNAUTHORIZED && !this.#closed
+    if (this.#closed || code === 1000 || refused || reconnect === false) {
       this.#closed = true
-      const closed = new HubbubError('CLOSED', `the connection closed (${code})`)
+      const message = this.#refusal ?? (reason || 'unauthorized')
+      this.#refusal = undefined
+      const closed = refused
+        ? new HubbubError('UNAUTHORIZED', `the server refused the credential: ${message}`)
+        : new HubbubError('CLOSED', `the connection closed (${code})`)
+      this.#closedError = closed
       for (const p of this.#pending.values()) p.reject(closed)
       this.#pending.clear()
       for (const room of this.rooms.values()) room._fail(closed)
+      if (refused) this.emit('auth_failed', { code, reason, message })
       this.#setState('closed', { code, reason })
       return
     }
+    this.#refusal = undefined
     const delayMs = backoffDelay(this.#attempt++, this.#backoff)
     this.#setState('reconnecting', { attempt: this.#attempt, delayMs, code, reason })
     this.#retry = setTimeout(() => void this.#open(), delayMs)

@@ -262,6 +262,32 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     expect((await room.send('again')).offset).toBe(2)
   })
 
+  it('a refused token: a typed auth_failed event, join() rejects UNAUTHORIZED, and no reconnect', async () => {
+    const secret = 'a-test-secret-of-enough-length-0123456789'
+    const { url } = await startServer(factory, { auth: hmacAuth({ secret }) })
+    const forged = await signToken(`${secret}!`, { userId: 'u1', name: 'ada' })
+    let tokens = 0
+    const client = testClient(url, {
+      token: () => {
+        tokens++
+        return forged
+      },
+    })
+    const reconnects = record(client, 'reconnecting')
+    const failed = next(client, 'auth_failed')
+    const joining = client.join('lobby')
+    await expect(joining).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/^the server refused the credential: invalid token/),
+    })
+    expect(await failed).toMatchObject({ code: 4401, message: expect.stringMatching(/^invalid token/) })
+    expect(client.state).toBe('closed')
+    // Later calls fail at once with the same reason instead of waiting for a connection.
+    await expect(client.join('other')).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    expect(reconnects).toEqual([])
+    expect(tokens).toBe(1)
+  })
+
   it("shows the server's drop backpressure policy as gaps: every offset is delivered once or inside one gap", async () => {
     const { server, url } = await startServer(factory, {
       transportOptions: { backpressure: 'drop', maxBackpressure: 16 * 1024 },

@@ -264,7 +264,10 @@ describe('delivery against a scripted server', () => {
   })
 
   it('stops for good after close 4401 and after 1000', async () => {
-    for (const code of [4401, 1000]) {
+    for (const [code, error] of [
+      [4401, 'UNAUTHORIZED'],
+      [1000, 'CLOSED'],
+    ] as const) {
       const server = await scriptedServer()
       const client = testClient(server.url)
       const peer = await server.nextPeer()
@@ -275,7 +278,7 @@ describe('delivery against a scripted server', () => {
       peer.ws.close(code)
       expect(await closed).toMatchObject({ code })
       expect(states).toEqual(['closed'])
-      await expect(client.join('r')).rejects.toMatchObject({ code: 'CLOSED' })
+      await expect(client.join('r')).rejects.toMatchObject({ code: error })
     }
   })
 

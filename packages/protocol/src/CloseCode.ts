@@ -16,7 +16,12 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
   /** Slow consumer under the `close` backpressure policy. */
   TRY_AGAIN_LATER: 1013,
-  /** The authentication token expired during the session. */
+  /**
+   * The credential was refused when the connection opened (after an `UNAUTHORIZED` error frame),
+   * or it expired during the session. Clients stop reconnecting with it.
+   */
+  UNAUTHORIZED: 4401,
+  /** The same code as `UNAUTHORIZED`, under the name of its first use: the token expired during the session. */
   TOKEN_EXPIRED: 4401,
 } as const
 

@@ -148,12 +148,15 @@ describe('each decode error code comes from a concrete input', () => {
       'USER_NOT_FOUND',
       'ROOM_LIMIT',
       'RATE_LIMITED',
+      'UNAUTHORIZED',
       'FORBIDDEN',
       'SERVER_SHUTDOWN',
       'INTERNAL',
       'UNAVAILABLE',
     ])
     expect(Object.keys(ErrorCode)).toEqual(errorCodes)
-    expect(Object.values(CloseCode).sort()).toEqual([1000, 1001, 1003, 1007, 1008, 1009, 1011, 1013, 4401])
+    expect(Object.values(CloseCode).sort()).toEqual([
+      1000, 1001, 1003, 1007, 1008, 1009, 1011, 1013, 4401, 4401,
+    ])
   })
 })

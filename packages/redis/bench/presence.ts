@@ -3,7 +3,7 @@
  * its own that it deletes afterwards. Prints one JSON line: latency of add/remove/list/rooms
  * with `concurrency` calls in flight from two stores (two nodes), and how long purging a dead
  * node with `users` users over `rooms` rooms takes.
- *   node --conditions=source --import tsx bench/presence.ts
+ *   node --conditions=@hubbub/source --import tsx bench/presence.ts
  */
 import { performance } from 'node:perf_hooks'
 import { RedisPresenceStore } from '../src/RedisPresenceStore.js'

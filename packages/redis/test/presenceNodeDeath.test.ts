@@ -40,7 +40,7 @@ async function inProcessNode(nodeId: string) {
 
 /** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
 async function childNode(nodeId: string) {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', fixture], {
     cwd: packageDir,
     env: {
       ...process.env,

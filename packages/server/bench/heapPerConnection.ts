@@ -14,7 +14,7 @@ import { createServer } from '../src/index.js'
  * empty server. With --snapshot, the heap is attributed per connection by object kind
  * (to see what to shrink). Run with --expose-gc. RSS is not read here: it needs the
  * process to settle first, which `pnpm --filter @hubbub/bench bench:memory` does.
- *   node --expose-gc --import tsx --conditions=source bench/heapPerConnection.ts [--n=10000] [--snapshot] [--transport=uws|ws] [--warmup=200]
+ *   node --expose-gc --import tsx --conditions=@hubbub/source bench/heapPerConnection.ts [--n=10000] [--snapshot] [--transport=uws|ws] [--warmup=200]
  */
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const n = Number(args.get('n') ?? 10_000)

@@ -138,6 +138,14 @@ export class ConnectionCore {
     return conn
   }
 
+  /** A socket whose credential was refused: one `UNAUTHORIZED` error in its own format, then close 4401. */
+  refuse(socket: SocketLike, protocol: string, message: string): void {
+    const frame = { type: 'error', code: 'UNAUTHORIZED', message } as const
+    const binary = protocol === MSGPACK_SUBPROTOCOL && this.encodeBinary !== undefined
+    socket.send(binary ? this.encodeBinary!(frame) : encodeServerFrame(frame))
+    socket.close(CloseCode.UNAUTHORIZED, 'unauthorized')
+  }
+
   async #startActor(conn: ConnectionRecord): Promise<void> {
     try {
       await this.ready

@@ -1,7 +1,7 @@
 import type { BusAdapter, ConnectionRegistry, EventBus } from '@hubbub/bus'
 import type { Limits } from '@hubbub/protocol'
 import type { PresenceStore, RoomBehaviour, RoomLog, RoomStateStore } from '@hubbub/rooms'
-import type { Transport, TransportFactory, TransportOptions } from '@hubbub/transport'
+import type { Transport, TransportFactory } from '@hubbub/transport'
 import type { AuthHook } from './auth/index.js'
 import type { Logger } from './Logger.js'
 import type { ServerMetrics } from './metrics/index.js'
@@ -12,16 +12,34 @@ export interface RoomRoute {
   behaviour: RoomBehaviour
 }
 
-export interface ServerOptions {
+/** What `transport` may be: a factory, a ready transport, or nothing (`handleConnection` only). */
+export type ServerTransport = TransportFactory<any> | Transport<any> | undefined
+
+/** The options a transport factory takes (e.g. `WsTransportOptions` for `wsTransport`); none for a ready transport. */
+export type TransportOptionsOf<T extends ServerTransport> = T extends (options?: infer O) => Transport<any>
+  ? NonNullable<O>
+  : never
+
+/** `server.transport`: what the factory builds (e.g. `WsTransport`, with `handleRequest`), the ready transport, or undefined. */
+export type TransportOf<T extends ServerTransport> = T extends (...args: any[]) => infer R
+  ? R
+  : T extends Transport<any>
+    ? T
+    : undefined
+
+export interface ServerOptions<T extends ServerTransport = ServerTransport> {
   /**
    * The transport: a factory such as `wsTransport` / `uwsTransport` (the server passes
    * it auth, subprotocol negotiation, limits and heartbeat; add your own with
    * `transportOptions`), or a ready `Transport` (then its own options stand, and
    * `connection.identity` is taken as the `Identity`). Omit for `handleConnection` only.
    */
-  transport?: TransportFactory<any> | Transport<any>
-  /** Extra options for a transport factory (`allowedOrigins`, `backpressure`, `server`…). */
-  transportOptions?: TransportOptions<any> & Record<string, unknown>
+  transport?: T
+  /**
+   * Extra options for a transport factory, typed as that factory's own (`allowedOrigins`, `backpressure`,
+   * the ws transport's `server`…), so a misspelt option does not compile.
+   */
+  transportOptions?: TransportOptionsOf<T>
   /** Port for `listen()` when it is called without one. Default 0 (a free port). */
   port?: number
   host?: string
@@ -52,8 +70,11 @@ export interface ServerOptions {
   registry?: ConnectionRegistry
   /** Serve `/health`, `/api/stats`, `/metrics`, `POST /api/broadcast` (and static files). Default true. */
   http?: boolean | { staticFiles?: { dir: string } }
-  /** Bearer secret of `POST /api/broadcast`; without it the route is not served. */
-  broadcastSecret?: string
+  /**
+   * Bearer secret of `POST /api/broadcast`; without it (or undefined, e.g. an unset
+   * `process.env.BROADCAST_SECRET`) the route is not served. An empty string is refused.
+   */
+  broadcastSecret?: string | undefined
   /** Prometheus metrics; default: a registry of this server's own. */
   metrics?: ServerMetrics
   /** Pino-compatible logger. Default: silent. */

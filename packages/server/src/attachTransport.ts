@@ -1,6 +1,6 @@
 import { type Limits, negotiate, type Subprotocol } from '@hubbub/protocol'
-import type { Connection, Transport, UpgradeRequest } from '@hubbub/transport'
-import { type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
+import type { Connection, Transport, TransportOptions, UpgradeRequest } from '@hubbub/transport'
+import { AuthError, type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
 import type { ServerMetrics } from './metrics/index.js'
 import { ServerError } from './ServerError.js'
 import type { ServerOptions } from './ServerOptions.js'
@@ -16,6 +16,17 @@ export interface TransportHooks {
   closing(): boolean
   /** Adopts one socket (the server's `handleConnection`). */
   handleConnection(socket: SocketLike, info: ConnectionInfo): ServerConnection
+  /** Answers a socket whose credential was refused: `UNAUTHORIZED`, then close 4401. */
+  refuse(socket: SocketLike, protocol: string, message: string): void
+}
+
+/**
+ * What the upgrade hands over in place of an identity when the credential was refused. Browsers
+ * cannot read the status of a refused upgrade (they see 1006), so the upgrade succeeds and the
+ * refusal travels inside the socket (docs/PROTOCOL.md, Authentication).
+ */
+class RefusedCredential {
+  constructor(readonly message: string) {}
 }
 
 function isTransport(t: ServerOptions['transport']): t is Transport<any> {
@@ -49,16 +60,26 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
         if (formats.length === 0) return ''
         return negotiate(formats, supported)
       },
-      ...options.transportOptions,
+      ...(options.transportOptions as TransportOptions<any> | undefined),
       // Always installed, so a draining server refuses new upgrades even in anonymous mode.
-      authenticate: (req: UpgradeRequest) => {
+      authenticate: async (req: UpgradeRequest) => {
         if (hooks.closing()) throw new ServerError('closed', 'server is shutting down')
-        return auth === undefined ? undefined : auth.authenticate(req)
+        if (auth === undefined) return undefined
+        try {
+          return await auth.authenticate(req)
+        } catch (error) {
+          // Only an AuthError's message is meant for clients; any other failure may carry internals.
+          return new RefusedCredential(error instanceof AuthError ? error.message : 'credential refused')
+        }
       },
     })
   }
   const countDrop = (): void => hooks.metrics.drops.inc()
   transport.onConnection((conn: Connection<any>) => {
+    if (conn.identity instanceof RefusedCredential) {
+      hooks.refuse(conn, conn.protocol, conn.identity.message)
+      return
+    }
     const handle = hooks.handleConnection(conn, {
       identity: conn.identity as Identity | undefined,
       protocol: conn.protocol,

@@ -17,7 +17,7 @@ import { createMetrics, type ServerMetrics } from './metrics/index.js'
 import { mountHttpApi } from './mountHttpApi.js'
 import { roomCodecs } from './roomCodecs.js'
 import { ServerError } from './ServerError.js'
-import type { ServerOptions } from './ServerOptions.js'
+import type { ServerOptions, ServerTransport, TransportOf } from './ServerOptions.js'
 import type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'
 import { startRooms } from './startRooms.js'
 import { TopicBridge } from './TopicBridge.js'
@@ -27,14 +27,16 @@ import { TopicBridge } from './TopicBridge.js'
  * bridged to the transport's native fan-out, auth at the upgrade, limits, the HTTP
  * API, metrics and graceful drain. `handleConnection` is the transport-free core.
  */
-export class HubbubServer {
+export class HubbubServer<T extends ServerTransport = ServerTransport> {
   readonly nodeId: string
   readonly system: ActorSystem
   readonly metrics: ServerMetrics
   readonly logger: Logger
   readonly limits: Limits
   readonly bus: EventBus<string | Uint8Array>
-  readonly transport: Transport<any> | undefined
+  /** The transport the server runs on, typed from `options.transport` (a `WsTransport` for `wsTransport`). */
+  readonly transport: TransportOf<T>
+  readonly #transport: Transport<any> | undefined
   readonly heartbeatMs: number
   readonly #options: ServerOptions
   /** The connection side (adopting, closing, what records and actors use): the server's private part. */
@@ -47,14 +49,20 @@ export class HubbubServer {
   #closing: Promise<void> | undefined
   #port: number | undefined
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions<T>) {
     if (options === undefined || options.auth === undefined) {
       throw new ServerError(
         'invalid_options',
         'auth is required: pass hmacAuth({ secret }), an AuthHook, or { anonymous: true }',
       )
     }
-    this.#options = options
+    if (options.broadcastSecret === '') {
+      throw new ServerError(
+        'invalid_options',
+        'broadcastSecret is empty: pass a long random string, or leave it undefined to not serve POST /api/broadcast',
+      )
+    }
+    this.#options = options as ServerOptions
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? silentLogger
     const auth = 'anonymous' in options.auth ? undefined : options.auth
@@ -75,19 +83,21 @@ export class HubbubServer {
       onExit: (ref, reason, lastState) => this.#core.actorExited(ref, reason, lastState),
     })
 
-    this.transport = attachTransport(options, {
+    this.#transport = attachTransport(options as ServerOptions, {
       auth,
       limits: this.limits,
       heartbeatMs: this.heartbeatMs,
       metrics: this.metrics,
       closing: () => this.#core.draining,
       handleConnection: (socket, info) => this.handleConnection(socket, info),
+      refuse: (socket, protocol, message) => this.#core.refuse(socket, protocol, message),
     })
-    if (this.transport !== undefined) mountHttpApi(this.transport, options, this)
+    this.transport = this.#transport as TransportOf<T>
+    if (this.#transport !== undefined) mountHttpApi(this.#transport, options, this)
     this.#core = new ConnectionCore({
       ...codecs, // decoders, the msgpack encoder, custom types
       system: this.system,
-      bridge: new TopicBridge(this.bus, this.transport),
+      bridge: new TopicBridge(this.bus, this.#transport),
       metrics: this.metrics,
       logger: this.logger,
       limits: this.limits,
@@ -132,12 +142,12 @@ export class HubbubServer {
   /** Starts the transport; resolves with the bound port (port 0 picks a free one). */
   async listen(options: { port?: number; host?: string } = {}): Promise<{ port: number }> {
     await this.#ready
-    if (this.transport === undefined) throw new ServerError('invalid_options', 'no transport to listen on')
+    if (this.#transport === undefined) throw new ServerError('invalid_options', 'no transport to listen on')
     const port = options.port ?? this.#options.port ?? 0
     const host = options.host ?? this.#options.host
-    const bound = await this.transport.listen(host === undefined ? { port } : { port, host })
+    const bound = await this.#transport.listen(host === undefined ? { port } : { port, host })
     this.#port = bound.port
-    this.logger.info({ port: bound.port, transport: this.transport.name, nodeId: this.nodeId }, 'listening')
+    this.logger.info({ port: bound.port, transport: this.#transport.name, nodeId: this.nodeId }, 'listening')
     return bound
   }
 
@@ -250,7 +260,7 @@ export class HubbubServer {
     this.#closing ??= drain(
       {
         core: this.#core,
-        transport: this.transport,
+        transport: this.#transport,
         ownBus: this.#ownsBus ? this.bus : undefined,
         ownMetrics: this.#options.metrics === undefined ? this.metrics : undefined,
         nodeId: this.nodeId,
@@ -288,6 +298,8 @@ function connectionDirectory(
 }
 
 /** Creates a server; call `listen()` to start its transport. */
-export function createServer(options: ServerOptions): HubbubServer {
+export function createServer<T extends ServerTransport = undefined>(
+  options: ServerOptions<T>,
+): HubbubServer<T> {
   return new HubbubServer(options)
 }

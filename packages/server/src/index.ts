@@ -35,5 +35,11 @@ export {
   type RateLimitOptions,
 } from './RateLimiter.js'
 export { ServerError, type ServerErrorCode } from './ServerError.js'
-export type { RoomRoute, ServerOptions } from './ServerOptions.js'
+export type {
+  RoomRoute,
+  ServerOptions,
+  ServerTransport,
+  TransportOf,
+  TransportOptionsOf,
+} from './ServerOptions.js'
 export type { ConnectionInfo, ServerConnection, SocketLike } from './SocketLike.js'

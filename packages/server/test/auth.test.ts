@@ -14,6 +14,7 @@ import {
   tokenFromRequest,
   tokenProtocol,
 } from '../src/auth/index.js'
+import { ServerError } from '../src/ServerError.js'
 
 const secret = 'a-test-secret-that-is-at-least-32-bytes-long'
 const key = new TextEncoder().encode(secret)
@@ -198,8 +199,8 @@ describe('hmacAuth', () => {
   })
 
   it('rejects an empty secret at construction', () => {
-    expect(() => hmacAuth({ secret: '' })).toThrow(TypeError)
-    expect(() => hmacAuth({ secret: new Uint8Array() })).toThrow(TypeError)
+    expect(() => hmacAuth({ secret: '' })).toThrow(ServerError)
+    expect(() => hmacAuth({ secret: new Uint8Array() })).toThrow(ServerError)
   })
 })
 

@@ -1,9 +1,30 @@
-import { describe, expect, test } from 'vitest'
+import { msgpackCodec } from '@hubbub/protocol/msgpack'
+import { describe, expect, onTestFinished, test } from 'vitest'
+import WebSocket from 'ws'
 import { hmacAuth, signToken } from '../src/index.js'
-import { startServer, TestClient, transports } from './support/harness.js'
+import { type Frame, startServer, TestClient, transports } from './support/harness.js'
 
 const SECRET = 'integration-secret-integration-secret'
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
+
+/** Opens a socket (the upgrade must succeed) and resolves with every frame it got and how it closed. */
+function refusal(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}) {
+  const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} })
+  onTestFinished(() => ws.terminate())
+  const frames: Frame[] = []
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) frames.push(JSON.parse(String(data)))
+    else {
+      const decoded = msgpackCodec.decodeServerFrame(data as Buffer)
+      frames.push(decoded.ok ? (decoded.frame as Frame) : { type: 'undecodable' })
+    }
+  })
+  return new Promise<{ frames: Frame[]; close: { code: number; reason: string } }>((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+    ws.once('error', reject)
+    ws.once('close', (code, reason) => resolve({ frames, close: { code, reason: String(reason) } }))
+  })
+}
 
 describe.each(transports)('auth through a real server over $name', ({ factory }) => {
   const auth = hmacAuth({
@@ -11,13 +32,30 @@ describe.each(transports)('auth through a real server over $name', ({ factory })
     authorizeJoin: (identity, roomId) => !roomId.startsWith('admin') || identity.claims?.admin === true,
   })
 
-  test('no token, a bad signature and an expired token are refused with 401 at the upgrade', async () => {
-    const { url } = await startServer(factory, { auth })
-    await expect(TestClient.connect(url)).rejects.toThrow('HTTP 401')
+  test('no token, a bad signature and an expired token: the socket opens, gets UNAUTHORIZED, then closes 4401', async () => {
+    const { url, server } = await startServer(factory, { auth })
+    // Browsers cannot read the status of a refused upgrade, so the refusal travels inside the socket.
+    const missing = await refusal(url)
+    expect(missing.frames).toEqual([
+      { type: 'error', code: 'UNAUTHORIZED', message: 'no bearer token in the request' },
+    ])
+    expect(missing.close).toEqual({ code: 4401, reason: 'unauthorized' })
     const forged = await signToken('another-secret-another-secret-xx', { userId: 'u1', name: 'ann' })
-    await expect(TestClient.connect(url, bearer(forged))).rejects.toThrow('HTTP 401')
+    const bad = await refusal(url, bearer(forged))
+    expect(bad.frames).toMatchObject([
+      { type: 'error', code: 'UNAUTHORIZED', message: expect.stringMatching(/^invalid token/) },
+    ])
+    expect(bad.close.code).toBe(4401)
     const expired = await signToken(SECRET, { userId: 'u1', name: 'ann' }, { expiresInSec: -10 })
-    await expect(TestClient.connect(url, bearer(expired))).rejects.toThrow('HTTP 401')
+    const late = await refusal(url, { protocols: ['hubbub.v1.json', `hubbub.token.${expired}`] })
+    expect(late.frames).toEqual([{ type: 'error', code: 'UNAUTHORIZED', message: 'token expired' }])
+    expect(late.close.code).toBe(4401)
+    // A msgpack client reads the refusal in its own format.
+    const packed = await refusal(url, { protocols: ['hubbub.v1.msgpack'] })
+    expect(packed.frames).toMatchObject([{ type: 'error', code: 'UNAUTHORIZED' }])
+    expect(packed.close.code).toBe(4401)
+    // Refused sockets never became connections.
+    expect(server.connections).toBe(0)
     const good = await signToken(SECRET, { userId: 'u1', name: 'ann' })
     await expect(TestClient.connect(`${url}?token=${good}`)).resolves.toBeInstanceOf(TestClient)
   })

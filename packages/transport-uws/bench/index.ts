@@ -24,7 +24,7 @@ const hasTaskset = (() => {
 
 async function runOnce(mode: 'raw' | 'adapter', deliveriesPerSec: number) {
   const serverPath = fileURLToPath(new URL('./server.ts', import.meta.url))
-  const nodeArgs = ['--conditions=source', '--import', 'tsx', serverPath, mode, String(payloadSize)]
+  const nodeArgs = ['--conditions=@hubbub/source', '--import', 'tsx', serverPath, mode, String(payloadSize)]
   const child = hasTaskset
     ? spawn('taskset', ['-c', '1', process.execPath, ...nodeArgs], { stdio: ['pipe', 'pipe', 'inherit'] })
     : spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'pipe', 'inherit'] })

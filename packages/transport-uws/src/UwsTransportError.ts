@@ -1,5 +1,10 @@
 /** Why the uWebSockets.js transport failed. */
-export type UwsTransportErrorCode = 'UWS_MISSING' | 'UWS_FALLBACK' | 'LISTEN_FAILED'
+export type UwsTransportErrorCode =
+  | 'UWS_MISSING'
+  | 'UWS_FALLBACK'
+  | 'LISTEN_FAILED'
+  /** An option uWebSockets.js cannot honour, such as `server` (attach mode). */
+  | 'UNSUPPORTED_OPTION'
 
 /** The one error class of `@hubbub/transport-uws`; the original error, if any, is kept as `cause`. */
 export class UwsTransportError extends Error {

@@ -21,7 +21,7 @@ import {
   type UpgradeRequest,
 } from '@hubbub/transport'
 import { formatAddress } from './formatAddress.js'
-import { loadUws } from './loadUws.js'
+import { assertUwsInstalled, loadUws } from './loadUws.js'
 import { SubscriberIndex } from './SubscriberIndex.js'
 import { type ConnectionHost, type SocketData, UwsConnection } from './UwsConnection.js'
 import { UwsTransportError } from './UwsTransportError.js'
@@ -37,6 +37,19 @@ interface PendingUpgrade {
 }
 
 const textDecoder = new TextDecoder()
+
+// A missing peer is reported when the package is imported, not at the first call.
+assertUwsInstalled()
+
+/** Options of other adapters that uWebSockets.js cannot honour: refused by name, never silently ignored. */
+function refuseUnsupported(options: object): void {
+  if ('server' in options && (options as { server?: unknown }).server !== undefined) {
+    throw new UwsTransportError(
+      'UNSUPPORTED_OPTION',
+      'uwsTransport has no attach mode: uWebSockets.js owns its sockets and cannot share a node:http server (the `server` option). Let it listen on its own port, or use @hubbub/transport-ws, which can attach',
+    )
+  }
+}
 
 /** uWS force-closes on these without a close frame; report the code `ws` would have sent. */
 const forcedCloseCodes: Record<string, number> = {
@@ -60,6 +73,7 @@ interface ListenWithOptions {
  * skipping of slow receivers (they are closed with 1013 or their drops counted).
  */
 export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Transport<I> {
+  refuseUnsupported(options)
   const uws = loadUws()
   const opts = resolveTransportOptions(options)
   const app: TemplatedApp = uws.App()

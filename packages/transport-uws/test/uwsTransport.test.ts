@@ -400,7 +400,7 @@ describe('uws transport: lifecycle and HTTP', () => {
     const result = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script],
+        ['--conditions=@hubbub/source', '--import', 'tsx', '--input-type=module', '-e', script],
         { cwd, env: { ...process.env, UWS_USE_FALLBACK: '1' } },
         (err, stdout, stderr) =>
           resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 
 /**
  * A bench process pinned to one CPU (taskset) with an IPC channel, started
- * with this process's loader flags (tsx, `--conditions=source`) so it runs the
+ * with this process's loader flags (tsx, `--conditions=@hubbub/source`) so it runs the
  * same sources. Servers and load generators go on different cores.
  */
 export class PinnedChild {

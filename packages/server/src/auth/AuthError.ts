@@ -1,4 +1,7 @@
-/** Why a credential was refused. Every code answers the upgrade with 401. */
+/**
+ * Why a credential was refused. Through the server, every code answers with an `UNAUTHORIZED` error frame
+ * (carrying the message) and close 4401; as a bare transport `authenticate` hook, with 401 at the upgrade.
+ */
 export const AuthErrorCode = {
   /** No token in the Authorization header, the subprotocol list, or `?token=`. */
   missing: 'missing',

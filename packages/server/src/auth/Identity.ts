@@ -17,7 +17,11 @@ export interface Identity {
  * the built-in implementation; any object of this shape plugs in the same way.
  */
 export interface AuthHook {
-  /** Resolves the identity of an upgrade request; throw (or reject) → 401, no WebSocket is created. */
+  /**
+   * Resolves the identity of an upgrade request. Throw (or reject) to refuse it: the socket then gets one
+   * `UNAUTHORIZED` error frame and close 4401 (browsers cannot read an upgrade's status). The frame's
+   * message is the error's own when it is an `AuthError`, else `credential refused`.
+   */
   authenticate(req: UpgradeRequest): Identity | Promise<Identity>
   /** Decides whether `identity` may join `roomId`; false → `FORBIDDEN`. Absent: everyone may join. */
   authorizeJoin?(identity: Identity, roomId: string): boolean | Promise<boolean>
