@@ -40,18 +40,22 @@ async function inProcessNode(nodeId: string) {
 
 /** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
 async function childNode(nodeId: string) {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', fixture], {
-    cwd: packageDir,
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      PRESENCE_PREFIX: prefix,
-      NODE_ID: nodeId,
-      NODE_TTL_MS: String(deadTtlMs),
-      PRESENCE_HEARTBEAT_MS: String(heartbeatMs),
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@hubbub/source', '--import', 'tsx', fixture],
+    {
+      cwd: packageDir,
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        PRESENCE_PREFIX: prefix,
+        NODE_ID: nodeId,
+        NODE_TTL_MS: String(deadTtlMs),
+        PRESENCE_HEARTBEAT_MS: String(heartbeatMs),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  )
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })

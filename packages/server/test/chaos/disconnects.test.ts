@@ -33,7 +33,7 @@ describe.each(transports)('chaos over $name: clients that vanish', ({ factory })
     c.socket.resetAndDestroy()
     await s.bob.waitFor((f) => f.type === 'user_left' && f.username === 'resetter', 0, 10_000)
     await s.expectUnharmed()
-    expect(s.server.stats().connections).toBe(2)
+    expect(s.server.connections).toBe(2)
     expect(s.leftCount('resetter')).toBe(1)
   })
 
@@ -49,7 +49,7 @@ describe.each(transports)('chaos over $name: clients that vanish', ({ factory })
     await s.chatterPasses(10)
     await s.expectUnharmed()
     expect(s.leftCount('sleeper')).toBe(1)
-    expect(s.server.stats().connections).toBe(2)
+    expect(s.server.connections).toBe(2)
   })
 
   test("a connection actor's crash closes only that socket, with 1011", async () => {

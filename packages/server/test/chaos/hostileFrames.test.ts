@@ -40,7 +40,7 @@ describe.each(transports)('chaos over $name: hostile frames', ({ name, factory }
       // uWS has no fragment-count limit: 20 KB stays a partial message under maxPayload
       await s.expectUnharmed()
       expect(c.isClosed).toBe(false)
-      expect(s.server.stats().connections).toBe(3)
+      expect(s.server.connections).toBe(3)
       expect(c.messages.slice(before).every((m) => !String(m.data).includes('"from":"fragger"'))).toBe(true)
     } else {
       expect((await c.closed).code).toBe(want.fragments)
@@ -64,7 +64,7 @@ describe.each(transports)('chaos over $name: hostile frames', ({ name, factory }
     await s.bob.waitFor((f) => f.type === 'user_left' && f.username === 'flooder', 0, 30_000)
     await s.expectUnharmed()
     expect(s.leftCount('flooder')).toBe(1)
-    expect(s.server.stats().connections).toBe(2)
+    expect(s.server.connections).toBe(2)
   })
 })
 
