@@ -40,6 +40,12 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
    * the ws transport's `server`…), so a misspelt option does not compile.
    */
   transportOptions?: TransportOptionsOf<T>
+  /**
+   * Load balancers or proxies whose `X-Forwarded-For` is believed (addresses and subnets, e.g.
+   * `['10.0.0.0/8']`): connections through them are limited (`connectionsPerAddress`) and
+   * logged by the client's address. Default: none, the TCP peer's address.
+   */
+  trustProxy?: readonly string[]
   /** Port for `listen()` when it is called without one. Default 0 (a free port). */
   port?: number
   host?: string

@@ -53,6 +53,7 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
       maxPayload: limits.maxPayload,
       maxConnectionsPerIp: Number.isFinite(limits.connectionsPerAddress) ? limits.connectionsPerAddress : 0,
       heartbeat: { intervalMs: hooks.heartbeatMs },
+      ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       selectProtocol: (offered: readonly string[]) => {
         // `hubbub.token.<jwt>` entries carry credentials, not a wire format.
         const formats = offered.filter((p) => !isTokenProtocol(p))

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import {
   type Connection,
+  clientAddress,
   type HttpHandler,
   type HttpRequest,
   type HttpResponse,
@@ -141,7 +142,11 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
     })
     const key = headers['sec-websocket-key'] ?? ''
     const extensions = headers['sec-websocket-extensions'] ?? ''
-    const remoteAddress = formatAddress(res.getRemoteAddress())
+    const remoteAddress = clientAddress(
+      formatAddress(res.getRemoteAddress()),
+      headers['x-forwarded-for'],
+      opts.trustProxy,
+    )
     if (url !== opts.path) return refuse(res, 404)
     if (closing) return refuse(res, 503)
     const malformed = upgradeRefusal('GET', url.length + rawQuery.length + 16, headers)
@@ -239,7 +244,11 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
     req.forEach((key, value) => {
       headers[key] = value
     })
-    const remoteAddress = formatAddress(res.getRemoteAddress())
+    const remoteAddress = clientAddress(
+      formatAddress(res.getRemoteAddress()),
+      headers['x-forwarded-for'],
+      opts.trustProxy,
+    )
     let aborted = false
     res.onAborted(() => {
       aborted = true

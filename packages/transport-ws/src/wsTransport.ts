@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import {
   type Connection,
+  clientAddress,
   type HttpHandler,
   type HttpResponse,
   isOriginAllowed,
@@ -116,7 +117,11 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     }
     if (closing) return refuse(socket, 503)
     const headers = headerRecord(req)
-    const remoteAddress = req.socket.remoteAddress ?? ''
+    const remoteAddress = clientAddress(
+      req.socket.remoteAddress ?? '',
+      headers['x-forwarded-for'],
+      opts.trustProxy,
+    )
     const upgrade: UpgradeRequest = {
       url: req.url ?? '/',
       path: url.pathname,
@@ -223,13 +228,18 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
       return true
     }
     const url = new URL(req.url ?? '/', 'http://localhost')
+    const headers = headerRecord(req)
     const request = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       path: url.pathname,
       query: url.searchParams,
-      headers: headerRecord(req),
-      remoteAddress: req.socket.remoteAddress ?? '',
+      headers,
+      remoteAddress: clientAddress(
+        req.socket.remoteAddress ?? '',
+        headers['x-forwarded-for'],
+        opts.trustProxy,
+      ),
       body: new Uint8Array(Buffer.concat(chunks)),
     }
     let response: HttpResponse | undefined

@@ -5,6 +5,9 @@
  * bytes by topic, enforces socket-level limits, and runs the upgrade pipeline.
  */
 
+import type { BlockList } from 'node:net'
+import { trustedProxies } from './clientAddress.js'
+
 /** What `Connection.send` did with the data. */
 export type SendResult = 'sent' | 'buffered' | 'dropped'
 
@@ -83,6 +86,13 @@ export interface TransportOptions<I = unknown> {
   backpressure?: BackpressurePolicy
   /** Largest HTTP request body read for `http()` handlers. Default 1 MiB (larger → 413). */
   maxHttpBody?: number
+  /**
+   * Proxies (load balancers) whose `X-Forwarded-For` is believed: addresses and subnets
+   * (`['10.0.0.0/8', '::1']`). A connection from one of them gets the client address the
+   * header names (past every trusted hop) as `remoteAddress`, which `maxConnectionsPerIp` and
+   * logs use. Default: none (the TCP peer's address, whatever the header says).
+   */
+  trustProxy?: readonly string[]
 }
 
 export interface ListenOptions {
@@ -162,6 +172,8 @@ export interface ResolvedTransportOptions<I> {
   maxBackpressure: number
   backpressure: BackpressurePolicy
   maxHttpBody: number
+  /** `trustProxy` as a lookup; undefined when no proxy is trusted. */
+  trustProxy: BlockList | undefined
 }
 
 export function resolveTransportOptions<I>(options: TransportOptions<I> = {}): ResolvedTransportOptions<I> {
@@ -179,6 +191,7 @@ export function resolveTransportOptions<I>(options: TransportOptions<I> = {}): R
     maxBackpressure: options.maxBackpressure ?? TransportDefaults.maxBackpressure,
     backpressure: options.backpressure ?? TransportDefaults.backpressure,
     maxHttpBody: options.maxHttpBody ?? TransportDefaults.maxHttpBody,
+    trustProxy: options.trustProxy?.length ? trustedProxies(options.trustProxy) : undefined,
   }
 }
 

@@ -135,6 +135,23 @@ export function runTransportConformance(target: ConformanceTarget): void {
   const probes = { ...defaultProbeCloseCodes, ...target.probeCloseCodes }
 
   describe(`transport conformance: ${target.name}`, () => {
+    test('trustProxy: X-Forwarded-For names the client only when the peer is a trusted proxy', async () => {
+      const xff = { 'x-forwarded-for': '203.0.113.9, 10.1.2.3' }
+      const untrusted = await start(target, {}, echo)
+      await untrusted.client({ headers: xff })
+      await waitFor(() => untrusted.connections.length === 1)
+      expect(untrusted.connections[0]!.remoteAddress).toBe('127.0.0.1')
+      // Loopback is the proxy, 10.0.0.0/8 a second trusted hop: the client is the first address past them.
+      const trusted = await start(target, { trustProxy: ['127.0.0.1', '10.0.0.0/8'] }, echo)
+      await trusted.client({ headers: xff })
+      await trusted.client({ headers: { 'x-forwarded-for': 'not-an-address, 198.51.100.4' } })
+      await trusted.client()
+      await waitFor(() => trusted.connections.length === 3)
+      expect(trusted.connections.map((c) => c.remoteAddress).sort()).toEqual(
+        ['127.0.0.1', '198.51.100.4', '203.0.113.9'].sort(),
+      )
+    })
+
     test('connects, echoes text, and reports connection fields', async () => {
       const s = await start(target, {}, echo)
       const c = await s.client()

@@ -1,4 +1,5 @@
 export { BaseConnection } from './BaseConnection.js'
+export { clientAddress, trustedProxies } from './clientAddress.js'
 export type {
   BackpressurePolicy,
   Connection,
