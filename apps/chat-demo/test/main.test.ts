@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { describe, expect, onTestFinished, test, vi } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import WebSocket from 'ws'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -129,8 +129,7 @@ describe.skipIf(missing !== undefined)(
         frames.filter((f) => f.type === 'message').map((f) => `${f.offset}:${f.text}`)
       await expect.poll(() => texts(ann.frames).length, { timeout: 10_000 }).toBe(2)
       await expect.poll(() => texts(bob.frames), { timeout: 10_000 }).toEqual(texts(ann.frames))
-      for (const { ws, frames } of [ann, bob])
-        ws.send(JSON.stringify({ type: 'list_users', roomId: 'lobby' }))
+      for (const { ws } of [ann, bob]) ws.send(JSON.stringify({ type: 'list_users', roomId: 'lobby' }))
       for (const { frames } of [ann, bob])
         await expect
           .poll(() => frames.find((f) => f.type === 'user_list')?.users?.sort(), { timeout: 10_000 })
