@@ -7,13 +7,13 @@
  */
 import { performance } from 'node:perf_hooks'
 import { RedisPresenceStore } from '../src/RedisPresenceStore.js'
-import { deleteKeys, redisUrl, uniquePrefix } from '../test/presenceEnv.js'
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../test/redisEnv.js'
 
 const users = Number(process.env.USERS ?? 2000)
 const rooms = Number(process.env.ROOMS ?? 20)
 const concurrency = Number(process.env.CONCURRENCY ?? 32)
 const prefix = uniquePrefix('presence-bench')
-const nodes = [0, 1].map(() => new RedisPresenceStore({ redis: redisUrl, prefix, checkEveryMs: 0 }))
+const nodes = [0, 1].map(() => new RedisPresenceStore({ redis: REDIS_URL, prefix, checkEveryMs: 0 }))
 
 const entry = (i: number) => ({ key: `id:${i}`, name: `user${i}`, node: `n${i % 2}`, connection: `c${i}` })
 const roomOf = (i: number) => `room${i % rooms}`
@@ -64,5 +64,5 @@ try {
   )
 } finally {
   await Promise.all(nodes.map((s) => s.close()))
-  await deleteKeys(prefix)
+  await deletePrefix(prefix)
 }

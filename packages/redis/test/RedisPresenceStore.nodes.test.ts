@@ -1,17 +1,17 @@
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
 import { RedisPresenceStore, type RedisPresenceStoreOptions } from '../src/RedisPresenceStore.js'
-import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from './presenceEnv.js'
+import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
 
 type Diff = { roomId: string; node: string; joined: string[]; left: string[]; count: number }
 
-const available = await redisAvailable()
+const available = redisSkipReason === undefined
 const prefix = uniquePrefix('presence-nodes')
 let rooms = 0
 const room = (name: string) => `${name}-${++rooms}`
 
 /** One node's store on the shared prefix, closed after the test. */
 function node(options: RedisPresenceStoreOptions = {}): RedisPresenceStore {
-  const store = new RedisPresenceStore({ redis: redisUrl, prefix, checkEveryMs: 0, ...options })
+  const store = new RedisPresenceStore({ redis: REDIS_URL, prefix, checkEveryMs: 0, ...options })
   onTestFinished(() => store.close())
   return store
 }
@@ -29,7 +29,7 @@ async function watch(store: RedisPresenceStore, roomId: string): Promise<Diff[]>
 const leftOf = (diffs: Diff[], name: string) => diffs.filter((d) => d.left.includes(name)).length
 
 describe.skipIf(!available)('RedisPresenceStore: several nodes on one Redis', () => {
-  afterAll(() => deleteKeys(prefix))
+  afterAll(() => deletePrefix(prefix))
 
   test('two nodes share a room: counts, first and last across nodes, each diff once on each node', async () => {
     const [a, b] = [node(), node()]

@@ -6,9 +6,9 @@ import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { redisNode } from '../src/redisNode.js'
-import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from './presenceEnv.js'
+import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
 
-const available = await redisAvailable()
+const available = redisSkipReason === undefined
 const prefix = uniquePrefix('presence-death')
 const fixture = fileURLToPath(new URL('./fixtures/presenceNode.ts', import.meta.url))
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
@@ -21,7 +21,7 @@ const survivorTtlMs = 6000
 
 /** A node in this process: a server with its own Redis log, bus, presence and registry (`redisNode`). */
 async function inProcessNode(nodeId: string) {
-  const node = redisNode({ redis: redisUrl, prefix, nodeId, nodeTtlMs: survivorTtlMs })
+  const node = redisNode({ redis: REDIS_URL, prefix, nodeId, nodeTtlMs: survivorTtlMs })
   const server = createServer({
     ...node.server,
     transport: wsTransport,
@@ -47,7 +47,7 @@ async function childNode(nodeId: string) {
       cwd: packageDir,
       env: {
         ...process.env,
-        REDIS_URL: redisUrl,
+        REDIS_URL: REDIS_URL,
         PRESENCE_PREFIX: prefix,
         NODE_ID: nodeId,
         NODE_TTL_MS: String(deadTtlMs),
@@ -101,7 +101,7 @@ function leaves(room: Room): string[] {
 }
 
 describe.skipIf(!available)('node death across real servers sharing presence in Redis', () => {
-  afterAll(() => deleteKeys(prefix))
+  afterAll(() => deletePrefix(prefix))
 
   test('a SIGKILLed node: every other node announces each of its users leaving exactly once, and no ghost stays', async () => {
     const [A, B, C] = [`A-${prefix}`, `B-${prefix}`, `C-${prefix}`]

@@ -40,13 +40,13 @@ export function uniquePrefix(name: string): string {
   return `hubbub-test:${name}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`
 }
 
-/** Deletes every key of this Redis whose name contains `{<prefix>:` or starts with `<prefix>` (SCAN, never FLUSH*). */
+/** Deletes every key of this Redis whose name starts with `{<prefix>` (hash-tagged) or `<prefix>` (SCAN, never FLUSH*). */
 export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 })
   redis.on('error', () => {})
   let deleted = 0
   try {
-    for (const match of [`{${prefix}:*`, `${prefix}*`]) {
+    for (const match of [`{${escapeGlob(prefix)}*`, `${escapeGlob(prefix)}*`]) {
       let cursor = '0'
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 500)
@@ -59,3 +59,5 @@ export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<num
   }
   return deleted
 }
+
+const escapeGlob = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&')
