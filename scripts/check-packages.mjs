@@ -32,7 +32,12 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
     const tarball = packed.endsWith('.tgz') ? packed : join(out, packed)
     run(bin('publint'), ['run', tarball, '--strict'])
     // node16 profile: CJS and ESM consumers under Node's own resolution (node10 cannot see subpath exports).
-    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii'])
+    // A string export that points at a .js file is an asset to serve (the client's IIFE script), not a module.
+    const assets = Object.entries(pkg.exports ?? {})
+      .filter(([, target]) => typeof target === 'string' && target.endsWith('.js'))
+      .map(([entry]) => entry)
+    const exclude = assets.length > 0 ? ['--exclude-entrypoints', ...assets] : []
+    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii', ...exclude])
     console.log(`ok   ${pkg.name}`)
   } catch (err) {
     failed++
