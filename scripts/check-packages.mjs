@@ -25,6 +25,14 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
     console.log(`FAIL ${pkg.name}: exports use a bare "source" condition; name it "@hubbub/source"`)
     continue
   }
+  // npm shows the README alone: a relative link into the repository leads nowhere there.
+  const readme = readFileSync(join(pkgDir, 'README.md'), 'utf8')
+  const relative = readme.match(/\]\((?!https?:|mailto:|#)[^)]*\)/g)
+  if (relative) {
+    failed++
+    console.log(`FAIL ${pkg.name}: README links that break on npm: ${relative.join(' ')}`)
+    continue
+  }
   const run = (cmd, args, cwd = pkgDir) =>
     execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   try {
