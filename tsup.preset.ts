@@ -2,7 +2,7 @@ import type { Options } from 'tsup'
 
 /**
  * The one build recipe for every publishable package: ESM + CJS + .d.ts/.d.cts.
- * Declarations are built without the `source` condition, so a package's types
+ * Declarations are built without the `@hubbub/source` condition, so a package's types
  * point at its dependencies' published `.d.ts`, never at their sources.
  */
 export function preset(

@@ -25,6 +25,14 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
     console.log(`FAIL ${pkg.name}: exports use a bare "source" condition; name it "@hubbub/source"`)
     continue
   }
+  // npm shows the README alone: a relative link into the repository leads nowhere there.
+  const readme = readFileSync(join(pkgDir, 'README.md'), 'utf8')
+  const relative = readme.match(/\]\((?!https?:|mailto:|#)[^)]*\)/g)
+  if (relative) {
+    failed++
+    console.log(`FAIL ${pkg.name}: README links that break on npm: ${relative.join(' ')}`)
+    continue
+  }
   const run = (cmd, args, cwd = pkgDir) =>
     execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   try {
@@ -32,7 +40,12 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
     const tarball = packed.endsWith('.tgz') ? packed : join(out, packed)
     run(bin('publint'), ['run', tarball, '--strict'])
     // node16 profile: CJS and ESM consumers under Node's own resolution (node10 cannot see subpath exports).
-    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii'])
+    // A string export that points at a .js file is an asset to serve (the client's IIFE script), not a module.
+    const assets = Object.entries(pkg.exports ?? {})
+      .filter(([, target]) => typeof target === 'string' && target.endsWith('.js'))
+      .map(([entry]) => entry)
+    const exclude = assets.length > 0 ? ['--exclude-entrypoints', ...assets] : []
+    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii', ...exclude])
     console.log(`ok   ${pkg.name}`)
   } catch (err) {
     failed++

@@ -8,7 +8,7 @@ import type {
   ServerFrame,
   WelcomeFrame,
 } from '@hubbub/protocol'
-import { CloseCode, isServerFrame } from '@hubbub/protocol/light'
+import { CloseCode, isServerFrame, serverFrameTypes } from '@hubbub/protocol/light'
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoffDelay.js'
 import { Emitter } from './Emitter.js'
 import { HubbubError } from './HubbubError.js'
@@ -101,6 +101,8 @@ export interface Pending {
   resolve(frame: any): void
   reject(error: HubbubError): void
 }
+
+const builtInTypes: ReadonlySet<string> = new Set(serverFrameTypes)
 
 // Reads are safe to ask again after a reconnect; anything else in flight is either recovered or reported.
 const retryable = new Set(['list_rooms', 'list_users', 'get_history'])
@@ -403,13 +405,21 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     this.#onFrame(value as ServerFrame)
   }
 
-  // The protocol's zod-free check, plus the fields of history messages that recovery relies on.
-  #check = (value: unknown): string | undefined =>
-    isServerFrame(value, this.#customTypes) &&
-    (value.type !== 'history' ||
-      value.messages.every((m) => typeof m?.offset === 'number' && typeof m.text === 'string'))
-      ? undefined
-      : 'refused by the light frame check'
+  // The protocol's zod-free check, plus the fields of history messages that recovery relies on. A frame
+  // of a type the protocol does not have is the app's own (e.g. from `broadcastWhere`): it passes as
+  // `custom` whether or not `customTypes` names it.
+  #check = (value: unknown): string | undefined => {
+    if (isServerFrame(value, this.#customTypes)) {
+      return value.type !== 'history' ||
+        value.messages.every((m) => typeof m?.offset === 'number' && typeof m.text === 'string')
+        ? undefined
+        : 'refused by the light frame check: a history message lacks offset or text'
+    }
+    const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined
+    if (typeof type !== 'string') return 'refused by the light frame check: not an object with a string type'
+    if (!builtInTypes.has(type)) return undefined
+    return `refused by the light frame check: a ${type} frame without its required fields`
+  }
 
   #onFrame(frame: ServerFrame): void {
     const reply = frame.replyTo === undefined ? undefined : this.#pending.get(frame.replyTo)

@@ -288,6 +288,17 @@ describe.each(transports)('against a real server over $name', ({ factory }) => {
     expect(tokens).toBe(1)
   })
 
+  it('delivers a broadcastWhere frame of a type it was never told about as a custom event', async () => {
+    const { server, url } = await startServer(factory)
+    const client = testClient(url)
+    await client.join('lobby', { username: 'ann' })
+    const errors = record(client, 'error')
+    const custom = next<{ type: string; text: string }>(client, 'custom')
+    expect(server.broadcastWhere(() => true, { type: 'org_notice', text: 'maintenance at 6' })).toBe(1)
+    expect(await custom).toEqual({ type: 'org_notice', text: 'maintenance at 6' })
+    expect(errors).toEqual([])
+  })
+
   it("shows the server's drop backpressure policy as gaps: every offset is delivered once or inside one gap", async () => {
     const { server, url } = await startServer(factory, {
       transportOptions: { backpressure: 'drop', maxBackpressure: 16 * 1024 },

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -331,8 +332,11 @@ describe('static files', () => {
     expect(await handler(request({ method: 'DELETE', path: '/' }))).toBeUndefined()
   })
 
-  it('falls through when the folder does not exist', async () => {
-    const handler = api({ staticFiles: { dir: join(base, 'nowhere') } }).handler
+  it('falls through when the folder is removed after start (a missing one at start: staticFolder.test.ts)', async () => {
+    const dir = join(base, 'gone-later')
+    mkdirSync(dir)
+    const handler = api({ staticFiles: { dir } }).handler
+    rmSync(dir, { recursive: true })
     expect(await handler(request({ path: '/' }))).toBeUndefined()
   })
 })

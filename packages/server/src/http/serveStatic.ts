@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
 import type { HttpHandler, HttpResponse } from '@hubbub/transport'
+import { ServerError } from '../ServerError.js'
 import { contentTypes } from './contentTypes.js'
 
 export interface StaticFilesOptions {
@@ -11,12 +13,24 @@ export interface StaticFilesOptions {
 }
 
 /**
- * Serves the files under `dir` to GET requests. Refuses (falls through to 404)
+ * Serves the files under `dir` to GET requests; throws a `ServerError` at once when `dir` is not a
+ * folder. Refuses (falls through to 404)
  * anything that would leave `dir`: `..` segments, encoded separators, NUL
  * bytes, dotfiles, and symlinks pointing outside.
  */
 export function serveStatic(options: StaticFilesOptions): HttpHandler {
   const root = resolve(options.dir)
+  // Checked once, at start: a mistyped folder would otherwise only show as a 404 on every request.
+  const found = statSync(root, { throwIfNoEntry: false })
+  if (found === undefined) {
+    throw new ServerError(
+      'invalid_options',
+      `http.staticFiles.dir: no folder at ${root} (${JSON.stringify(options.dir)} from ${process.cwd()})`,
+    )
+  }
+  if (!found.isDirectory()) {
+    throw new ServerError('invalid_options', `http.staticFiles.dir: ${root} is a file, not a folder`)
+  }
   const index = options.index ?? 'index.html'
   let realRoot: Promise<string> | undefined
 

@@ -1,0 +1,1 @@
+export { type HubbubFastifyOptions, type HubbubFastifyServer, hubbub } from './hubbubPlugin.js'
