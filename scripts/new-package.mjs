@@ -55,7 +55,8 @@ write(
 )
 write(
   'tsconfig.json',
-  `${JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['src', 'test', 'bench'] }, null, 2)}\n`,
+  // Written as Biome formats it (short arrays on one line), so a new package passes `pnpm lint` as is.
+  `{\n  "extends": "../../tsconfig.base.json",\n  "compilerOptions": {\n    "noEmit": true\n  },\n  "include": ["src", "test", "bench"]\n}\n`,
 )
 write('src/index.ts', `export {}\n`)
 write('README.md', `# @hubbub/${name}\n\n${description}\n`)
