@@ -147,15 +147,18 @@ export class ClusterConnectionDirectory implements ConnectionDirectory {
     reason = 'disconnected by the server',
   ): Promise<boolean> {
     if (this.#local.disconnect(id, code, reason)) return true
-    if ((await this.#registry.locate(id)) === undefined) return false
-    await this.#send({ type: 'disconnect_connection', connectionId: id, code, reason })
-    return true
+    return this.#sendToHolder(id, { type: 'disconnect_connection', connectionId: id, code, reason })
   }
 
   async terminate(id: string): Promise<boolean> {
     if (this.#local.terminate(id)) return true
+    return this.#sendToHolder(id, { type: 'terminate_connection', connectionId: id })
+  }
+
+  /** Another node's connection: false when no live node holds it, else the message goes out. */
+  async #sendToHolder(id: string, message: ClusterMessage): Promise<boolean> {
     if ((await this.#registry.locate(id)) === undefined) return false
-    await this.#send({ type: 'terminate_connection', connectionId: id })
+    await this.#send(message)
     return true
   }
 
