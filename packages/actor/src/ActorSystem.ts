@@ -11,11 +11,19 @@ import {
   Process,
   RUNNING,
   SCHEDULED,
+  STARTING,
   STOPPING,
   type TimerEntry,
   TRAP,
 } from './Process.js'
 import { Registry } from './Registry.js'
+import {
+  type LifecycleEvent,
+  type LifecycleListener,
+  nameOf,
+  type SystemSnapshot,
+  snapshotSystem,
+} from './SystemSnapshot.js'
 import { TimeoutBucket } from './TimeoutBucket.js'
 import type {
   AnyGenServer,
@@ -71,6 +79,11 @@ export class ActorSystem {
   private lastBucket: TimeoutBucket | null = null
   private readonly onError: (report: CrashReport) => void
   private readonly onExitHook: ((ref: AnyRef, reason: ExitReason, lastState: unknown) => void) | undefined
+  /** Every registry of this system, the default one first: snapshots and events name processes from them. */
+  private readonly registries: Registry<any>[] = []
+  private listeners: readonly LifecycleListener[] = []
+  /** @internal True while someone listens: lifecycle events are only built then (the message path never looks). */
+  watched = false
 
   constructor(options: ActorSystemOptions = {}) {
     this.onError =
@@ -78,6 +91,7 @@ export class ActorSystem {
       ((r) => console.error(`[@hubbub/actor] ${r.name ?? `#${r.ref.id}`} crashed in ${r.phase}:`, r.error))
     this.onExitHook = options.onExit
     this.registry = new Registry(this, { keys: 'unique' })
+    this.registries.push(this.registry)
   }
 
   /** Live processes in this system. */
@@ -87,7 +101,9 @@ export class ActorSystem {
 
   /** Creates another registry owned by this system (e.g. `{keys: 'duplicate'}` for pub/sub-style groups). */
   createRegistry<Meta = unknown>(options: { keys: 'unique' | 'duplicate' }): Registry<Meta> {
-    return new Registry<Meta>(this, options)
+    const r = new Registry<Meta>(this, options)
+    this.registries.push(r)
+    return r
   }
 
   // ---------------------------------------------------------------- start / stop
@@ -130,7 +146,7 @@ export class ActorSystem {
         this.registry.register(name, p)
       }
     }
-    p.flags |= RUNNING
+    p.flags |= RUNNING | STARTING
     let r: unknown
     try {
       r = behaviour.init(args, p)
@@ -139,7 +155,8 @@ export class ActorSystem {
     }
     if (!isThenable(r)) {
       p.state = r
-      p.flags &= ~RUNNING
+      p.flags &= ~(RUNNING | STARTING)
+      if (this.watched) this.emitStarted(p)
       if (p.len > 0) this.schedule(p)
       return p
     }
@@ -160,7 +177,8 @@ export class ActorSystem {
           if (timer !== undefined) clearTimeout(timer)
           if (p.flags & DEAD) return reject(new ExitError(p.state))
           p.state = state
-          p.flags &= ~RUNNING
+          p.flags &= ~(RUNNING | STARTING)
+          if (this.watched) this.emitStarted(p)
           p.resume()
           resolve(p)
         },
@@ -253,6 +271,8 @@ export class ActorSystem {
   /** @internal The process is gone. Fires links, monitors, hooks; cancels its timers and pending calls. */
   die(p: Process, reason: ExitReason): void {
     if (p.flags & DEAD) return
+    // Named before the registries' exit hooks forget the process.
+    const name = this.watched ? nameOf(p, this.registries) : undefined
     p.flags = (p.flags | DEAD) & ~RUNNING
     const lastState = p.state
     p.state = reason
@@ -315,6 +335,7 @@ export class ActorSystem {
         for (const h of hooks) h(p, reason)
       }
     }
+    if (this.watched) this.emit({ type: 'exited', at: Date.now(), ref: p, pid: p.id, name, reason })
     if (this.onExitHook !== undefined) {
       try {
         this.onExitHook(p, reason, lastState)
@@ -577,6 +598,61 @@ export class ActorSystem {
       monitors: x?.watchers?.size ?? 0,
       timers: x?.timers?.size ?? 0,
     }
+  }
+
+  /**
+   * The supervision tree as it is now: each supervisor with its strategy, restart counts, intensity
+   * window and children; each process with its status and mailbox depth. Costs nothing until called.
+   */
+  snapshot(): SystemSnapshot {
+    return snapshotSystem(this.procs, this.registries)
+  }
+
+  /**
+   * Calls `listener` with every lifecycle event (`started`, `exited`, `restarted`, `escalated`) until
+   * the returned function is called. Listeners run synchronously where the event happens and must not
+   * throw (a throw is logged). While nobody listens, no event is built.
+   */
+  onLifecycle(listener: LifecycleListener): () => void {
+    this.listeners = [...this.listeners, listener]
+    this.watched = true
+    let subscribed = true
+    return () => {
+      if (!subscribed) return
+      subscribed = false
+      const i = this.listeners.indexOf(listener)
+      if (i >= 0) this.listeners = [...this.listeners.slice(0, i), ...this.listeners.slice(i + 1)]
+      this.watched = this.listeners.length > 0
+    }
+  }
+
+  /** @internal Delivers one event; callers check `watched` first so no event is built for nobody. */
+  emit(event: LifecycleEvent): void {
+    // The array is replaced, never mutated, so a listener that unsubscribes mid-delivery is safe.
+    for (const l of this.listeners) {
+      try {
+        l(event)
+      } catch (err) {
+        console.error('[@hubbub/actor] lifecycle listener threw:', err)
+      }
+    }
+  }
+
+  /** @internal A process's display name (system name, else a unique-registry key). */
+  nameOf(p: Process): string | undefined {
+    return nameOf(p, this.registries)
+  }
+
+  private emitStarted(p: Process): void {
+    const parent = p.parent
+    this.emit({
+      type: 'started',
+      at: Date.now(),
+      ref: p,
+      pid: p.id,
+      name: nameOf(p, this.registries),
+      parent: parent === null ? undefined : parent.id,
+    })
   }
 
   /** @internal Route a failure to the onError hook; a throwing hook must not take the system down. */

@@ -17,6 +17,7 @@ export const RUNNING = 2 // inside a handler (sync or awaiting an async one), or
 export const DEAD = 4
 export const TRAP = 8
 export const STOPPING = 16
+export const STARTING = 32 // in init (introspection tells it apart from a handler)
 
 export type ExitHook = (proc: Process, reason: ExitReason) => void
 

@@ -2,6 +2,7 @@ import { ActorError, MaxRestartsExceededError } from './ActorError.js'
 import type { ActorSystem } from './ActorSystem.js'
 import type { GenServer } from './GenServer.js'
 import { DEAD, Process, TRAP } from './Process.js'
+import type { ChildSnapshot, ProcessSnapshot, SupervisorSnapshot } from './SystemSnapshot.js'
 import type { AnyRef, ExitReason, GenServerRef, StartOptions, SystemMessage } from './types.js'
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
@@ -71,6 +72,8 @@ export type SupervisorRef = GenServerRef<Op, never, OpResult, never>
 
 /** A child of a static supervisor (a `simple_one_for_one` child only while it is being restarted). */
 class Child {
+  /** Times this child was started again by the supervisor. */
+  restarts = 0
   constructor(
     readonly id: string,
     readonly spec: ChildSpec,
@@ -87,7 +90,12 @@ class SupervisorState {
    * share the template, so each costs one map entry, not a spec copy and a Child; its id is its process id.
    */
   readonly simple = new Map<Process, unknown>()
+  /** `simple_one_for_one` only: restart counts of children restarted at least once (most never are). */
+  readonly simpleRestarts = new Map<Process, number>()
+  /** Times of the restarts within the intensity window. */
   readonly restarts: number[] = []
+  /** Restarts counted against the intensity since the start. */
+  restartCount = 0
   readonly intensity: Intensity
   /** The `simple_one_for_one` template as a spec (null for the other strategies). */
   readonly template: ChildSpec | null
@@ -133,6 +141,7 @@ async function launch(st: SupervisorState, child: Child): Promise<Process> {
 /** Stops a `simple_one_for_one` child (its EXIT is then ignored). */
 async function haltSimple(st: SupervisorState, p: Process): Promise<void> {
   if (!st.simple.delete(p)) return
+  st.simpleRestarts.delete(p)
   await st.system.shutdownProcess(p, 'shutdown', shutdownOf(st.template!))
 }
 
@@ -154,9 +163,28 @@ function remove(st: SupervisorState, child: Child): void {
 function allowRestart(st: SupervisorState): boolean {
   const now = performance.now()
   const { maxRestarts, withinMs } = st.intensity
+  st.restartCount++
   st.restarts.push(now)
   while (st.restarts.length > 0 && st.restarts[0]! <= now - withinMs) st.restarts.shift()
   return st.restarts.length <= maxRestarts
+}
+
+/** Counts a child's restart and tells lifecycle listeners. */
+function restarted(st: SupervisorState, child: Child, p: Process): void {
+  child.restarts++
+  if (st.template !== null) st.simpleRestarts.set(p, child.restarts)
+  const system = st.system
+  if (!system.watched) return
+  system.emit({
+    type: 'restarted',
+    at: Date.now(),
+    ref: p,
+    pid: p.id,
+    name: system.nameOf(p),
+    supervisor: st.self,
+    childId: st.template !== null ? String(p.id) : child.id,
+    restarts: child.restarts,
+  })
 }
 
 async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
@@ -165,6 +193,20 @@ async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
       const { maxRestarts, withinMs } = st.intensity
       const err = new MaxRestartsExceededError(maxRestarts, withinMs)
       st.system.report(st.self, 'supervisor', err)
+      const system = st.system
+      if (system.watched) {
+        const self = st.self
+        const name = system.nameOf(self)
+        system.emit({
+          type: 'escalated',
+          at: Date.now(),
+          ref: self,
+          pid: self.id,
+          name,
+          maxRestarts,
+          withinMs,
+        })
+      }
       // Exit after this handler: terminate() stops the children in reverse order, then the parent sees the EXIT.
       st.self.extras().pendingStop = { error: err }
       return
@@ -172,7 +214,7 @@ async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
     try {
       const strategy = st.spec.strategy
       if (strategy === 'one_for_one' || strategy === 'simple_one_for_one') {
-        if (failed.proc === null) await launch(st, failed)
+        if (failed.proc === null) restarted(st, failed, await launch(st, failed))
       } else {
         const from = strategy === 'one_for_all' ? 0 : st.children.indexOf(failed)
         const affected = st.children.slice(from)
@@ -184,7 +226,8 @@ async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
           if (wasRunning && restartOf(c.spec) === 'temporary') remove(st, c)
         }
         for (const c of st.children.slice(from)) {
-          if (c.proc === null && (c === failed || restartOf(c.spec) !== 'temporary')) await launch(st, c)
+          if (c.proc === null && (c === failed || restartOf(c.spec) !== 'temporary'))
+            restarted(st, c, await launch(st, c))
         }
       }
       return
@@ -192,6 +235,46 @@ async function restartAfter(st: SupervisorState, failed: Child): Promise<void> {
       // A child that cannot restart counts as another restart; enough of them escalate.
       st.system.report(st.self, 'supervisor', err)
     }
+  }
+}
+
+/** @internal The supervisor part of a process snapshot; undefined for other processes (or during init). */
+export function describeSupervisor(
+  p: Process,
+  describe: (p: Process) => ProcessSnapshot,
+): SupervisorSnapshot | undefined {
+  if (p.behaviour !== supervisorBehaviour) return undefined
+  const st = p.state
+  if (!(st instanceof SupervisorState)) return undefined
+  const { maxRestarts, withinMs } = st.intensity
+  const since = performance.now() - withinMs
+  let recent = 0
+  for (const t of st.restarts) if (t > since) recent++
+  let children: ChildSnapshot[]
+  if (st.template !== null) {
+    const t = st.template
+    const type = isSupervisor(t) ? 'supervisor' : 'worker'
+    const restart = restartOf(t)
+    children = []
+    for (const c of st.simple.keys()) {
+      if (c.flags & DEAD) continue
+      const restarts = st.simpleRestarts.get(c) ?? 0
+      children.push({ id: String(c.id), type, restart, restarts, process: describe(c) })
+    }
+  } else {
+    children = st.children.map((c) => ({
+      id: c.id,
+      type: isSupervisor(c.spec) ? 'supervisor' : 'worker',
+      restart: restartOf(c.spec),
+      restarts: c.restarts,
+      process: c.proc === null || c.proc.flags & DEAD ? undefined : describe(c.proc),
+    }))
+  }
+  return {
+    strategy: st.spec.strategy,
+    restarts: st.restartCount,
+    intensity: { recent, maxRestarts, withinMs },
+    children,
   }
 }
 
@@ -307,9 +390,13 @@ function simpleExit(
   if (!simple.has(p)) return st
   const args = simple.get(p)
   simple.delete(p)
+  const prior = st.simpleRestarts.get(p) ?? 0
+  st.simpleRestarts.delete(p)
   const restart = restartOf(st.template!)
   if (restart === 'temporary' || (restart === 'transient' && isNormal(reason))) return st
-  return restartAfter(st, new Child('', st.template!, args, null)).then(() => st)
+  const child = new Child('', st.template!, args, null)
+  child.restarts = prior
+  return restartAfter(st, child).then(() => st)
 }
 
 /** The supervisor is an ordinary GenServer that traps exits, so it nests under other supervisors unchanged. */

@@ -22,4 +22,13 @@ export {
   type SupervisorRef,
   type SupervisorSpec,
 } from './Supervisor.js'
+export type {
+  ChildSnapshot,
+  LifecycleEvent,
+  LifecycleListener,
+  ProcessSnapshot,
+  ProcessStatus,
+  SupervisorSnapshot,
+  SystemSnapshot,
+} from './SystemSnapshot.js'
 export type * from './types.js'

@@ -32,10 +32,12 @@ function reply(conn: ConnectionRecord, frame: OutgoingFrame, replyTo: string | u
 function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
   const core = conn.core
   core.metrics.messagesIn.inc()
+  conn.framesIn++
   const now = Date.now()
   const decision = conn.limiter.take(now)
   if (decision !== 'ok') {
     core.metrics.rateLimitHits.inc()
+    conn.rateLimited++
     if (decision === 'abuse') {
       sendError(conn, 'RATE_LIMITED', 'sustained rate abuse; closing', undefined)
       core.closeConnection(conn, CloseCode.POLICY_VIOLATION, 'rate limit abuse')

@@ -44,6 +44,10 @@ export class ConnectionRecord
   /** Frames that arrived before the actor was running. */
   pending: (string | Uint8Array | BinaryFrame)[] | null = null
   isClosed = false
+  /** Introspection counters (`server.introspect()`): plain increments on paths that run anyway. */
+  framesIn = 0
+  framesOut = 0
+  rateLimited = 0
 
   constructor(
     readonly id: string,
@@ -138,6 +142,7 @@ export class ConnectionRecord
   send(data: string | Uint8Array): void {
     if (this.isClosed) return
     this.socket.send(data)
+    this.framesOut++
     this.core.metrics.messagesOut.inc()
   }
   subscribe(topic: string): void {

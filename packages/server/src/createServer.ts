@@ -11,6 +11,7 @@ import { ConnectionCore } from './ConnectionCore.js'
 import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
 import type { BroadcastFilter, ServerStats } from './http/index.js'
+import { type IntrospectOptions, introspect, RoomRates, type ServerSnapshot } from './introspection/index.js'
 import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
@@ -43,6 +44,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
   readonly #core: ConnectionCore
   readonly #directory: LocalConnectionDirectory | ClusterConnectionDirectory
   readonly #roomConnections = new Map<string, number>()
+  readonly #rates = new RoomRates()
   readonly #startedAt = Date.now()
   readonly #ownsBus: boolean
   readonly #ready: Promise<void>
@@ -121,6 +123,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       behaviourFor,
       encodeBinary: this.#core.encodeBinary,
       roomConnections: this.#roomConnections,
+      rates: this.#rates,
     })
     await this.#core.startSupervisor()
   }
@@ -234,6 +237,25 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
     }
   }
 
+  /**
+   * What an operator's view shows of this node, read now: its running rooms (local members,
+   * last offset, kept history, frames/s), its connections (rooms, buffered bytes, frames
+   * in/out, rate-limit hits) and the actor tree. Never message texts or tokens.
+   */
+  async introspect(options?: IntrospectOptions): Promise<ServerSnapshot> {
+    await this.#ready
+    const source = {
+      nodeId: this.nodeId,
+      startedAt: this.#startedAt,
+      system: this.system,
+      rooms: this.#core.roomManager,
+      directory: this.#directory,
+      rates: this.#rates,
+      historySize: this.#options.historySize ?? 100,
+    }
+    return introspect(source, options)
+  }
+
   /** Open connections (all of them, transport or `handleConnection`). */
   get connections(): number {
     return this.#directory.size
@@ -257,6 +279,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
    */
   close(options: { graceMs?: number } = {}): Promise<void> {
     this.#core.draining = true
+    this.#rates.stop()
     this.#closing ??= drain(
       {
         core: this.#core,

@@ -24,6 +24,12 @@ export {
   type StaticFilesOptions,
   serveStatic,
 } from './http/index.js'
+export type {
+  ConnectionFigures,
+  IntrospectOptions,
+  RoomFigures,
+  ServerSnapshot,
+} from './introspection/index.js'
 export { LocalConnectionDirectory, type LocalConnectionDirectoryOptions } from './LocalConnectionDirectory.js'
 export { type Logger, silentLogger } from './Logger.js'
 export { createMetrics, type MetricsOptions, type ServerMetrics } from './metrics/index.js'

@@ -8,6 +8,7 @@ import {
   roomTopic,
 } from '@hubbub/rooms'
 import type { ConnectionCore } from './ConnectionCore.js'
+import type { RoomRates } from './introspection/index.js'
 import type { ServerOptions } from './ServerOptions.js'
 
 /** What the room supervisor is started with. */
@@ -21,6 +22,8 @@ export interface RoomsStart {
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   /** This node's connections per running room (what `broadcast` returns). */
   readonly roomConnections: Map<string, number>
+  /** Frames published per room, for `introspect()`. */
+  readonly rates: RoomRates
 }
 
 /**
@@ -28,7 +31,7 @@ export interface RoomsStart {
  * restart metrics, and the bus topics a room holds open on the bridge while it lives.
  */
 export async function startRooms(s: RoomsStart): Promise<RoomManager> {
-  const { options: o, core, roomConnections } = s
+  const { options: o, core, roomConnections, rates } = s
   return RoomManager.start({
     system: core.system,
     nodeId: s.nodeId,
@@ -52,7 +55,10 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
         else roomConnections.set(roomId, connections)
       },
       // Counted once per publish (by the room's local connections), never per recipient.
-      published: (_roomId, connections) => core.metrics.fanoutDeliveries.inc(connections),
+      published: (roomId, connections) => {
+        core.metrics.fanoutDeliveries.inc(connections)
+        rates.count(roomId)
+      },
       exited: (roomId) => {
         core.bridge.close(roomTopic(roomId))
         core.bridge.close(roomBinaryTopic(roomId))
@@ -67,6 +73,7 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
         }
       },
       stopped: (roomId) => {
+        rates.forget(roomId)
         core.logger.debug({ roomId }, 'room stopped')
       },
       error: (roomId, err) => core.logger.error({ err, roomId }, 'room store call failed'),
