@@ -15,7 +15,8 @@ import { chaosServer, transports, waitForFrame } from './support.js'
  * refuses with an error frame before the marker's `pong`, or close the attacker with a
  * code documented for that transport (SECURITY.md); it never crashes, and the members
  * lose nothing. `FUZZ_RUNS` sets the cases per transport: the default is the issue's
- * 10,000 (16.5 s for both transports at load ~8 on 2 cores; budget: < 90 s under load).
+ * 10,000: 16.5 s for both transports at load ~8 on 2 cores, 71 s with both cores also
+ * held by busy loops (budget: < 90 s under load; lower it there if CI gets slower).
  */
 const runs = Number(process.env.FUZZ_RUNS ?? 10_000)
 
