@@ -341,6 +341,15 @@ export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Tr
       connection.emitMessage(isBinary ? Buffer.from(message.slice(0)) : textDecoder.decode(message), isBinary)
     },
     drain: (ws) => ws.getUserData().connection?.emitDrain(),
+    // uWS answers each ping with a pong natively, before this handler runs. A peer that
+    // floods pings and never reads piles pongs up; under 'close' it gets the slow
+    // consumer's 1013 here, before uWS's own limit (2x) would drop it without a close frame.
+    // Under 'drop' uWS itself drops the pongs over the limit, so the buffer stays bounded.
+    ping: (ws) => {
+      const connection = ws.getUserData().connection
+      if (connection && opts.backpressure === 'close' && ws.getBufferedAmount() > opts.maxBackpressure)
+        connection.close(1013, 'backpressure limit')
+    },
     pong: (ws) => {
       const connection = ws.getUserData().connection
       if (connection) connection.missedPongs = 0
