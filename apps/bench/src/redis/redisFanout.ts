@@ -16,6 +16,7 @@ import { type RowSpec, runTrial, type TrialResult } from './redisTrial.js'
  * generator to the other. Prints a table and, last, one JSON line.
  *
  * Flags: --transport=ws,uws  --members=1000  --publishes=N (measured, per trial)  --warmup=N
+ *        --window=10000 (ms: a measured window ends after its publishes or this long, whichever first)
  *        --burst=20  --trials=1 (each row keeps its cheapest)  --no-peer (skip Socket.IO)
  *        --quick (100 members, a few hundred publishes: a smoke run of seconds)
  */
@@ -24,6 +25,7 @@ const { values: flags } = parseArgs({
     transport: { type: 'string', default: 'ws,uws' },
     members: { type: 'string' },
     publishes: { type: 'string' },
+    window: { type: 'string' },
     warmup: { type: 'string' },
     burst: { type: 'string', default: '20' },
     trials: { type: 'string', default: '1' },
@@ -38,8 +40,9 @@ for (const t of transports) if (t !== 'ws' && t !== 'uws') throw new Error(`--tr
 /** Measured publishes per trial: uws windows need more to rise above a shared machine's noise. */
 const publishesFor = (row: RowSpec): number =>
   Number(flags.publishes ?? (quick ? 200 : row.kind === 'hubbub' && row.transport === 'uws' ? 4000 : 1500))
-const warmup = Number(flags.warmup ?? (quick ? 40 : 300))
+const warmup = Number(flags.warmup ?? (quick ? 40 : 200))
 const burst = Number(flags.burst)
+const windowMs = Number(flags.window ?? (quick ? 60_000 : 10_000))
 const trials = Number(flags.trials)
 const FLOOR = 1.2
 const TEXT = 'x'.repeat(64)
@@ -77,6 +80,7 @@ try {
         members,
         warmup,
         publishes: publishesFor(row),
+        maxMs: windowMs,
         burst,
         text: TEXT,
         redis,
@@ -172,6 +176,7 @@ console.log(
     textBytes: TEXT.length,
     frameBytes: find('hubbub', transports[0]!, 1, false).frameLength,
     publishes: Object.fromEntries(rows.map((r) => [label(r), publishesFor(r)])),
+    windowMs,
     trials,
     floor: FLOOR,
     /** The worst transport's figure: what the floor is checked against. */

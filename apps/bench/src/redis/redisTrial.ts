@@ -33,6 +33,8 @@ export interface TrialOptions {
   members: number
   warmup: number
   publishes: number
+  /** The measured window ends after `publishes` or after this long (ms), whichever comes first. */
+  maxMs: number
   burst: number
   text: string
   redis: OwnRedis
@@ -77,7 +79,7 @@ export async function runTrial(row: RowSpec, o: TrialOptions): Promise<TrialResu
       frameLength: number
       burstP50Ms: number
       burstP99Ms: number
-    }>({ ...run, publishes: o.publishes }, 'done')
+    }>({ ...run, publishes: o.publishes, maxMs: o.maxMs }, 'done')
     const cpus = await Promise.all(
       servers.map((s) => s.request<{ us: number; userUs: number }>({ type: 'cpu-stop' }, 'cpu')),
     )

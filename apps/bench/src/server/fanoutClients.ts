@@ -5,7 +5,7 @@ import { BenchClient } from './BenchClient.js'
  * `members` sockets count every text frame they get. Members are dealt round-robin over
  * `ports` (several nodes; default the one `port`); the first member on each port publishes,
  * the publishers taking turns burst by burst.
- * IPC in: setup {port, ports?, members, mode, roomId} → ready; run {publishes, burst, text} → done
+ * IPC in: setup {port, ports?, members, mode, roomId} → ready; run {publishes, maxMs?, burst, text} → done
  * (with the p50/p99 of the time from sending a burst to its last delivery); exit.
  * In full mode each member joins the room over the protocol before counting starts; in sio mode
  * over Socket.IO (engine.io v4 over a WebSocket: open, namespace connect, `join` with an ack).
@@ -19,6 +19,8 @@ interface Setup {
 }
 interface Run {
   publishes: number
+  /** Stop sending new bursts after this long (ms), whatever `publishes` says; default: no limit. */
+  maxMs?: number
   burst: number
   /** full: the message text (64 bytes); raw: the whole frame payload to publish. */
   text: string
@@ -122,7 +124,7 @@ async function run(msg: Run): Promise<void> {
   const burstMs: number[] = []
   let sent = 0
   let turn = 0
-  while (sent < msg.publishes) {
+  while (sent < msg.publishes && !(msg.maxMs !== undefined && performance.now() - t0 >= msg.maxMs)) {
     const burst = Math.min(msg.burst, msg.publishes - sent)
     const publisher = publishers[turn % publishers.length]!
     const frame = frames[turn % publishers.length]!
@@ -153,7 +155,7 @@ async function run(msg: Run): Promise<void> {
   process.send?.({
     type: 'done',
     deliveries: total - start,
-    expected: msg.publishes * clients.length,
+    expected: sent * clients.length,
     elapsedMs: performance.now() - t0,
     frameLength: publishers[0]!.lastLength,
     burstP50Ms: percentile(burstMs, 0.5),

@@ -1,5 +1,6 @@
 import { type RunningServer, startTransport, type TransportName } from './benchTransport.js'
 import { windowProfiler } from './windowProfiler.js'
+import { windowStrace } from './windowStrace.js'
 
 /**
  * Server side of the full-server fan-out bench, in its own pinned process.
@@ -41,11 +42,13 @@ const running = await start()
 process.send?.({ type: 'listening', port: running.port })
 
 const profiler = windowProfiler(`${transportName}-${mode}`)
+const strace = windowStrace(`${transportName}-${mode}`)
 let cpu0 = process.cpuUsage()
 let t0 = performance.now()
 process.on('message', async (msg: { type: string }) => {
   if (msg.type === 'cpu-start') {
     await profiler.start()
+    await strace.start()
     cpu0 = process.cpuUsage()
     t0 = performance.now()
     process.send?.({ type: 'cpu-started' })
@@ -53,6 +56,7 @@ process.on('message', async (msg: { type: string }) => {
     const used = process.cpuUsage(cpu0)
     const elapsedMs = performance.now() - t0
     await profiler.stop()
+    await strace.stop()
     process.send?.({ type: 'cpu', us: used.user + used.system, userUs: used.user, elapsedMs })
   } else if (msg.type === 'exit') {
     void running.close().finally(() => process.exit(0))
