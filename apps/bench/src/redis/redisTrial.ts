@@ -69,7 +69,7 @@ export async function runTrial(row: RowSpec, o: TrialOptions): Promise<TrialResu
       'ready',
     )
     const run = { type: 'run', burst: o.burst, text: o.text }
-    await clients.request({ ...run, publishes: o.warmup }, 'done')
+    await clients.request({ ...run, publishes: o.warmup, maxMs: Math.min(3000, o.maxMs) }, 'done')
     await Promise.all(servers.map((s) => s.request({ type: 'cpu-start' }, 'cpu-started')))
     const redis0 = await o.redis.cpuSeconds()
     const done = await clients.request<{
