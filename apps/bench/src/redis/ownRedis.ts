@@ -16,6 +16,8 @@ export interface OwnRedis {
   url: string
   /** The server's CPU seconds so far (user + system, every thread), from `INFO cpu`. */
   cpuSeconds(): Promise<number>
+  /** Bytes the server holds for data (`used_memory` of `INFO memory`). */
+  usedMemory(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -58,6 +60,10 @@ export async function startOwnRedis(cpu: number): Promise<OwnRedis> {
       const info = await client.info('cpu')
       const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
       return field('used_cpu_user') + field('used_cpu_sys')
+    },
+    async usedMemory() {
+      const info = await client.info('memory')
+      return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0)
     },
     async stop() {
       client.disconnect()
