@@ -54,6 +54,7 @@ describe.skipIf(!hasRedisServer)('the Redis fan-out bench (quick mode)', () => {
         'cpuRatioWithRedis',
         'cpuMsPer1M',
         'redisCpuMsPer1M',
+        'redisBytesPerMember',
         'burstMs',
       ])
         expect(row, `${transport}.${field}`).toHaveProperty(field)
