@@ -18,6 +18,7 @@ import { type RowSpec, runTrial, type TrialResult } from './redisTrial.js'
  * Flags: --transport=ws,uws  --members=1000  --publishes=N (measured, per trial)  --warmup=N
  *        --window=10000 (ms: a measured window ends after its publishes or this long, whichever first)
  *        --burst=20  --trials=1 (each row keeps its cheapest)  --no-peer (skip Socket.IO)
+ *        --redis-core=1 (the core Redis is pinned to; the nodes are on 1, the load generator on 0)
  *        --quick (100 members, a few hundred publishes: a smoke run of seconds)
  */
 const { values: flags } = parseArgs({
@@ -30,6 +31,7 @@ const { values: flags } = parseArgs({
     burst: { type: 'string', default: '20' },
     trials: { type: 'string', default: '1' },
     'no-peer': { type: 'boolean', default: false },
+    'redis-core': { type: 'string', default: '1' },
     quick: { type: 'boolean', default: false },
   },
 })
@@ -68,7 +70,7 @@ if (!flags['no-peer'])
 
 const started = performance.now()
 const loadBefore = loadavg()[0]!
-const redis = await startOwnRedis(1)
+const redis = await startOwnRedis(Number(flags['redis-core']))
 const results = new Map<RowSpec, TrialResult[]>(rows.map((r) => [r, []]))
 const runId = `bench-redis-${process.pid}`
 try {
@@ -124,6 +126,8 @@ function ratios(kind: RowSpec['kind'], transport: TransportName) {
       oneNodeRedis: round(oneRedis.redisCpuMsPer1M, 0),
       twoNodesRedis: round(two.redisCpuMsPer1M, 0),
     },
+    /** Redis memory per member once the room is full (2 nodes): presence, registry, the room's keys. */
+    redisBytesPerMember: Math.round(two.redisBytesPerMember),
     cpuRatio2NodeVs1Node: round(two.cpuMsPer1M / one.cpuMsPer1M),
     cpuRatioWithRedis: round((two.cpuMsPer1M + two.redisCpuMsPer1M) / one.cpuMsPer1M),
     cpuRatio1NodeRedisVs1Node: round(oneRedis.cpuMsPer1M / one.cpuMsPer1M),
