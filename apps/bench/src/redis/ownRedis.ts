@@ -16,8 +16,8 @@ export interface OwnRedis {
   url: string
   /** The server's CPU seconds so far (user + system, every thread), from `INFO cpu`. */
   cpuSeconds(): Promise<number>
-  /** Bytes the server holds for data (`used_memory` of `INFO memory`). */
-  usedMemory(): Promise<number>
+  /** Bytes held by the keys whose names contain `prefix` (`MEMORY USAGE` of each, found by SCAN). */
+  keyBytes(prefix: string): Promise<number>
   stop(): Promise<void>
 }
 
@@ -61,9 +61,16 @@ export async function startOwnRedis(cpu: number): Promise<OwnRedis> {
       const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
       return field('used_cpu_user') + field('used_cpu_sys')
     },
-    async usedMemory() {
-      const info = await client.info('memory')
-      return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0)
+    async keyBytes(prefix) {
+      let bytes = 0
+      let cursor = '0'
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
+        cursor = next
+        const sizes = await Promise.all(keys.map((key) => client.memory('USAGE', key)))
+        for (const size of sizes) bytes += Number(size ?? 0)
+      } while (cursor !== '0')
+      return bytes
     },
     async stop() {
       client.disconnect()

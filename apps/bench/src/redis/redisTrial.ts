@@ -27,7 +27,7 @@ export interface TrialResult {
   frameLength: number
   burstP50Ms: number
   burstP99Ms: number
-  /** Redis memory added by the members joining (presence, registry, the room), per member; 0 without Redis. */
+  /** Redis memory of the run's keys (presence, registry, the room) once the room is full, per member; 0 without Redis. */
   redisBytesPerMember: number
 }
 
@@ -66,12 +66,11 @@ export async function runTrial(row: RowSpec, o: TrialOptions): Promise<TrialResu
       servers.map(async (s) => (await s.next<{ port: number }>('listening')).port),
     )
     const mode = row.kind === 'sio' ? 'sio' : 'full'
-    const memory0 = await o.redis.usedMemory()
     await clients.request(
       { type: 'setup', port: ports[0], ports, members: o.members, mode, roomId: 'bench' },
       'ready',
     )
-    const memoryPerMember = row.redis ? ((await o.redis.usedMemory()) - memory0) / o.members : 0
+    const memoryPerMember = row.redis ? (await o.redis.keyBytes(o.prefix)) / o.members : 0
     const run = { type: 'run', burst: o.burst, text: o.text }
     await clients.request({ ...run, publishes: o.warmup, maxMs: Math.min(3000, o.maxMs) }, 'done')
     await Promise.all(servers.map((s) => s.request({ type: 'cpu-start' }, 'cpu-started')))
