@@ -1,16 +1,20 @@
 import { type RunningServer, startTransport, type TransportName } from './benchTransport.js'
 import { windowProfiler } from './windowProfiler.js'
+import { windowStrace } from './windowStrace.js'
 
 /**
  * Server side of the full-server fan-out bench, in its own pinned process.
- * argv: <ws|uws> <raw|full>
+ * argv: <ws|uws> <raw|full|redis|sio|sio-redis> [redisUrl] [prefix]
  *  raw:  the bare transport; every connection is subscribed to one topic and
  *        each text frame received is handed as-is to `transport.publish`.
  *  full: the Hubbub server (protocol, connection and room actors, bus).
+ *  redis: the Hubbub server as one node on Redis (`redisNode` at redisUrl, key prefix `prefix`).
+ *  sio, sio-redis: Socket.IO (the Redis bench's peer row), alone or with `@socket.io/redis-adapter`.
  * IPC out: {type:'listening', port}; in: cpu-start → cpu-started, cpu-stop → cpu {us}, exit.
  * With PROFILE_DIR set, the measured window (only) is CPU-profiled into that folder.
  */
-const [transportName = 'ws', mode = 'raw'] = process.argv.slice(2) as [TransportName, string]
+const [transportName = 'ws', mode = 'raw', redisUrl = 'redis://127.0.0.1:6379', prefix = 'bench'] =
+  process.argv.slice(2) as [TransportName, string, string?, string?]
 export const TOPIC = 'bench'
 
 const startRaw = () =>
@@ -24,15 +28,27 @@ async function startFull(): Promise<RunningServer> {
   return startFullServer(transportName)
 }
 
-const running = await (mode === 'full' ? startFull() : startRaw())
+async function start(): Promise<RunningServer> {
+  if (mode === 'full') return startFull()
+  if (mode === 'redis')
+    return (await import('../redis/redisNodeServer.js')).startRedisNode(transportName, redisUrl, prefix)
+  if (mode === 'sio') return (await import('../redis/socketIoServer.js')).startSocketIo()
+  if (mode === 'sio-redis')
+    return (await import('../redis/socketIoServer.js')).startSocketIo(redisUrl, prefix)
+  return startRaw()
+}
+
+const running = await start()
 process.send?.({ type: 'listening', port: running.port })
 
 const profiler = windowProfiler(`${transportName}-${mode}`)
+const strace = windowStrace(`${transportName}-${mode}`)
 let cpu0 = process.cpuUsage()
 let t0 = performance.now()
 process.on('message', async (msg: { type: string }) => {
   if (msg.type === 'cpu-start') {
     await profiler.start()
+    await strace.start()
     cpu0 = process.cpuUsage()
     t0 = performance.now()
     process.send?.({ type: 'cpu-started' })
@@ -40,6 +56,7 @@ process.on('message', async (msg: { type: string }) => {
     const used = process.cpuUsage(cpu0)
     const elapsedMs = performance.now() - t0
     await profiler.stop()
+    await strace.stop()
     process.send?.({ type: 'cpu', us: used.user + used.system, userUs: used.user, elapsedMs })
   } else if (msg.type === 'exit') {
     void running.close().finally(() => process.exit(0))

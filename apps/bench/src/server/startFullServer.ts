@@ -1,4 +1,4 @@
-import { createServer } from '@hubbub/server'
+import { createServer, type ServerOptions } from '@hubbub/server'
 import type { TransportName } from './benchTransport.js'
 
 /**
@@ -8,6 +8,8 @@ import type { TransportName } from './benchTransport.js'
  */
 export async function startFullServer(
   name: TransportName,
+  /** Extra server options (e.g. a Redis node's log, bus, presence and registry). */
+  extra: Partial<ServerOptions> = {},
 ): Promise<{ port: number; close(): Promise<void> }> {
   const transport =
     name === 'ws'
@@ -25,6 +27,7 @@ export async function startFullServer(
         ? { presenceLimit: Number(process.env.BENCH_PRESENCE_LIMIT) }
         : {}),
     },
+    ...extra,
   })
   const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
   return { port, close: () => server.close({ graceMs: 0 }) }

@@ -1,0 +1,29 @@
+import { redisNode } from '@hubbub/redis'
+import type { RunningServer, TransportName } from '../server/benchTransport.js'
+import { startFullServer } from '../server/startFullServer.js'
+
+/**
+ * The whole Hubbub server as one node on Redis: `redisNode` (room log, bus, presence, registry)
+ * under `prefix`, every node of a run on the same prefix, otherwise as the full-server bench runs it.
+ */
+export async function startRedisNode(
+  transport: TransportName,
+  redis: string,
+  prefix: string,
+): Promise<RunningServer> {
+  const nodeId = `bench-${process.pid}`
+  const node = redisNode({
+    redis,
+    prefix,
+    nodeId,
+    onError: (err) => console.error('[redis bench node]', err),
+  })
+  const server = await startFullServer(transport, { ...node.server, nodeId })
+  return {
+    port: server.port,
+    async close() {
+      await server.close()
+      await node.close()
+    },
+  }
+}
