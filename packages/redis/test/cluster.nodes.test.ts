@@ -8,12 +8,21 @@ import { uniquePrefix } from './redisEnv.js'
 // The cluster is the test's own and goes with its data in afterAll: no key cleanup needed.
 const prefix = uniquePrefix('cluster-nodes')
 
+/** Checks what a node delivered: strictly increasing offsets up to `top`, every missing one inside a reported gap. */
+function expectNoSilentLoss(node: { offsets: number[]; gaps: RoomLogGap[] }, top: number): void {
+  const covered = new Set(node.offsets)
+  for (const gap of node.gaps) for (let o = gap.after + 1; o < gap.nextOffset; o++) covered.add(o)
+  expect(node.offsets.every((o, i) => i === 0 || o > node.offsets[i - 1]!)).toBe(true)
+  expect(range(top).filter((o) => !covered.has(o))).toEqual([])
+}
+
 /** A log of its own on the cluster that records what it delivers and the gaps it reports. */
-function recordingLog(cluster: TestCluster, logPrefix: string) {
+function recordingLog(cluster: TestCluster, logPrefix: string, connectionName?: string) {
   const gaps: RoomLogGap[] = []
   const errors: unknown[] = []
+  const redisOptions = connectionName === undefined ? {} : { connectionName }
   const log = new RedisRoomLog({
-    redis: cluster.target,
+    redis: { ...cluster.target, clusterOptions: { redisOptions } },
     prefix: logPrefix,
     historySize: 10_000,
     onGap: (gap) => gaps.push(gap),
@@ -127,12 +136,46 @@ if (clusterSkipReason === undefined) {
       for (const node of [a, b]) {
         // Everything up to the last offset arrives, live or read from the stream.
         await expect.poll(() => node.offsets.at(-1), { timeout: 15_000 }).toBe(top)
-        const covered = new Set(node.offsets)
-        for (const gap of node.gaps) for (let o = gap.after + 1; o < gap.nextOffset; o++) covered.add(o)
-        // Strictly increasing (no offset twice, none out of order), and no offset missing unreported.
-        expect(node.offsets.every((o, i) => i === 0 || o > node.offsets[i - 1]!)).toBe(true)
-        expect(range(top).filter((o) => !covered.has(o))).toEqual([])
+        expectNoSilentLoss(node, top)
       }
+    })
+
+    it('a shard subscriber connection killed mid-stream: it is replaced, subscribed again, and what it missed is read from the stream', async () => {
+      const p = `${prefix}:kill`
+      const roomId = 'killed'
+      const name = `kill-${Math.random().toString(36).slice(2, 8)}`
+      const a = recordingLog(cluster, p, name)
+      const b = recordingLog(cluster, p)
+      await a.log.open(roomId, a.listener)
+      const channel = `{${p}:${roomId}}:log`
+      const slot = Number(await cluster.masters[0]!.redis.call('CLUSTER', 'KEYSLOT', channel))
+      const owner = await cluster.ownerOf(slot)
+      let stop = false
+      onTestFinished(() => {
+        stop = true
+      })
+      let acked = 0
+      const publishing = (async () => {
+        for (; !stop; acked++) await b.log.publish(roomId, { type: 'chat', text: `m${acked}` })
+      })()
+      await expect.poll(() => a.offsets.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(30)
+      // The test's own cluster: its connection is found by its name and killed by id.
+      const list = String(await owner.redis.call('CLIENT', 'LIST'))
+      const ids = list
+        .split('\n')
+        .filter((line) => line.includes(`name=ioredis-cluster(ssubscriber):${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!)
+      expect(ids.length).toBe(1)
+      await owner.redis.call('CLIENT', 'KILL', 'ID', ids[0]!)
+      await expect
+        .poll(() => owner.redis.call('PUBSUB', 'SHARDNUMSUB', channel), { timeout: 15_000 })
+        .toEqual([channel, 1])
+      const after = acked
+      await expect.poll(() => acked, { timeout: 15_000 }).toBeGreaterThanOrEqual(after + 30)
+      stop = true
+      await publishing
+      await expect.poll(() => a.offsets.at(-1), { timeout: 15_000 }).toBe(acked)
+      expectNoSilentLoss(a, acked)
     })
   })
 } else {
