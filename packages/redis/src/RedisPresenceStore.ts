@@ -90,16 +90,18 @@ export class RedisPresenceStore implements PresenceStore {
   async add(roomId: string, entry: PresenceEntry): Promise<PresenceAdd | { taken: true }> {
     const k = this.#keys
     return this.#inTurn(entry.node, roomId, async () => {
-      // Listed first: a node that dies right after its first entry still has the room purged.
-      await this.#redis.sadd(k.nodeRooms(entry.node), roomId)
-      const [state, count, version, held] = (await runScript(
-        this.#redis,
-        'hubbubPresenceAdd',
-        [k.users(roomId), k.names(roomId), k.entries(roomId, entry.node)],
-        [roomId, entry.key, entry.name, entry.node, entry.connection, k.channel],
-      )) as [number, number, string, number]
-      if (held === 0) await this.#redis.srem(k.nodeRooms(entry.node), roomId)
-      if (version !== '') await this.#index(roomId, count, version)
+      // Listed with the entry, sent first: a node that dies right after its first entry in a
+      // room still has the room purged. (One connection on a single Redis keeps that order.)
+      const [, [state, count, version, held]] = await Promise.all([
+        this.#redis.sadd(k.nodeRooms(entry.node), roomId),
+        runScript(
+          this.#redis,
+          'hubbubPresenceAdd',
+          [k.users(roomId), k.names(roomId), k.entries(roomId, entry.node)],
+          [roomId, entry.key, entry.name, entry.node, entry.connection, k.channel],
+        ) as Promise<[number, number, string, number]>,
+      ])
+      await this.#settle(entry.node, roomId, held, count, version)
       if (state < 0) return { taken: true } as const
       return { first: state === 1, count }
     })
@@ -114,8 +116,7 @@ export class RedisPresenceStore implements PresenceStore {
         [k.users(roomId), k.names(roomId), k.entries(roomId, entry.node)],
         [roomId, entry.key, entry.node, entry.connection, k.channel],
       )) as [number, number, string, number]
-      if (held === 0) await this.#redis.srem(k.nodeRooms(entry.node), roomId)
-      if (version !== '') await this.#index(roomId, count, version)
+      await this.#settle(entry.node, roomId, held, count, version)
       return { last: last === 1, count }
     })
   }
@@ -236,9 +237,16 @@ export class RedisPresenceStore implements PresenceStore {
         [k.users(roomId), k.names(roomId), k.entries(roomId, node)],
         [roomId, node, k.channel],
       )) as [number, number, string]
-      await this.#redis.srem(k.nodeRooms(node), roomId)
-      if (version !== '') await this.#index(roomId, count, version)
+      await this.#settle(node, roomId, 0, count, version)
     })
+  }
+
+  /** The store-wide steps after a room's script: the node's list of rooms, and the rooms index. */
+  async #settle(node: string, roomId: string, held: number, count: number, version: string): Promise<void> {
+    await Promise.all([
+      held === 0 ? this.#redis.srem(this.#keys.nodeRooms(node), roomId) : undefined,
+      version === '' ? undefined : this.#index(roomId, count, version),
+    ])
   }
 
   /** Writes a room's count into the rooms index, unless a later change of the room got there first. */
