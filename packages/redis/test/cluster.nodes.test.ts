@@ -1,6 +1,8 @@
 import type { RoomMessageFrame } from '@hubbub/protocol'
+import { createServer } from '@hubbub/server'
+import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, test } from 'vitest'
-import { RedisLogError, RedisRoomLog, type RoomLogGap } from '../src/index.js'
+import { RedisLogError, RedisRoomLog, type RoomLogGap, redisNode } from '../src/index.js'
 import { range, rawJoin, startNode, testClient, watch } from './nodes.js'
 import { clusterSkipReason, startCluster, type TestCluster } from './redisCluster.js'
 import { uniquePrefix } from './redisEnv.js'
@@ -176,6 +178,53 @@ if (clusterSkipReason === undefined) {
       await publishing
       await expect.poll(() => a.offsets.at(-1), { timeout: 15_000 }).toBe(acked)
       expectNoSilentLoss(a, acked)
+    })
+
+    /** A server on `redisNode` (log, bus, presence, registry) against the cluster. */
+    async function clusterServer(nodeId: string) {
+      const node = redisNode({ redis: cluster.target, prefix: `${prefix}:node`, nodeId, nodeTtlMs: 5000 })
+      const server = createServer({
+        ...node.server,
+        transport: wsTransport,
+        auth: { anonymous: true },
+        nodeId,
+      })
+      onTestFinished(async () => {
+        await server.close({ graceMs: 500 })
+        await node.close()
+      })
+      const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+      return { server, port, url: `ws://127.0.0.1:${port}/ws` }
+    }
+
+    it('two servers share rooms, presence, history and the node list through the Cluster', async () => {
+      const [a, b] = [await clusterServer('c1'), await clusterServer('c2')]
+      const ann = await testClient(a.url).join('hall', { username: 'ann' })
+      const bob = await testClient(b.url).join('hall', { username: 'bob' })
+      await expect.poll(() => [...ann.users].sort(), { timeout: 15_000 }).toEqual(['ann', 'bob'])
+      await expect.poll(() => [...bob.users].sort(), { timeout: 15_000 }).toEqual(['ann', 'bob'])
+      const heard = watch(ann)
+      await bob.send('hello from c2')
+      await expect
+        .poll(() => heard.messages.map((m) => m.text), { timeout: 15_000 })
+        .toEqual(['hello from c2'])
+
+      const stats = async (port: number) =>
+        (await (await fetch(`http://127.0.0.1:${port}/api/stats`)).json()) as {
+          roomBreakdown: Record<string, number>
+          nodes: { node: string; connections: number }[]
+        }
+      for (const port of [a.port, b.port]) {
+        const s = await stats(port)
+        expect(s.roomBreakdown.hall).toBe(2)
+        expect(s.nodes.map((n) => [n.node, n.connections]).sort()).toEqual([
+          ['c1', 1],
+          ['c2', 1],
+        ])
+      }
+      await bob.leave()
+      await expect.poll(() => ann.users, { timeout: 15_000 }).toEqual(['ann'])
+      await expect.poll(async () => (await stats(a.port)).roomBreakdown.hall, { timeout: 15_000 }).toBe(1)
     })
   })
 } else {
