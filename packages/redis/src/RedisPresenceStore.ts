@@ -1,4 +1,5 @@
 import type { PresenceAdd, PresenceRemove, PresenceStore } from '@hubbub/rooms'
+import type { Cluster } from 'ioredis'
 import { type PresenceKeys, presenceKeys } from './presence/presenceKeys.js'
 import { defineScripts, runScript } from './presence/scriptCommands.js'
 import {
@@ -56,6 +57,8 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #subscriber: RedisClient
   /** The tail of the changes in flight per node and room, so they run one after the other. */
   readonly #serial = new Map<string, Promise<unknown>>()
+  /** Markers `onDiff` waits for on a Cluster, by payload. */
+  readonly #markers = new Map<string, () => void>()
   readonly #subscribed: Promise<unknown>
   readonly #listeners = new Set<PresenceListener>()
   readonly #onError: (err: unknown) => void
@@ -76,7 +79,9 @@ export class RedisPresenceStore implements PresenceStore {
     for (const connection of [this.#redis, this.#subscriber]) connection.on('error', this.#onError)
     defineScripts(this.#redis)
     this.#subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.#keys.channel) this.#receive(message)
+      if (channel !== this.#keys.channel) return
+      if (message.startsWith(MARKER)) this.#markers.get(message)?.()
+      else this.#receive(message)
     })
     this.#subscribed = this.#subscriber.subscribe(this.#keys.channel)
     this.#subscribed.catch(this.#onError)
@@ -170,11 +175,14 @@ export class RedisPresenceStore implements PresenceStore {
   /**
    * Reports changes made after it resolves. The `PING` on the subscribed connection answers
    * after every message already on its way to it, so a change made before `onDiff` was called
-   * (its diff still in flight) is not reported to the new listener.
+   * (its diff still in flight) is not reported to the new listener. On a Cluster a diff may still
+   * be crossing the cluster bus from another master: a marker is published through every master
+   * instead, and waited for (each master forwards in order).
    */
   async onDiff(listener: PresenceListener): Promise<() => void> {
     await this.#subscribed
-    await subscriberConnection(this.#subscriber).ping()
+    if (isCluster(this.#redis)) await this.#flushCluster(this.#redis)
+    else await this.#subscriber.ping()
     this.#listeners.add(listener)
     return () => {
       this.#listeners.delete(listener)
@@ -272,6 +280,27 @@ export class RedisPresenceStore implements PresenceStore {
     return run
   }
 
+  async #flushCluster(cluster: Cluster): Promise<void> {
+    const token = `${MARKER}${Math.random().toString(36).slice(2)}:`
+    const masters = cluster.nodes('master')
+    const arrived = masters.map(
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, MARKER_WAIT_MS)
+          this.#markers.set(`${token}${i}`, () => {
+            clearTimeout(timer)
+            resolve()
+          })
+        }),
+    )
+    try {
+      await Promise.all(masters.map((m, i) => m.publish(this.#keys.channel, `${token}${i}`)))
+      await Promise.all(arrived)
+    } finally {
+      for (let i = 0; i < masters.length; i++) this.#markers.delete(`${token}${i}`)
+    }
+  }
+
   #receive(message: string): void {
     let diff: PresenceDiff
     try {
@@ -302,16 +331,10 @@ export class RedisPresenceStore implements PresenceStore {
 /** How long the rooms index remembers the version of a room that emptied. */
 const INDEX_HORIZON_MS = 60_000
 
-/**
- * The connection that carries the feed's subscription: on a Cluster, ioredis' subscriber
- * connection (not part of its typed API; the Cluster itself when it is not there), so a `PING`
- * on it answers after every message already sent to it.
- */
-function subscriberConnection(client: RedisClient): RedisClient {
-  if (!isCluster(client)) return client
-  const inner = (client as unknown as { subscriber?: { getInstance?: () => RedisClient | null } }).subscriber
-  return inner?.getInstance?.() ?? client
-}
+/** Starts the feed's markers (`onDiff` on a Cluster), which are not diffs. */
+const MARKER = '~marker:'
+/** How long `onDiff` waits for a marker at most (a master that does not answer must not hang it). */
+const MARKER_WAIT_MS = 5000
 
 /** The replies of a `MULTI`/pipeline, throwing the first error among them. */
 function unwrap(replies: [Error | null, unknown][] | null): unknown[] {
