@@ -83,7 +83,13 @@ export class RedisPresenceStore implements PresenceStore {
       if (message.startsWith(MARKER)) this.#markers.get(message)?.()
       else this.#receive(message)
     })
-    this.#subscribed = this.#subscriber.subscribe(this.#keys.channel)
+    const subscriber = this.#subscriber
+    // On a Cluster, subscribed once it knows its nodes: ioredis may pick another subscriber
+    // connection when the first slot map arrives, and a subscription still in flight on the
+    // one it drops is not carried over.
+    this.#subscribed = isCluster(subscriber)
+      ? whenReady(subscriber).then(() => subscriber.subscribe(this.#keys.channel))
+      : subscriber.subscribe(this.#keys.channel)
     this.#subscribed.catch(this.#onError)
     const every = options.checkEveryMs ?? 5000
     if (every > 0) {
@@ -281,21 +287,32 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async #flushCluster(cluster: Cluster): Promise<void> {
+    const deadline = Date.now() + MARKER_WAIT_MS
+    for (;;) {
+      if (await this.#markAll(cluster, MARKER_ROUND_MS)) return
+      if (Date.now() > deadline) return
+      // A marker went missing: the subscription may have been lost with a replaced connection.
+      await this.#subscriber.subscribe(this.#keys.channel)
+    }
+  }
+
+  /** Publishes a marker through every master; answers whether all came back within `ms`. */
+  async #markAll(cluster: Cluster, ms: number): Promise<boolean> {
     const token = `${MARKER}${Math.random().toString(36).slice(2)}:`
     const masters = cluster.nodes('master')
     const arrived = masters.map(
       (_, i) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, MARKER_WAIT_MS)
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), ms)
           this.#markers.set(`${token}${i}`, () => {
             clearTimeout(timer)
-            resolve()
+            resolve(true)
           })
         }),
     )
     try {
       await Promise.all(masters.map((m, i) => m.publish(this.#keys.channel, `${token}${i}`)))
-      await Promise.all(arrived)
+      return (await Promise.all(arrived)).every(Boolean)
     } finally {
       for (let i = 0; i < masters.length; i++) this.#markers.delete(`${token}${i}`)
     }
@@ -333,8 +350,16 @@ const INDEX_HORIZON_MS = 60_000
 
 /** Starts the feed's markers (`onDiff` on a Cluster), which are not diffs. */
 const MARKER = '~marker:'
-/** How long `onDiff` waits for a marker at most (a master that does not answer must not hang it). */
+/** How long `onDiff` waits for its markers at most (a master that does not answer must not hang it). */
 const MARKER_WAIT_MS = 5000
+/** How long one round of markers may take before the feed is subscribed again and they are sent again. */
+const MARKER_ROUND_MS = 1000
+
+/** Resolves once a Cluster client is ready. */
+function whenReady(cluster: Cluster): Promise<void> {
+  if (cluster.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => cluster.once('ready', () => resolve()))
+}
 
 /** The replies of a `MULTI`/pipeline, throwing the first error among them. */
 function unwrap(replies: [Error | null, unknown][] | null): unknown[] {
