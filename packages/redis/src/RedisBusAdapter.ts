@@ -5,11 +5,15 @@ import {
   type Envelope,
   toGlobPattern,
 } from '@hubbub/bus'
-import type { Redis } from 'ioredis'
-import { closeRedis, openRedis, type RedisConnectionTarget } from './redisConnection.js'
+import { closeRedis, openRedis, type RedisClient, type RedisConnectionTarget } from './redisConnection.js'
 
 export interface RedisBusAdapterOptions extends BusAdapterOptions {
-  /** A `redis://` URL or ioredis options. Default `redis://127.0.0.1:6379`. */
+  /**
+   * A `redis://` URL, ioredis options, a Cluster (`{ cluster: [nodes…] }`) or a ready ioredis
+   * client to copy. On a Cluster the bus keeps classic `PUBLISH`/`SUBSCRIBE` (a topic is not a
+   * room: it has no slot of its own), which Redis forwards to every master. Default
+   * `redis://127.0.0.1:6379`.
+   */
   redis?: RedisConnectionTarget
   /**
    * Starts every channel of this bus: a topic `t` travels on `<prefix>t:<t>`, control and
@@ -39,8 +43,8 @@ const GLOB_SPECIAL = /[*?[\]\\]/g
  */
 export class RedisBusAdapter extends BusAdapter {
   readonly prefix: string
-  readonly #pub: Redis
-  readonly #sub: Redis
+  readonly #pub: RedisClient
+  readonly #sub: RedisClient
   readonly #control: string
   readonly #channels = new Set<string>()
   readonly #patterns = new Set<string>()

@@ -1,7 +1,6 @@
 import type { ConnectionRegistry, RegisteredConnection, RegisteredNode, RegistryQuery } from '@hubbub/bus'
-import type { Redis } from 'ioredis'
 import { RedisLogError } from './RedisLogError.js'
-import { closeRedis, openRedis, type RedisConnectionTarget } from './redisConnection.js'
+import { closeRedis, openRedis, type RedisClient, type RedisConnectionTarget } from './redisConnection.js'
 import {
   addScript,
   countScript,
@@ -13,7 +12,11 @@ import {
 } from './registryScripts.js'
 
 export interface RedisConnectionRegistryOptions {
-  /** Where Redis is (a `redis://` URL or ioredis options). Default `redis://127.0.0.1:6379`. */
+  /**
+   * Where Redis is: a `redis://` URL, ioredis options, a Cluster (`{ cluster: [nodes…] }`) or a
+   * ready ioredis client to copy. On a Cluster every key of the registry lives in the one slot
+   * of `{<prefix>:registry}`. Default `redis://127.0.0.1:6379`.
+   */
   redis?: RedisConnectionTarget
   /**
    * Starts every key: all of them share the hash tag `{<prefix>:registry}` (one Cluster slot).
@@ -50,7 +53,7 @@ interface ScriptCommands {
 export class RedisConnectionRegistry implements ConnectionRegistry {
   readonly prefix: string
   readonly nodeTtlMs: number
-  readonly #redis: Redis & ScriptCommands
+  readonly #redis: RedisClient & ScriptCommands
   readonly #base: string
   readonly #nodes: string
 
@@ -73,7 +76,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     define('hubbubRegHeartbeat', heartbeatScript)
     define('hubbubRegNodes', nodesScript)
     define('hubbubRegDropNode', dropNodeScript)
-    this.#redis = redis as Redis & ScriptCommands
+    this.#redis = redis as RedisClient & ScriptCommands
   }
 
   async add(node: string, conn: RegisteredConnection): Promise<void> {

@@ -7,10 +7,17 @@ import {
   type RoomLog,
   type SequencedFrame,
 } from '@hubbub/rooms'
-import { type Redis, ReplyError } from 'ioredis'
+import { ReplyError } from 'ioredis'
 import { RedisLogError } from './RedisLogError.js'
-import { closeRedis, openRedis, type RedisConnectionTarget } from './redisConnection.js'
+import {
+  closeRedis,
+  isCluster,
+  openRedis,
+  type RedisClient,
+  type RedisConnectionTarget,
+} from './redisConnection.js'
 import { positionScript, publishScript, readScript } from './roomLogScripts.js'
+import { shardedPublish } from './shardedPublish.js'
 
 /**
  * Frames a node did not deliver and never will: it delivered `epoch` up to `after`, and goes on
@@ -27,7 +34,11 @@ export interface RoomLogGap {
 }
 
 export interface RedisRoomLogOptions {
-  /** A `redis://` URL or ioredis options. Default `redis://127.0.0.1:6379`. */
+  /**
+   * A `redis://` URL, ioredis options, a Cluster (`{ cluster: [nodes…] }`) or a ready ioredis
+   * client to copy. On a Cluster the log publishes with `SPUBLISH` and subscribes with
+   * `SSUBSCRIBE` (sharded pub/sub, Redis ≥ 7). Default `redis://127.0.0.1:6379`.
+   */
   redis?: RedisConnectionTarget
   /**
    * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta` and
@@ -97,8 +108,10 @@ export class RedisRoomLog implements RoomLog {
   readonly shared = true
   readonly prefix: string
   readonly historySize: number
-  readonly #redis: Redis & ScriptCommands
-  readonly #sub: Redis
+  readonly #redis: RedisClient & ScriptCommands
+  readonly #sub: RedisClient
+  /** On a Cluster: sharded pub/sub (`SPUBLISH` in the script, `SSUBSCRIBE` per room). */
+  readonly #sharded: boolean
   readonly #rooms = new Map<string, OpenRoom>()
   readonly #byChannel = new Map<string, OpenRoom>()
   readonly #onGap: ((gap: RoomLogGap) => void) | undefined
@@ -107,6 +120,7 @@ export class RedisRoomLog implements RoomLog {
   readonly #epochBase = newEpoch()
   #epochs = 0
   #subReadyOnce = false
+  #recheck: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: RedisRoomLogOptions = {}) {
     const historySize = options.historySize ?? 100
@@ -127,18 +141,33 @@ export class RedisRoomLog implements RoomLog {
     // turn publishes). Sent one by one, they arrived spread over turns: ~1.6 writes per member
     // per burst on two nodes instead of 1 (`BENCH_STRACE=1` in the Redis bench).
     const redis = openRedis(target, { connectionName: 'hubbub-log', enableAutoPipelining: true })
-    redis.defineCommand('hubbubLogPublish', { numberOfKeys: 2, lua: publishScript })
+    this.#sharded = isCluster(redis)
+    const publish = this.#sharded ? shardedPublish(publishScript) : publishScript
+    redis.defineCommand('hubbubLogPublish', { numberOfKeys: 2, lua: publish })
     redis.defineCommand('hubbubLogPosition', { numberOfKeys: 2, lua: positionScript })
     redis.defineCommand('hubbubLogRead', { numberOfKeys: 2, lua: readScript })
-    this.#redis = redis as Redis & ScriptCommands
-    this.#sub = openRedis(target, { connectionName: 'hubbub-log-sub', autoResubscribe: false })
+    this.#redis = redis as RedisClient & ScriptCommands
+    this.#sub = openRedis(
+      target,
+      { connectionName: 'hubbub-log-sub', autoResubscribe: false },
+      { shardedSubscribers: true },
+    )
     redis.on('error', this.#onError)
     this.#sub.on('error', this.#onError)
-    this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message))
-    this.#sub.on('ready', () => {
-      if (this.#subReadyOnce) void this.#resubscribe()
-      this.#subReadyOnce = true
-    })
+    const onMessage = (channel: string, message: string) => this.#onMessage(channel, message)
+    if (this.#sharded) {
+      // ioredis keeps one subscriber per master and subscribes each slot's channels again after
+      // a slot moved or a subscriber reconnected; frames published meanwhile are read from the
+      // streams, now and once more after the resubscriptions have gone out.
+      this.#sub.on('smessage', onMessage)
+      this.#sub.on('subscribersReady', () => this.#afterResubscribe())
+    } else {
+      this.#sub.on('message', onMessage)
+      this.#sub.on('ready', () => {
+        if (this.#subReadyOnce) void this.#resubscribe()
+        this.#subReadyOnce = true
+      })
+    }
   }
 
   async open(roomId: string, listener: LogListener): Promise<LogPosition> {
@@ -213,7 +242,7 @@ export class RedisRoomLog implements RoomLog {
     // Not connected: the subscription went with the connection, and only open rooms are subscribed again.
     if (this.#sub.status !== 'ready') return
     try {
-      await this.#sub.unsubscribe(room.channel)
+      await (this.#sharded ? this.#sub.sunsubscribe(room.channel) : this.#sub.unsubscribe(room.channel))
     } catch (err) {
       this.#onError(err)
     }
@@ -226,6 +255,7 @@ export class RedisRoomLog implements RoomLog {
 
   /** Closes both connections; the log cannot be used afterwards. Shared data stays in Redis. */
   async disconnect(): Promise<void> {
+    clearTimeout(this.#recheck)
     this.#rooms.clear()
     this.#byChannel.clear()
     await Promise.all([closeRedis(this.#redis), closeRedis(this.#sub)])
@@ -250,7 +280,7 @@ export class RedisRoomLog implements RoomLog {
 
   /** Subscribes, then reads where the room stands: the listeners get every offset after it. */
   async #start(room: OpenRoom): Promise<LogPosition> {
-    await this.#sub.subscribe(room.channel)
+    await (this.#sharded ? this.#sub.ssubscribe(room.channel) : this.#sub.subscribe(room.channel))
     const position = await this.#position(room.roomId)
     room.epoch = position.epoch
     room.delivered = position.offset
@@ -367,6 +397,21 @@ export class RedisRoomLog implements RoomLog {
     }
   }
 
+  /**
+   * On a Cluster, after ioredis replaced or resubscribed its shard subscribers: every open room
+   * reads what it missed now, and once more a moment later (the resubscriptions are sent after
+   * this event); a frame that arrives past a hole reads it too.
+   */
+  #afterResubscribe(): void {
+    const catchUpAll = () => {
+      for (const room of this.#rooms.values()) if (room.live) void this.#catchUp(room)
+    }
+    catchUpAll()
+    clearTimeout(this.#recheck)
+    this.#recheck = setTimeout(catchUpAll, RECHECK_MS)
+    this.#recheck.unref?.()
+  }
+
   /** After the subscriber reconnected: subscribe the open rooms again, then read what was missed. */
   async #resubscribe(): Promise<void> {
     const channels = [...this.#byChannel.keys()]
@@ -380,6 +425,9 @@ export class RedisRoomLog implements RoomLog {
     for (const room of this.#byChannel.values()) if (room.live) void this.#catchUp(room)
   }
 }
+
+/** How long after a Cluster resubscription the open rooms read the streams once more. */
+const RECHECK_MS = 1000
 
 function toFrame([id, fields]: [string, string[]]): SequencedFrame {
   const frame = JSON.parse(fields[1]!) as SequencedFrame

@@ -2,10 +2,15 @@ import { RedisBusAdapter } from './RedisBusAdapter.js'
 import { RedisConnectionRegistry } from './RedisConnectionRegistry.js'
 import { RedisPresenceStore } from './RedisPresenceStore.js'
 import { RedisRoomLog } from './RedisRoomLog.js'
+import type { RedisConnectionTarget } from './redisConnection.js'
 
 export interface RedisNodeOptions {
-  /** A `redis://` URL. Default `redis://127.0.0.1:6379`. */
-  redis?: string
+  /**
+   * Where Redis is: a `redis://` URL, ioredis options, a Cluster (`{ cluster: [nodes…],
+   * clusterOptions }`) or a ready ioredis `Redis`/`Cluster` client (copied, never closed by
+   * the node). Default `redis://127.0.0.1:6379`.
+   */
+  redis?: RedisConnectionTarget
   /** The application's prefix: every node that serves the same rooms and users uses the same one. Default `hubbub`. */
   prefix?: string
   /** This node's id, stamped on its bus messages; give the server the same `nodeId`. Default: random. */

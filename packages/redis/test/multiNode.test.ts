@@ -1,53 +1,9 @@
-import type { Room } from '@hubbub/client'
 import type { RoomMessageFrame } from '@hubbub/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
-import { WebSocket } from 'ws'
-import { startNode, testClient } from './nodes.js'
+import { range, rawJoin, startNode, testClient, watch } from './nodes.js'
 import { deletePrefix, redisSkipReason, uniquePrefix } from './redisEnv.js'
 
 const prefix = uniquePrefix('nodes')
-
-/** Records each room's messages as the client delivers them. */
-function watch(room: Room) {
-  const messages: RoomMessageFrame[] = []
-  const gaps: unknown[] = []
-  room.on('message', (m) => messages.push(m))
-  room.on('gap', (g) => gaps.push(g))
-  return { room, messages, gaps }
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
-
-/** Joins `roomId` on a raw socket with `since`, and answers the `joined` and `history` frames. */
-async function rawJoin(
-  url: string,
-  roomId: string,
-  username: string,
-  since: { offset: number; epoch: string },
-) {
-  const ws = new WebSocket(url, 'hubbub.v1.json')
-  const frames: Record<string, any>[] = []
-  const history = new Promise<Record<string, any>>((resolve, reject) => {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data))
-      frames.push(frame)
-      if (frame.type === 'history') resolve(frame)
-      if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`))
-    })
-    ws.on('error', reject)
-  })
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('error', reject)
-  })
-  ws.send(JSON.stringify({ type: 'join', roomId, username, since }))
-  try {
-    const h = await history
-    return { joined: frames.find((f) => f.type === 'joined')!, history: h }
-  } finally {
-    ws.close()
-  }
-}
 
 describe.skipIf(redisSkipReason !== undefined)('three nodes on one Redis, real sockets', () => {
   afterAll(() => deletePrefix(prefix))

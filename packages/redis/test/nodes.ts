@@ -1,19 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
-import { type ConnectOptions, connect } from '@hubbub/client'
+import { type ConnectOptions, connect, type Room } from '@hubbub/client'
+import type { RoomMessageFrame } from '@hubbub/protocol'
 import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
-import { RedisBusAdapter, RedisRoomLog, type RoomLogGap } from '../src/index.js'
+import { RedisBusAdapter, type RedisConnectionTarget, RedisRoomLog, type RoomLogGap } from '../src/index.js'
 import { REDIS_URL } from './redisEnv.js'
 
 /**
  * One node: a server on a free port with a room log and a bus adapter of its own (its own Redis
  * connections) on `prefix`, as a separate process would have. Closed when the test ends.
  */
-export async function startNode(prefix: string, options: { redis?: string; historySize?: number } = {}) {
+export async function startNode(
+  prefix: string,
+  options: { redis?: RedisConnectionTarget; historySize?: number } = {},
+) {
   const redis = options.redis ?? REDIS_URL
   const gaps: RoomLogGap[] = []
   const errors: unknown[] = []
@@ -53,7 +57,7 @@ export function testClient(url: string, options: ConnectOptions = {}) {
 }
 
 /** A free TCP port on loopback (for a Redis of the test's own). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createNetServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
@@ -104,4 +108,46 @@ export async function ownRedis() {
   onTestFinished(stop)
   await start()
   return { url, port, start, stop }
+}
+
+/** Records each room's messages as the client delivers them. */
+export function watch(room: Room) {
+  const messages: RoomMessageFrame[] = []
+  const gaps: unknown[] = []
+  room.on('message', (m) => messages.push(m))
+  room.on('gap', (g) => gaps.push(g))
+  return { room, messages, gaps }
+}
+
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+/** Joins `roomId` on a raw socket with `since`, and answers the `joined` and `history` frames. */
+export async function rawJoin(
+  url: string,
+  roomId: string,
+  username: string,
+  since: { offset: number; epoch: string },
+) {
+  const ws = new WebSocket(url, 'hubbub.v1.json')
+  const frames: Record<string, any>[] = []
+  const history = new Promise<Record<string, any>>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data))
+      frames.push(frame)
+      if (frame.type === 'history') resolve(frame)
+      if (frame.type === 'error') reject(new Error(`${frame.code}: ${frame.message}`))
+    })
+    ws.on('error', reject)
+  })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  ws.send(JSON.stringify({ type: 'join', roomId, username, since }))
+  try {
+    const h = await history
+    return { joined: frames.find((f) => f.type === 'joined')!, history: h }
+  } finally {
+    ws.close()
+  }
 }

@@ -130,7 +130,12 @@ export class RoomManager {
         onError: (err) => env.observer.error?.('', err),
       })
     }
-    return new RoomManager(env, supervisor, heartbeat)
+    const manager = new RoomManager(env, supervisor, heartbeat)
+    // Serves once the presence feed is heard (a shared store subscribes first), so a change
+    // another node makes after this node's first join reaches its members. A failed watch was
+    // reported above; the node serves anyway.
+    await manager.#unwatch.catch(() => undefined)
+    return manager
   }
 
   /** The running room actor of `roomId`, if any. */

@@ -7,6 +7,10 @@ export interface PresenceKeys {
   readonly channel: string
   /** Hash of room id → user count, for every room with at least one user. */
   readonly rooms: string
+  /** Hash of room id → the version of the room's last write to `rooms`. */
+  readonly roomVersions: string
+  /** Sorted set of rooms whose count went to 0, by when (ms): their versions are forgotten later. */
+  readonly emptied: string
   /** Sorted set of nodes that heartbeat, scored by when their heartbeat runs out (ms). */
   readonly nodes: string
   /** Prefix of the per-node heartbeat keys (the node id follows). */
@@ -28,6 +32,8 @@ export function presenceKeys(prefix: string): PresenceKeys {
   return {
     channel: `${prefix}:presence`,
     rooms: `${store}:rooms`,
+    roomVersions: `${store}:room-versions`,
+    emptied: `${store}:emptied`,
     nodes: `${store}:nodes`,
     heartbeatPrefix: `${store}:hb:`,
     heartbeat: (node) => `${store}:hb:${node}`,
