@@ -1,5 +1,8 @@
 import { describe, expect, test, vi } from 'vitest'
+import { hmacAuth, signToken } from '../src/index.js'
 import { type Frame, type Started, startServer, TestClient, transports } from './support/harness.js'
+
+const SECRET = 'presence-grace-secret-presence-grace'
 
 /** The presence events about `username` that `client` received. */
 const presenceOf = (client: TestClient, username: string): string[] =>
@@ -63,6 +66,28 @@ describe.each(transports)('presence grace over $name', ({ factory }) => {
     await ann.barrier()
     expect(presenceOf(ann, 'bob')).toEqual(['user_joined', 'user_left'])
     expect((await ann.request({ type: 'list_users', roomId: 'r' })).users).toEqual(['ann'])
+  })
+
+  test('an authenticated user is recognised by user id: back on a new connection within the grace, no token needed', async () => {
+    const s = await startServer(factory, { presenceGraceMs: 60_000, auth: hmacAuth({ secret: SECRET }) })
+    const as = async (userId: string, name: string) =>
+      TestClient.connect(s.url, {
+        headers: { authorization: `Bearer ${await signToken(SECRET, { userId, name })}` },
+      })
+    const ann = await as('u-ann', 'Ann')
+    await ann.join('r')
+    const bob = await as('u-bob', 'Bob')
+    // authenticated users are known by their id: no resume token
+    expect(bob.of('welcome')[0]!.resumeToken).toBeUndefined()
+    await bob.join('r')
+    await ann.waitFor((f) => f.type === 'user_joined' && f.username === 'Bob')
+    drop(bob)
+    await connectionsAre(s, 1)
+    const back = await as('u-bob', 'Bob')
+    expect(await back.join('r')).toMatchObject({ type: 'joined', users: ['Ann', 'Bob'], count: 2 })
+    back.close()
+    await ann.waitFor((f) => f.type === 'user_left' && f.username === 'Bob')
+    expect(presenceOf(ann, 'Bob')).toEqual(['user_joined', 'user_left'])
   })
 
   test('a resumed connection may leave out its username and takes the old name', async () => {
