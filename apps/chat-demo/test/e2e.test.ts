@@ -218,7 +218,8 @@ describe.skipIf(unavailable !== undefined).sequential('the chat page in headless
     })
 
     test('a private message goes to the clicked user only', async () => {
-      cat = await joinAs(launched.browser, url, 'cat')
+      // Not 'cat' again: the earlier cat's page closed (1001), so the server holds that name for its presence grace.
+      cat = await joinAs(launched.browser, url, 'dan')
       await ann.page.click('[data-testid="members"] [data-user="bob"]')
       await ann.page.waitForSelector('[data-testid="room-name"].dm:text-is("bob")')
       await say(ann.page, 'Lunch after the deploy?')

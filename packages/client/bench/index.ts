@@ -50,7 +50,7 @@ async function frameHandling(frames: string[]): Promise<number> {
   const client = connect('ws://memory/ws', { WebSocket: MemorySocket as never })
   const socket = MemorySocket.last
   const feed = (frame: object) => socket.onmessage!({ data: JSON.stringify(frame) })
-  feed({ type: 'welcome', connectionId: 'c', protocol: 1, serverTime: 0, heartbeatMs: 0 })
+  feed({ type: 'welcome', connectionId: 'c', protocol: 1, serverTime: 0, heartbeatMs: 0, presenceGraceMs: 0 })
   const joining = client.join('r', { username: 'me' })
   feed({ type: 'joined', replyTo: '1', roomId: 'r', users: ['me'], count: 1, offset: 0, epoch: 'e' })
   const room = await joining

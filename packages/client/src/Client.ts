@@ -12,7 +12,7 @@ import { CloseCode, isServerFrame, serverFrameTypes } from '@hubbub/protocol/lig
 import { type BackoffOptions, backoffDelay, defaultBackoff } from './backoffDelay.js'
 import { Emitter } from './Emitter.js'
 import { HubbubError } from './HubbubError.js'
-import { Room } from './Room.js'
+import { type OutgoingMessage, Room } from './Room.js'
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 
@@ -70,6 +70,8 @@ export interface ClientEvents<M extends AnyCodec> {
   connecting: undefined
   open: WelcomeFrame
   reconnecting: { attempt: number; delayMs: number; code: number; reason: string }
+  /** A connection attempt ended before the server's `welcome` (`attempt`: failures in a row, from 1). */
+  connect_failed: { attempt: number; code: number; reason: string }
   closed: { code: number; reason: string }
   /**
    * The server refused the credential (close 4401): when the connection opened (`message` is the reason
@@ -82,6 +84,8 @@ export interface ClientEvents<M extends AnyCodec> {
   /** Server errors that answer no pending request, and frames refused by the checks (`INVALID_FRAME`). */
   error: HubbubError
   custom: CustomServerFrameOf<M>
+  /** A room send changed state, in any room (also emitted by the room). */
+  outgoing: OutgoingMessage
 }
 
 // A request's life: waiting for a connection (or its room's rejoin), on the wire, or on the wire when the link died.
@@ -143,6 +147,13 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #refusal: string | undefined
   /** Why the client closed for good, for calls made after that. */
   #closedError: HubbubError | undefined
+  /** The current socket has had its `welcome`. */
+  #welcomed = false
+  /** @internal The previous connection's `resumeToken`: rejoins present it to keep their presence. */
+  _resume: string | undefined
+  /** @internal A room was joined on the current connection (so the server knows its name: its token is worth resuming). */
+  _joinedHere = false
+  #unwatch: (() => void) | undefined
 
   constructor(url: string, options: ConnectOptions<M> = {}) {
     super()
@@ -164,6 +175,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       ...(options.customTypes ?? []),
       ...(messages && 'serverTypes' in messages ? (messages.serverTypes as string[]) : []),
     ])
+    this.#unwatch = watchPage(() => this.reconnectNow())
     void this.#open()
     // Announced a microtask later, so that listeners added right after connect() hear it.
     queueMicrotask(() => {
@@ -204,16 +216,33 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     return this._request(frame as unknown as ClientFrame)
   }
 
+  /**
+   * Reconnects at once when waiting to retry (a "retry now" button; also called on the browser's
+   * `online` event and when the page becomes visible). Does nothing while connected or connecting.
+   */
+  reconnectNow(): void {
+    if (this.#retry === undefined || this.#closed) return
+    clearTimeout(this.#retry)
+    this.#retry = undefined
+    void this.#open()
+  }
+
   /** Closes for good with 1000: no reconnect; whatever is pending rejects `CLOSED`. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#unwatch?.()
     clearTimeout(this.#retry)
     const ws = this.#ws
     try {
       ws?.close(1000)
     } catch {}
     this.#lost(1000, 'client closed')
+  }
+
+  /** @internal */
+  _outgoing(out: OutgoingMessage): void {
+    this.emit('outgoing', out)
   }
 
   /** @internal True when frames can go out now (for `room`: once that room is rejoined too). */
@@ -358,6 +387,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       if (value) protocols = [...protocols, `hubbub.token.${value}`]
       const ws = new this.#WebSocket(this.#url, protocols) as WebSocketLike
       this.#ws = ws
+      this.#welcomed = false
       ws.onmessage = (event) => this.#onData(event.data)
       ws.onclose = (event) => this.#lost(event.code, event.reason)
       ws.onerror = () => {} // a close event follows
@@ -462,7 +492,12 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   }
 
   #onWelcome(welcome: WelcomeFrame): void {
+    // Rejoins present the previous connection's token, so the server keeps our presence (its grace).
+    // A connection that never got a join through has nothing to resume: keep the older token.
+    if (this._joinedHere) this._resume = this.welcome?.resumeToken
+    this._joinedHere = false
     this.welcome = welcome
+    this.#welcomed = true
     this.#attempt = 0
     this.#ready = true
     if (this.#heartbeatMs !== (this._options.heartbeatMs ?? welcome.heartbeatMs)) {
@@ -503,8 +538,12 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     }
     const { reconnect } = this._options
     const refused = code === CloseCode.UNAUTHORIZED && !this.#closed
+    if (!this.#welcomed && !refused && !this.#closed)
+      this.emit('connect_failed', { attempt: this.#attempt + 1, code, reason })
+    this.#welcomed = false
     if (this.#closed || code === 1000 || refused || reconnect === false) {
       this.#closed = true
+      this.#unwatch?.()
       const message = this.#refusal ?? (reason || 'unauthorized')
       this.#refusal = undefined
       const closed = refused
@@ -521,7 +560,38 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     this.#refusal = undefined
     const delayMs = backoffDelay(this.#attempt++, this.#backoff)
     this.#setState('reconnecting', { attempt: this.#attempt, delayMs, code, reason })
-    this.#retry = setTimeout(() => void this.#open(), delayMs)
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      void this.#open()
+    }, delayMs)
+  }
+}
+
+/**
+ * In a browser page, calls `wake` when the network comes back (`online`) and when the page becomes
+ * visible again (timers of background tabs are throttled, so a pending retry may be far off).
+ * Returns the unsubscribe; does nothing outside a page (Node, workers).
+ */
+function watchPage(wake: () => void): (() => void) | undefined {
+  const page = globalThis as unknown as {
+    addEventListener?: (type: string, listener: () => void) => void
+    removeEventListener?: (type: string, listener: () => void) => void
+    document?: {
+      visibilityState?: string
+      addEventListener(type: string, listener: () => void): void
+      removeEventListener(type: string, listener: () => void): void
+    }
+  }
+  const doc = page.document
+  if (typeof page.addEventListener !== 'function' || !doc) return undefined
+  const onVisible = (): void => {
+    if (doc.visibilityState !== 'hidden') wake()
+  }
+  page.addEventListener('online', wake)
+  doc.addEventListener('visibilitychange', onVisible)
+  return () => {
+    page.removeEventListener?.('online', wake)
+    doc.removeEventListener('visibilitychange', onVisible)
   }
 }
 

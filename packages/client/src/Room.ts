@@ -31,9 +31,28 @@ export interface GapEvent {
   previous?: { epoch: string; offset: number }
 }
 
+/** A room message as the client delivers it: `recovered` marks one caught up after a reconnect. */
+export type ReceivedMessage = RoomMessageFrame & { recovered?: true }
+
+/**
+ * One of this client's room messages on its way: `pending` until the server sequenced it, then
+ * `sent` (with the server's copy, its `offset`) or `failed` (with the error: refused, or its fate unknown).
+ */
+export interface OutgoingMessage {
+  /** A local id, unique within this page or process. */
+  readonly id: string
+  readonly roomId: string
+  readonly text: string
+  status: 'pending' | 'sent' | 'failed'
+  message?: RoomMessageFrame
+  error?: HubbubError
+}
+
 export interface RoomEvents<M extends AnyCodec> {
   /** Room messages at most once each, in rising offset order (recovered ones first); a jump is a `gap`. See the README's delivery rule. */
-  message: RoomMessageFrame
+  message: ReceivedMessage
+  /** One of this client's sends changed state (`room.pending` holds those still pending). */
+  outgoing: OutgoingMessage
   user_joined: UserJoinedFrame
   user_left: UserLeftFrame
   typing: UserTypingFrame
@@ -48,6 +67,8 @@ export interface RoomEvents<M extends AnyCodec> {
   custom: CustomServerFrameOf<M>
 }
 
+let localIds = 0
+
 /** A joined room: send, listen, and see who is here; the client keeps it joined across reconnects. */
 export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> {
   readonly id: string
@@ -60,6 +81,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   offset = 0
   /** The room's recent messages when it was first joined, oldest first. */
   backlog: RoomMessageFrame[] = []
+  /** This client's sends not yet sequenced by the server, oldest first. */
+  pending: OutgoingMessage[] = []
   /** @internal */
   _ready = false
   /** @internal Settles with the first `joined`. */
@@ -81,6 +104,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   #retrySince = 0
   #typingOn = false
   #typingAt = 0
+  /** Members missing from our last rejoin's `joined`, each until the server's presence grace passes. */
+  #away = new Map<string, ReturnType<typeof setTimeout>>()
 
   /** @internal Use `client.join()`. */
   constructor(client: Client<M>, id: string, username: string | undefined) {
@@ -100,14 +125,41 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
    * echoes it back. Queued while disconnected and sent once after the rejoin.
    */
   send(text: string): Promise<RoomMessageFrame> {
-    if (this.#left) return Promise.reject(new HubbubError('NOT_IN_ROOM', `not in room ${this.id}`))
+    const out: OutgoingMessage = { id: `${++localIds}`, roomId: this.id, text, status: 'pending' }
+    this.pending.push(out)
+    this.#outgoing(out)
+    const settle = (message?: RoomMessageFrame, error?: HubbubError): void => {
+      this.pending = this.pending.filter((p) => p !== out)
+      out.status = message ? 'sent' : 'failed'
+      if (message) out.message = message
+      if (error) out.error = error
+      this.#outgoing(out)
+    }
     return new Promise((resolve, reject) => {
+      if (this.#left) {
+        const error = new HubbubError('NOT_IN_ROOM', `not in room ${this.id}`)
+        settle(undefined, error)
+        return reject(error)
+      }
       this.#client._enqueue({ type: 'message', roomId: this.id, text }, this.id, {
-        resolve,
-        reject,
+        resolve(message: RoomMessageFrame) {
+          settle(message)
+          resolve(message)
+        },
+        reject(error: HubbubError) {
+          settle(undefined, error)
+          reject(error)
+        },
         self: this.#username,
       })
     })
+  }
+
+  // Listeners get a snapshot: `room.pending` keeps the live entry.
+  #outgoing(out: OutgoingMessage): void {
+    const event = { ...out }
+    this.emit('outgoing', event)
+    this.#client._outgoing(event)
   }
 
   /** The room's last `limit` messages (1–100; server default 50), oldest first. */
@@ -165,6 +217,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     const frame: JoinFrame = { type: 'join', roomId: this.id }
     if (this.#username !== undefined) frame.username = this.#username
     if (this.epoch !== undefined) frame.since = { offset: this.offset, epoch: this.epoch }
+    const resume = this.#client._resume
+    if (resume !== undefined) frame.resume = resume
     this.#client._enqueue(frame, undefined, {
       resolve: (joined: JoinedFrame) => {
         this.#joining = false
@@ -192,6 +246,8 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
   /** @internal The room is gone (left, closed, or its rejoin failed). */
   _fail(error: HubbubError): void {
     clearTimeout(this.#retryTimer)
+    for (const timer of this.#away.values()) clearTimeout(timer)
+    this.#away.clear()
     this.#left = true
     this._ready = false
     this.#client.rooms.delete(this.id)
@@ -212,11 +268,14 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
         this.#onHistory(frame)
         return
       case 'user_joined':
-        if (!this.users.includes(frame.username)) this.#setUsers([...this.users, frame.username])
         this.count++
+        // Back within the grace: it never left as far as the app knows.
+        if (this.#back(frame.username)) return
+        if (!this.users.includes(frame.username)) this.#setUsers([...this.users, frame.username])
         this.emit('user_joined', frame)
         return
       case 'user_left':
+        this.#back(frame.username)
         if (this.users.includes(frame.username))
           this.#setUsers(this.users.filter((u) => u !== frame.username))
         this.count = Math.max(0, this.count - 1)
@@ -242,6 +301,20 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     }
   }
 
+  /** A member missing after our rejoin is still missing once the grace passed: now it left. */
+  #gone(username: string): void {
+    this.#away.delete(username)
+    if (this.users.includes(username)) this.#setUsers(this.users.filter((u) => u !== username))
+    this.emit('user_left', { type: 'user_left', roomId: this.id, username })
+  }
+
+  /** Whether `username` was missing after our rejoin (it is no longer). */
+  #back(username: string): boolean {
+    const timer = this.#away.get(username)
+    clearTimeout(timer)
+    return this.#away.delete(username)
+  }
+
   #setUsers(users: string[]): void {
     this.users = users
     this.emit('users', users)
@@ -253,20 +326,36 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
       this.#client._fire({ type: 'leave', roomId: this.id })
       return
     }
+    this.#client._joinedHere = true
     const before = this.epoch === undefined ? undefined : this.users
-    this.count = joined.count
-    this.#setUsers([...joined.users])
-    // After a reconnect, tell the app who came and went while it was away.
+    const users = [...joined.users]
+    const came: string[] = []
+    const went: string[] = []
+    // After a reconnect, tell the app who came and went while it was away. Those missing may be
+    // reconnecting themselves (after a server restart everyone is): they count as gone only if
+    // still missing once the server's presence grace has passed.
     if (before) {
+      const graceMs = this.#client.welcome?.presenceGraceMs ?? 0
       for (const username of joined.users) {
-        if (!before.includes(username))
-          this.emit('user_joined', { type: 'user_joined', roomId: this.id, username })
+        if (!this.#back(username) && !before.includes(username)) came.push(username)
       }
       for (const username of before) {
-        if (!joined.users.includes(username))
-          this.emit('user_left', { type: 'user_left', roomId: this.id, username })
+        if (joined.users.includes(username)) continue
+        if (!(graceMs > 0)) went.push(username)
+        else {
+          users.push(username)
+          if (!this.#away.has(username))
+            this.#away.set(
+              username,
+              setTimeout(() => this.#gone(username), graceMs),
+            )
+        }
       }
     }
+    this.count = joined.count
+    this.#setUsers(users)
+    for (const username of came) this.emit('user_joined', { type: 'user_joined', roomId: this.id, username })
+    for (const username of went) this.#gone(username)
     this.#retries = 0
     this.#joinedOffset = joined.offset
     if (this.epoch === undefined) {
@@ -328,7 +417,10 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
           this.#gap(this.epoch!, this.offset + 1, to, previous ? 'epoch' : 'expired')
         this.offset = Math.max(this.offset, to)
       }
-      for (const message of messages) this.#deliver(message)
+      for (const message of messages) {
+        if (history.recovered) (message as ReceivedMessage).recovered = true
+        this.#deliver(message)
+      }
       this.emit('history', history)
     }
     if (awaited) this.#onReady()

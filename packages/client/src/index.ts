@@ -14,4 +14,10 @@ export {
 } from './Client.js'
 export { Emitter } from './Emitter.js'
 export { type ClientErrorCode, HubbubError, type HubbubErrorCode } from './HubbubError.js'
-export { type GapEvent, Room, type RoomEvents } from './Room.js'
+export {
+  type GapEvent,
+  type OutgoingMessage,
+  type ReceivedMessage,
+  Room,
+  type RoomEvents,
+} from './Room.js'

@@ -30,7 +30,14 @@ class MemorySocket {
     this.onclose?.({ code, reason: '' })
   }
   welcome(heartbeatMs = 30_000) {
-    const frame = { type: 'welcome', connectionId: 'c', protocol: 1, serverTime: 0, heartbeatMs }
+    const frame = {
+      type: 'welcome',
+      connectionId: 'c',
+      protocol: 1,
+      serverTime: 0,
+      heartbeatMs,
+      presenceGraceMs: 0,
+    }
     this.onmessage?.({ data: JSON.stringify(frame) })
   }
   static get last(): MemorySocket {

@@ -50,7 +50,14 @@ export class Peer {
   }
 
   welcome(heartbeatMs = 30_000): void {
-    this.send({ type: 'welcome', connectionId: 'c', protocol: 1, serverTime: Date.now(), heartbeatMs })
+    this.send({
+      type: 'welcome',
+      connectionId: 'c',
+      protocol: 1,
+      serverTime: Date.now(),
+      heartbeatMs,
+      presenceGraceMs: 0,
+    })
   }
 
   /** Reads a `join` and answers `joined` (plus `history` when given). */

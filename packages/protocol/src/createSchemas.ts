@@ -6,6 +6,8 @@ import type { Limits } from './Limits.js'
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/
 /** Longest room history `epoch`. */
 export const EPOCH_MAX_LENGTH = 64
+/** Longest `join.resume` token (the server's are 32 characters). */
+export const RESUME_TOKEN_MAX_LENGTH = 64
 
 // C0 and C1 control characters (Unicode category Cc), written so JSON Schema validators read them alike.
 const CONTROL = '\\x00-\\x1f\\x7f-\\x9f'
@@ -43,6 +45,7 @@ export function createSchemas(limits: Limits) {
       roomId,
       username: username.exactOptional(),
       since: z.strictObject({ offset, epoch }).exactOptional(),
+      resume: z.string().min(1).max(RESUME_TOKEN_MAX_LENGTH).exactOptional(),
     }),
     leave: z.strictObject({ type: z.literal('leave'), id: id.exactOptional(), roomId }),
     message: z.strictObject({ type: z.literal('message'), id: id.exactOptional(), roomId, text }),
@@ -86,6 +89,8 @@ export function createSchemas(limits: Limits) {
       protocol: z.literal(1),
       serverTime: ms,
       heartbeatMs: ms,
+      presenceGraceMs: ms,
+      resumeToken: z.string().exactOptional(),
     }),
     joined: z.strictObject({
       type: z.literal('joined'),

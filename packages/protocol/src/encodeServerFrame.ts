@@ -18,7 +18,7 @@ type Encoder = (frame: any) => string
  */
 const encoders: Record<ServerFrame['type'], Encoder> = {
   welcome: (f: ServerFrameOfType<'welcome'>) =>
-    `{"type":"welcome","connectionId":${str(f.connectionId)},"protocol":1,"serverTime":${num(f.serverTime)},"heartbeatMs":${num(f.heartbeatMs)}${end(f)}`,
+    `{"type":"welcome","connectionId":${str(f.connectionId)},"protocol":1,"serverTime":${num(f.serverTime)},"heartbeatMs":${num(f.heartbeatMs)},"presenceGraceMs":${num(f.presenceGraceMs)}${f.resumeToken === undefined ? '' : `,"resumeToken":${str(f.resumeToken)}`}${end(f)}`,
   joined: (f: ServerFrameOfType<'joined'>) =>
     `{"type":"joined","roomId":${str(f.roomId)},"users":${str(f.users)},"count":${num(f.count)},"offset":${num(f.offset)},"epoch":${str(f.epoch)}${end(f)}`,
   history: (f: ServerFrameOfType<'history'>) => {

@@ -18,6 +18,8 @@ export interface JoinFrame extends ClientFrameBase {
   roomId: string
   username?: string
   since?: { offset: number; epoch: string }
+  /** The `resumeToken` of an earlier, now closed connection: take over its presence (anonymous users). */
+  resume?: string
 }
 export interface LeaveFrame extends ClientFrameBase {
   type: 'leave'
@@ -74,6 +76,10 @@ export interface WelcomeFrame extends ServerFrameBase {
   protocol: 1
   serverTime: number
   heartbeatMs: number
+  /** How long a member whose connection dropped stays present in its rooms (0: none). */
+  presenceGraceMs: number
+  /** For anonymous connections when `presenceGraceMs` > 0: present it as `join.resume` after a reconnect. */
+  resumeToken?: string
 }
 /** `users` includes the joiner (at most `presenceLimit` names); `count` is the total; `offset` the last assigned. */
 export interface JoinedFrame extends ServerFrameBase {

@@ -13,6 +13,7 @@ export {
 export {
   createSchemas,
   EPOCH_MAX_LENGTH,
+  RESUME_TOKEN_MAX_LENGTH,
   ROOM_ID_PATTERN,
   type Schemas,
   usernamePattern,

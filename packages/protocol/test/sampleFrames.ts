@@ -5,6 +5,7 @@ export const clientSamples: ClientFrame[] = [
   { type: 'join', roomId: 'lobby', username: 'alice' },
   { type: 'join', id: 'j1', roomId: 'game:42', username: 'bob', since: { offset: 17, epoch: 'e-1' } },
   { type: 'join', roomId: 'a.b_c-d:e' },
+  { type: 'join', roomId: 'lobby', username: 'alice', resume: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6' },
   { type: 'leave', roomId: 'lobby', id: 'l1' },
   { type: 'message', roomId: 'lobby', text: 'hello, world' },
   { type: 'message', id: 'm-1', roomId: 'lobby', text: 'with "quotes" and \\ and ünïcödé 🎉' },
@@ -31,7 +32,23 @@ const roomMessage = {
 
 /** At least one valid example of every server frame, with and without its optional fields. */
 export const serverSamples: ServerFrame[] = [
-  { type: 'welcome', connectionId: 'c-1', protocol: 1, serverTime: 1_763_860_000_000, heartbeatMs: 25_000 },
+  {
+    type: 'welcome',
+    connectionId: 'c-1',
+    protocol: 1,
+    serverTime: 1_763_860_000_000,
+    heartbeatMs: 25_000,
+    presenceGraceMs: 0,
+  },
+  {
+    type: 'welcome',
+    connectionId: 'c-2',
+    protocol: 1,
+    serverTime: 1_763_860_000_000,
+    heartbeatMs: 25_000,
+    presenceGraceMs: 5_000,
+    resumeToken: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6',
+  },
   {
     type: 'joined',
     roomId: 'lobby',

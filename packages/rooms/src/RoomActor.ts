@@ -5,6 +5,7 @@ import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } 
 import { restoreState } from './restoreState.js'
 import { errorFrame, isThenable, publishSequenced, sendFrame, sendToOthers } from './roomFanout.js'
 import {
+  graceEnded,
   join,
   notInRoom,
   presenceChanged,
@@ -42,13 +43,18 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
       // Members still here: the room crashed or was killed (an orderly stop removed them). Its own
       // presence entries go (shared state is never cleared); after a crash its members are told,
       // and each rejoins (with `since`) and recovers from the log.
-      if (started && s.members.size > 0) {
+      if (started && (s.members.size > 0 || s.lingering.size > 0)) {
         if (env.local.get(roomId) === s) env.local.set(roomId, undefined)
+        const entries = [...s.lingering.values()].map((held) => held.entry)
+        s.lingering.clear()
         for (const member of s.members.values()) {
-          const removing = env.presence.remove(roomId, presenceEntry(s, member))
+          entries.push(presenceEntry(s, member))
+          if (crashed) member.roomLost(roomId, self)
+        }
+        for (const entry of entries) {
+          const removing = env.presence.remove(roomId, entry)
           if (isThenable(removing))
             removing.then(undefined, (err: unknown) => env.observer.error?.(roomId, err))
-          if (crashed) member.roomLost(roomId, self)
         }
       }
       env.observer.exited?.(roomId, crashed)
@@ -154,11 +160,13 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     const m = msg as RoomInfo | SystemMessage
     switch (m.type) {
       case 'idle':
-        if (m.generation === s.idleGeneration && s.members.size === 0) {
+        if (m.generation === s.idleGeneration && s.members.size === 0 && s.lingering.size === 0) {
           s.idleTimer = undefined
           void s.env.system.stop(self, 'normal').catch(() => {})
         }
         return s
+      case 'grace_end':
+        return graceEnded(s, m.connection).then(() => s)
       case 'presence_tick':
         s.presenceTimer = undefined
         sendPresenceCount(s, Date.now())
@@ -186,8 +194,12 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     env.local.delete(s.roomId)
     for (const member of members) member.unsubscribe(s.topicOf(member))
     s.members.clear()
-    for (const member of members) {
-      const removing = env.presence.remove(s.roomId, presenceEntry(s, member))
+    // Held entries of dropped members go too: nobody is left here to take them over.
+    const entries = [...s.lingering.values()].map((held) => held.entry)
+    s.lingering.clear()
+    for (const member of members) entries.push(presenceEntry(s, member))
+    for (const entry of entries) {
+      const removing = env.presence.remove(s.roomId, entry)
       if (isThenable(removing)) await removing
     }
     s.binaryMembers = 0

@@ -23,6 +23,12 @@ export interface RoomMember {
   /** The connection is gone (a join that raced its close is undone at once). */
   readonly isClosed: boolean
   /**
+   * Set when the connection dropped (no closing handshake): its presence outlives it this long,
+   * and a join by the same user (same presence `key`) within it takes the entry over silently.
+   * Absent or 0: it leaves at once.
+   */
+  readonly presenceGraceMs?: number
+  /**
    * The room crashed with this member in it (its actor restarts empty, with a new
    * epoch). Called outside the room, also for members already closed (to release
    * their topic subscription); the member tells its client to rejoin.

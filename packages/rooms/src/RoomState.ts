@@ -1,7 +1,7 @@
 import type { AnyRef, GenServerRef, TimerRef } from '@hubbub/actor'
 import type { ErrorCode } from '@hubbub/protocol'
-import type { RoomBehaviour, ScheduledMessage } from './defineRoom.js'
-import type { PresenceDiff } from './PresenceStore.js'
+import type { RoomBehaviour, RoomUser, ScheduledMessage } from './defineRoom.js'
+import type { PresenceDiff, PresenceEntry } from './PresenceStore.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
 
@@ -41,6 +41,15 @@ export type RoomInfo =
   | { type: 'idle'; generation: number }
   | { type: 'presence_tick' }
   | { type: 'scheduled'; message: ScheduledMessage }
+  /** A dropped member's presence grace is over (`connection`: its entry's connection id). */
+  | { type: 'grace_end'; connection: string }
+
+/** The presence entry of a member whose connection dropped, held for its grace. */
+export interface Lingering {
+  readonly entry: PresenceEntry
+  readonly user: RoomUser
+  readonly timer: TimerRef
+}
 
 export type RoomRef = GenServerRef<
   RoomCall,
@@ -64,6 +73,8 @@ export class RoomState {
   presenceSentAt = 0
   presenceSentCount = -1
   presenceTimer: TimerRef | undefined = undefined
+  /** Dropped members still present (their grace), by connection id. */
+  readonly lingering = new Map<string, Lingering>()
 
   constructor(
     readonly roomId: string,

@@ -1,5 +1,5 @@
 import { announcePresence } from './announcePresence.js'
-import type { OutgoingFrame } from './defineRoom.js'
+import type { OutgoingFrame, RoomUser } from './defineRoom.js'
 import type { PresenceDiff, PresenceEntry } from './PresenceStore.js'
 import type { LogRead } from './RoomLog.js'
 import type { RoomMember } from './RoomMember.js'
@@ -29,7 +29,7 @@ export function notInRoom(s: RoomState, member: RoomMember, replyTo: string | un
 }
 
 export function scheduleIdle(s: RoomState): void {
-  if (s.members.size > 0) return
+  if (s.members.size > 0 || s.lingering.size > 0) return
   const env = s.env
   if (s.idleTimer !== undefined) env.system.cancelTimer(s.idleTimer)
   s.idleTimer = env.system.sendAfter(
@@ -60,12 +60,18 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   }
   if (member.isClosed) return { ok: false, code: 'NOT_IN_ROOM', message: 'the connection is closed' }
   const name = member.user.name
-  const added = await env.presence.add(s.roomId, presenceEntry(s, member))
+  const entry = presenceEntry(s, member)
+  let added = await env.presence.add(s.roomId, entry)
+  // The same user, back under another name while its old entry is held: that entry ends now.
+  if ('taken' in added && (await endLingering(s, member.key, true)))
+    added = await env.presence.add(s.roomId, entry)
   if ('taken' in added) {
     scheduleIdle(s)
     return { ok: false, code: 'USERNAME_TAKEN', message: `username "${name}" is taken in room "${s.roomId}"` }
   }
   cancelIdle(s)
+  // Back within the grace: the held entry gives way to this one, and nobody hears of either.
+  await endLingering(s, member.key, false)
   s.users = added.count
   // Announced before the joiner subscribes, so one publish reaches exactly the others.
   if (added.first) announcePresence(s, 'user_joined', name, added.count)
@@ -130,15 +136,55 @@ export async function removeMember(
   if (member.binary && env.encodeBinary) s.binaryMembers--
   member.unsubscribe(s.topicOf(member))
   if (left) sendFrame(s, member, withReply({ type: 'left', roomId: s.roomId }, left.replyTo))
-  const removed = await env.presence.remove(s.roomId, presenceEntry(s, member))
+  const entry = presenceEntry(s, member)
+  const graceMs = left ? 0 : (member.presenceGraceMs ?? 0)
+  if (graceMs > 0) {
+    // Dropped, not gone: the entry stays (the user still shows) until the grace ends or the user is back.
+    const timer = env.system.sendAfter(s.self, { type: 'grace_end', connection: entry.connection }, graceMs)
+    s.lingering.set(entry.connection, { entry, user: member.user, timer })
+    report(s)
+    return
+  }
+  await forgetPresence(s, entry, member.user)
+}
+
+/** Removes one presence entry; when it was the user's last, the room announces `user_left` and runs `onLeave`. */
+async function forgetPresence(s: RoomState, entry: PresenceEntry, user: RoomUser): Promise<void> {
+  const removed = await s.env.presence.remove(s.roomId, entry)
   s.users = removed.count
-  if (removed.last) announcePresence(s, 'user_left', member.user.name, removed.count)
+  if (removed.last) announcePresence(s, 'user_left', entry.name, removed.count)
   report(s)
   if (removed.last && s.behaviour.onLeave) {
     const onLeave = s.behaviour.onLeave
-    await runHandler(s, member.user, { member: undefined, replyTo: undefined }, (ctx) =>
+    await runHandler(s, user, { member: undefined, replyTo: undefined }, (ctx) =>
       onLeave(ctx as never, s.behaviourState),
     )
   }
   scheduleIdle(s)
+}
+
+/** A dropped member's grace is over and it did not come back: it leaves now. */
+export async function graceEnded(s: RoomState, connection: string): Promise<void> {
+  const held = s.lingering.get(connection)
+  if (held === undefined) return
+  s.lingering.delete(connection)
+  await forgetPresence(s, held.entry, held.user)
+}
+
+/**
+ * Ends the held entries of the user `key` (it is back). Returns whether there were any. With
+ * `announce` false the caller has just added the user's new entry, so removing the old ones
+ * is not the user's last and nothing is announced.
+ */
+async function endLingering(s: RoomState, key: string, announce: boolean): Promise<boolean> {
+  let found = false
+  for (const [connection, held] of [...s.lingering]) {
+    if (held.entry.key !== key) continue
+    found = true
+    s.lingering.delete(connection)
+    s.env.system.cancelTimer(held.timer)
+    if (announce) await forgetPresence(s, held.entry, held.user)
+    else await s.env.presence.remove(s.roomId, held.entry)
+  }
+  return found
 }

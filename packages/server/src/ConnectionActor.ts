@@ -101,8 +101,11 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
       if (!allowed) return sendError(conn, 'FORBIDDEN', `not allowed to join room "${roomId}"`, replyTo)
     }
   } else if (conn.name === '') {
-    if (username === undefined) return sendError(conn, 'INVALID_USERNAME', 'username is required', replyTo)
-    conn.name = username
+    // With an accepted `resume` it is back as a dropped connection, with that one's name and presence.
+    if (typeof frame.resume !== 'string' || !resume(conn, frame.resume, username)) {
+      if (username === undefined) return sendError(conn, 'INVALID_USERNAME', 'username is required', replyTo)
+      conn.name = username
+    }
   } else if (username !== undefined && username !== conn.name) {
     return sendError(conn, 'INVALID_USERNAME', `this connection is already known as "${conn.name}"`, replyTo)
   }
@@ -114,13 +117,15 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   } catch (err) {
     // The room could not start or kept dying (its supervisor gave up, a store failed).
     core.logger.error({ err, roomId }, 'join failed')
-    if (identity === undefined && firstName && !core.directory.isNamed(conn)) conn.name = ''
+    if (identity === undefined && firstName && !core.directory.isNamed(conn) && conn.resumedKey === undefined)
+      conn.name = ''
     return sendError(conn, 'INTERNAL', `could not join room "${roomId}"`, replyTo)
   }
   const { reply: result, ref } = joined
   if (!result.ok || ref === undefined) {
     // An anonymous name is only kept once a join with it succeeded.
-    if (identity === undefined && firstName && !core.directory.isNamed(conn)) conn.name = ''
+    if (identity === undefined && firstName && !core.directory.isNamed(conn) && conn.resumedKey === undefined)
+      conn.name = ''
     if (!result.ok) sendError(conn, result.code, result.message, replyTo)
     return
   }
@@ -132,6 +137,20 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const membership = { roomId, ref }
   conn.addMembership(membership)
   core.directory.named(conn)
+}
+
+/**
+ * `join.resume` on a connection's first join: takes over the name and presence key of the closed
+ * connection the token was given to (docs/PROTOCOL.md, "Presence grace"). False when the token is
+ * not accepted; the join then goes on without it.
+ */
+function resume(conn: ConnectionRecord, token: string, username: string | undefined): boolean {
+  if (conn.membershipCount > 0) return false
+  const owner = conn.core.takeResumable(token, username)
+  if (owner === undefined) return false
+  conn.resumedKey = owner.key
+  conn.name = owner.name
+  return true
 }
 
 async function leave(conn: ConnectionRecord, frame: Frame): Promise<void> {

@@ -28,7 +28,12 @@ export interface ConnectionCoreOptions {
   readonly directory: ConnectionDirectory
   /** Announced in every `welcome`. */
   readonly heartbeatMs: number
+  /** How long a dropped connection's presence is kept (0: none); announced in every `welcome`. */
+  readonly presenceGraceMs: number
 }
+
+/** Close codes of a connection that ended without the client meaning to leave: a network cut, a page unload. */
+const droppedCodes: ReadonlySet<number> = new Set([CloseCode.GOING_AWAY, 1006])
 
 /**
  * The connection side of a server, and none of its public API: adopting sockets,
@@ -52,6 +57,9 @@ export class ConnectionCore {
   /** Connections by id, user and name. */
   readonly directory: ConnectionDirectory
   readonly #heartbeatMs: number
+  readonly presenceGraceMs: number
+  /** Resume tokens of this node's anonymous connections: open ones, and closed ones within their grace. */
+  readonly #resumable = new Map<string, ConnectionRecord>()
   /** The token-bucket settings every connection's limiter shares. */
   readonly #rate: RateLimitConfig
   /** Set by the server: its boot (rooms, then the connection supervisor); actors start once it is over. */
@@ -76,6 +84,7 @@ export class ConnectionCore {
     this.customTypes = options.customTypes
     this.directory = options.directory
     this.#heartbeatMs = options.heartbeatMs
+    this.presenceGraceMs = options.presenceGraceMs
     const { ratePerSecond: perSecond, rateBurst: burst, rateAbuseMs: abuseMs } = options.limits
     this.#rate = new RateLimitConfig({ perSecond, burst, abuseMs })
   }
@@ -124,16 +133,22 @@ export class ConnectionCore {
     }
     this.directory.add(conn)
     this.metrics.connections.set(this.directory.size)
-    const heartbeatMs = this.#heartbeatMs
-    conn.send(
-      this.encode(conn, {
-        type: 'welcome',
-        connectionId: id,
-        protocol: 1,
-        serverTime: Date.now(),
-        heartbeatMs,
-      }),
-    )
+    const welcome: OutgoingFrame = {
+      type: 'welcome',
+      connectionId: id,
+      protocol: 1,
+      serverTime: Date.now(),
+      heartbeatMs: this.#heartbeatMs,
+      presenceGraceMs: this.presenceGraceMs,
+    }
+    // Authenticated users are recognised by their user id; anonymous ones need a token to come back as themselves.
+    if (this.presenceGraceMs > 0 && conn.identity === undefined) {
+      const token = randomBytes(24).toString('base64url')
+      conn.resumeToken = token
+      this.#resumable.set(token, conn)
+      welcome.resumeToken = token
+    }
+    conn.send(this.encode(conn, welcome))
     void this.#startActor(conn)
     return conn
   }
@@ -175,10 +190,37 @@ export class ConnectionCore {
     this.connectionClosed(conn)
   }
 
-  /** The socket closed on its own. */
-  connectionClosed(conn: ConnectionRecord): void {
+  /**
+   * The connection `token` was given to, if it may be resumed: closed, within its grace, token
+   * unused, and named `username` (when given). Taking it uses the token up.
+   */
+  takeResumable(token: string, username: string | undefined): ConnectionRecord | undefined {
+    const owner = this.#resumable.get(token)
+    if (owner === undefined || !owner.isClosed || owner.name === '') return undefined
+    if (username !== undefined && username !== owner.name) return undefined
+    this.#resumable.delete(token)
+    return owner
+  }
+
+  /**
+   * The socket closed (`code` as the transport saw it), or the server is closing it (no code).
+   * A drop (1006, 1001) keeps the connection's presence for `presenceGraceMs`.
+   */
+  connectionClosed(conn: ConnectionRecord, code?: number): void {
     if (conn.isClosed) return
     conn.isClosed = true
+    const dropped = code !== undefined && droppedCodes.has(code) && this.presenceGraceMs > 0
+    if (dropped) conn.presenceGraceMs = this.presenceGraceMs
+    const token = conn.resumeToken
+    if (token !== undefined) {
+      if (!dropped) this.#resumable.delete(token)
+      else {
+        const expire = (): void => {
+          if (this.#resumable.get(token) === conn) this.#resumable.delete(token)
+        }
+        setTimeout(expire, this.presenceGraceMs).unref()
+      }
+    }
     if (this.directory.remove(conn)) this.metrics.connections.set(this.directory.size)
     const ref = conn.ref
     // Stopping the actor is what removes the member from its rooms: they monitor it and see DOWN.

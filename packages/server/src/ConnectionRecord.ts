@@ -48,6 +48,12 @@ export class ConnectionRecord
   framesIn = 0
   framesOut = 0
   rateLimited = 0
+  /** Set when the socket dropped (1006, 1001): how long its rooms keep its presence (see RoomMember). */
+  presenceGraceMs = 0
+  /** The `welcome.resumeToken` of this connection (anonymous, with a presence grace). */
+  resumeToken: string | undefined = undefined
+  /** The presence key taken over from an earlier connection through `join.resume`. */
+  resumedKey: string | undefined = undefined
 
   constructor(
     readonly id: string,
@@ -80,9 +86,12 @@ export class ConnectionRecord
   get connectionId(): string {
     return this.id
   }
-  /** Anonymous: the connection id itself (no extra string; ids never contain ':'). Authenticated: `id:<userId>`. */
+  /**
+   * Anonymous: the connection id itself (no extra string; ids never contain ':'), or that of the
+   * connection it resumed. Authenticated: `id:<userId>`.
+   */
   get key(): string {
-    return this.identity === undefined ? this.id : `id:${this.identity.userId}`
+    return this.identity === undefined ? (this.resumedKey ?? this.id) : `id:${this.identity.userId}`
   }
 
   rooms(): string[] {
@@ -163,7 +172,7 @@ export class ConnectionRecord
     }
     this.core.system.cast(this.ref, msg)
   }
-  closed(): void {
-    this.core.connectionClosed(this)
+  closed(code?: number): void {
+    this.core.connectionClosed(this, code)
   }
 }

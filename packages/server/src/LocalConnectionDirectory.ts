@@ -133,6 +133,8 @@ export class LocalConnectionDirectory implements ConnectionDirectory {
   terminate(id: string): boolean {
     const conn = this.#connections.get(id)
     if (conn === undefined) return false
+    // Closed on our side first: the server ended it, so its rooms announce it at once (no presence grace).
+    conn.core.connectionClosed(conn)
     if (conn.socket.terminate) conn.socket.terminate()
     else conn.socket.close(CloseCode.GOING_AWAY, 'terminated by the server')
     return true

@@ -91,6 +91,13 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
   presenceHeartbeatMs?: number
   /** WebSocket ping interval announced in `welcome` and given to the transport. Default 25,000 ms; 0 disables. */
   heartbeatMs?: number
+  /**
+   * How long a member whose connection dropped (close 1006 or 1001: a network cut, a killed tab, a
+   * page unload) stays present in its rooms: back within it (same user id, or an anonymous client
+   * presenting its `resumeToken`), nobody hears `user_left` / `user_joined`; otherwise `user_left`
+   * goes out when it ends. Held by this node. Default 5,000 ms; 0 announces every drop at once.
+   */
+  presenceGraceMs?: number
   /** Also speak `hubbub.v1.msgpack`. Default true. */
   msgpack?: boolean
 }

@@ -64,6 +64,13 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
         'broadcastSecret is empty: pass a long random string, or leave it undefined to not serve POST /api/broadcast',
       )
     }
+    const graceMs = options.presenceGraceMs
+    if (graceMs !== undefined && !(Number.isInteger(graceMs) && graceMs >= 0 && graceMs <= 2 ** 31 - 1)) {
+      throw new ServerError(
+        'invalid_options',
+        `presenceGraceMs must be a whole number of milliseconds from 0 to ${2 ** 31 - 1}`,
+      )
+    }
     this.#options = options as ServerOptions
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? silentLogger
@@ -106,6 +113,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       auth,
       directory: this.#directory,
       heartbeatMs: this.heartbeatMs,
+      presenceGraceMs: options.presenceGraceMs ?? 5000,
     })
 
     this.#ready = this.#boot(codecs.behaviourFor)

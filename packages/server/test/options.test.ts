@@ -28,6 +28,13 @@ describe('a missing or empty secret is a clear ServerError', () => {
   })
 })
 
+test('presenceGraceMs must be a whole number of milliseconds', async () => {
+  for (const presenceGraceMs of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+    expect(() => createServer({ auth: { anonymous: true }, presenceGraceMs })).toThrow(/presenceGraceMs/)
+  }
+  await createServer({ auth: { anonymous: true }, presenceGraceMs: 0 }).close()
+})
+
 describe('options and the transport are typed from the transport factory', () => {
   test('transportOptions are the factory’s own options: a typo does not type-check', async () => {
     const host = createHttpServer()

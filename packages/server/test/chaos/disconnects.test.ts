@@ -27,7 +27,8 @@ async function childClient(url: string, name: string) {
 
 describe.each(transports)('chaos over $name: clients that vanish', ({ factory }) => {
   test('an abrupt TCP reset: exactly one user_left, the others lose nothing', async () => {
-    const s = await chaosServer(factory)
+    // a short presence grace set by the test: the reset is announced once it ends
+    const s = await chaosServer(factory, { presenceGraceMs: 200 })
     s.startChatter()
     const c = await s.raw('resetter')
     c.socket.resetAndDestroy()
@@ -39,7 +40,7 @@ describe.each(transports)('chaos over $name: clients that vanish', ({ factory })
 
   test('a SIGSTOPped client is ended by the heartbeat: exactly one user_left, the others lose nothing', async () => {
     // short heartbeat set by the test; the wait below is generous
-    const s = await chaosServer(factory, { heartbeatMs: 200 })
+    const s = await chaosServer(factory, { heartbeatMs: 200, presenceGraceMs: 200 })
     s.startChatter()
     const child = await childClient(s.url, 'sleeper')
     await s.bob.waitFor((f) => f.type === 'user_joined' && f.username === 'sleeper')
