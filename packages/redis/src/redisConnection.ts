@@ -7,9 +7,17 @@ export type RedisConnectionTarget = string | RedisOptions
  * Opens one ioredis connection for a store or adapter of this package. The defaults make a
  * call fail fast instead of waiting for Redis forever: a command issued while Redis is gone is
  * rejected after one reconnect attempt, and an unanswered command is never sent twice (a
- * publish script run twice would sequence one frame at two offsets). The caller's options win.
+ * publish script run twice would sequence one frame at two offsets). A command connection
+ * (`commands`, the default) also turns its offline queue off once it first connected: during an
+ * outage a call is rejected at once instead of waiting for a reconnect attempt, so a sender hears
+ * `UNAVAILABLE` quickly. Before the first connect, calls wait for it as usual. The caller's options
+ * win (an `enableOfflineQueue` in `target` is kept).
  */
-export function openRedis(target: RedisConnectionTarget, defaults: RedisOptions = {}): Redis {
+export function openRedis(
+  target: RedisConnectionTarget,
+  defaults: RedisOptions = {},
+  role: 'commands' | 'subscriber' = 'commands',
+): Redis {
   const base: RedisOptions = {
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
@@ -17,9 +25,17 @@ export function openRedis(target: RedisConnectionTarget, defaults: RedisOptions 
   }
   // ioredis' own option type is not assignable to its constructor under exactOptionalPropertyTypes.
   type Options = RedisOptions & { replyMapping?: 'legacy' }
-  return typeof target === 'string'
-    ? new Redis(target, base as Options)
-    : new Redis({ ...base, ...target } as Options)
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, base as Options)
+      : new Redis({ ...base, ...target } as Options)
+  const chosen = typeof target !== 'string' && target.enableOfflineQueue !== undefined
+  if (role === 'commands' && !chosen) {
+    redis.once('ready', () => {
+      redis.options.enableOfflineQueue = false
+    })
+  }
+  return redis
 }
 
 /** Quits a connection politely, or drops it when Redis is not there to answer. */

@@ -142,3 +142,23 @@ export async function removeMember(
   }
   scheduleIdle(s)
 }
+
+/**
+ * The room's shared log lost its data (a new epoch): every local member is dropped at once and
+ * told to join afresh (`ROOM_RESET`, then `left`), before any frame of the new epoch reaches it.
+ * Runs in the log's delivery, outside the room's actor, so nothing is delivered in between.
+ */
+export function resetMembers(s: RoomState): void {
+  const env = s.env
+  for (const member of [...s.members.values()]) {
+    s.members.delete(member.ref)
+    if (member.binary && env.encodeBinary) s.binaryMembers--
+    member.unsubscribe(s.topicOf(member))
+    member.roomLost(s.roomId, s.self, 'ROOM_RESET')
+    const removing = env.presence.remove(s.roomId, presenceEntry(s, member))
+    if (isThenable(removing)) removing.then(undefined, (err: unknown) => env.observer.error?.(s.roomId, err))
+  }
+  s.users = 0
+  report(s)
+  scheduleIdle(s)
+}
