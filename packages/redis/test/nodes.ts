@@ -6,14 +6,17 @@ import { wsTransport } from '@hubbub/transport-ws'
 import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
-import { RedisBusAdapter, RedisRoomLog, type RoomLogGap } from '../src/index.js'
+import { RedisBusAdapter, type RedisConnectionTarget, RedisRoomLog, type RoomLogGap } from '../src/index.js'
 import { REDIS_URL } from './redisEnv.js'
 
 /**
  * One node: a server on a free port with a room log and a bus adapter of its own (its own Redis
  * connections) on `prefix`, as a separate process would have. Closed when the test ends.
  */
-export async function startNode(prefix: string, options: { redis?: string; historySize?: number } = {}) {
+export async function startNode(
+  prefix: string,
+  options: { redis?: RedisConnectionTarget; historySize?: number } = {},
+) {
   const redis = options.redis ?? REDIS_URL
   const gaps: RoomLogGap[] = []
   const errors: unknown[] = []
