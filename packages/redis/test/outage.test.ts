@@ -1,6 +1,7 @@
 import type { GapEvent, Room } from '@hubbub/client'
 import type { RoomMessageFrame } from '@hubbub/protocol'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
+import { WebSocket } from 'ws'
 import { faultProxy } from './faultProxy.js'
 import { ownRedis, startNode, testClient } from './nodes.js'
 import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
@@ -55,6 +56,33 @@ describe.skipIf(redisSkipReason !== undefined)('a node cut off from Redis', () =
     await expect.poll(() => carolSaw.messages.map((m) => m.offset), { timeout: 15_000 }).toEqual([2, 3])
     expect(sent.offset).toBe(bobSaw.messages.find((m) => m.text === 'during')!.offset)
     expect(cutOff.gaps).toEqual([])
+  })
+})
+
+describe.skipIf(redisSkipReason !== undefined)('a message sent again with the same id', () => {
+  it('is sequenced once on a shared log; a new id is a new message', async () => {
+    const node = await startNode(prefix)
+    const bob = await testClient(node.url).join('resent', { username: 'bob' })
+    const bobSaw = watch(bob)
+    // A raw connection, to send one frame id twice (as a client resending after UNAVAILABLE does).
+    const ws = new WebSocket(node.url, 'hubbub.v1.json')
+    onTestFinished(() => ws.close())
+    const frames: { type: string; replyTo?: string }[] = []
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))))
+    await new Promise((resolve) => ws.once('open', resolve))
+    ws.send(JSON.stringify({ type: 'join', roomId: 'resent', username: 'ann', id: 'j' }))
+    await expect.poll(() => frames.some((f) => f.type === 'joined')).toBe(true)
+    const message = { type: 'message', roomId: 'resent', text: 'once' }
+    ws.send(JSON.stringify({ ...message, id: 'm1' }))
+    ws.send(JSON.stringify({ ...message, id: 'm1' }))
+    ws.send(JSON.stringify({ ...message, text: 'twice', id: 'm2' }))
+    await expect
+      .poll(() => bobSaw.messages.map((m) => [m.text, m.offset]))
+      .toEqual([
+        ['once', 1],
+        ['twice', 2],
+      ])
+    expect(frames.filter((f) => f.type === 'error')).toEqual([])
   })
 })
 
