@@ -84,6 +84,8 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   )
   const listed = isThenable(listing) ? await listing : listing
   const read = isThenable(reading) ? await reading : reading
+  // The log lost the room's data meanwhile and `resetMembers` dropped the joiner: join the new epoch.
+  if (!s.members.has(member.ref) && !member.isClosed) return join(s, req)
   const users = listed.users
   if (!users.includes(name)) {
     if (users.length >= limit && limit > 0) users[limit - 1] = name
