@@ -55,6 +55,11 @@ export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
    * limit (20/s, burst 40), which drops excess frames unanswered. Match a server with other limits.
    */
   rate?: { perSecond: number; burst: number }
+  /**
+   * How many times a send answered `UNAVAILABLE` (the room's shared log is unreachable) is sent again,
+   * with the same id and the reconnect backoff between tries, before it rejects. Default 5.
+   */
+  resendUnavailable?: number
   /** Least interval between two `typing: true` frames of one room. Default 3 000 ms. */
   typingThrottleMs?: number
   /** Replaces the light frame checks: returns a reason to refuse a parsed frame (see `@hubbub/client/validate`). */
@@ -100,6 +105,8 @@ export interface Pending {
   state: number
   /** Fire-and-forget frames leave the table once written. */
   fire?: boolean
+  /** How many times it was sent again after `UNAVAILABLE`. */
+  resent?: number
   /** For room messages: who the echo must come from, when known. */
   self?: string | undefined
   resolve(frame: any): void
@@ -123,6 +130,8 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   readonly rooms = new Map<string, Room<M>>()
   /** @internal */
   readonly _options: ConnectOptions<M>
+  /** @internal A `ROOM_RESET` arrived; the `left` that follows it is that room's. */
+  _reset = false
   #url: string
   #WebSocket: WebSocketConstructor
   #backoff: BackoffOptions
@@ -300,7 +309,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     for (const p of this.#pending.values()) {
       const f = p.frame
       if (
-        p.state !== QUEUED &&
+        (p.state !== QUEUED || p.resent !== undefined) &&
         f.type === 'message' &&
         f.roomId === message.roomId &&
         f.text === message.text &&
@@ -465,6 +474,28 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
         reply.state = QUEUED
         return
       }
+      // Not sequenced: sent again later with the same id, which the server sequences at most once.
+      const n = (reply.resent ?? 0) + 1
+      if (
+        frame.type === 'error' &&
+        frame.code === 'UNAVAILABLE' &&
+        n <= (this._options.resendUnavailable ?? 5)
+      ) {
+        reply.resent = n
+        reply.state = QUEUED
+        setTimeout(
+          () => {
+            if (
+              reply.state === QUEUED &&
+              this.#pending.get(reply.frame.id!) === reply &&
+              this._canSend(reply.room)
+            )
+              this.#transmit(reply)
+          },
+          backoffDelay(n - 1, this.#backoff),
+        )
+        return
+      }
       this.#settle(reply)
       if (frame.type === 'error') reply.reject(new HubbubError(frame.code, frame.message))
       else reply.resolve(frame)
@@ -479,6 +510,8 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       case 'error':
         // Reported by `auth_failed` once the 4401 close that follows it arrives.
         if (frame.code === 'UNAUTHORIZED') this.#refusal = frame.message
+        // The `left` right behind it names the room (see Room: it emits `reset` and rejoins).
+        else if (frame.code === 'ROOM_RESET') this._reset = true
         else this.emit('error', new HubbubError(frame.code, frame.message))
         return
       case 'private':
@@ -488,6 +521,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const roomId = (frame as { roomId?: unknown }).roomId
     const room = typeof roomId === 'string' ? this.rooms.get(roomId) : undefined
     room?._onFrame(frame)
+    if (frame.type === 'left') this._reset = false
     if (!isServerFrame(frame)) this.emit('custom', frame as never)
   }
 

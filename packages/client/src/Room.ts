@@ -59,6 +59,11 @@ export interface RoomEvents<M extends AnyCodec> {
   /** Every history frame that follows a rejoin (the initial one is `room.backlog`). */
   history: HistoryFrame
   gap: GapEvent
+  /**
+   * The server said `ROOM_RESET`: the room lost its data (e.g. Redis restarted without persistence) and
+   * goes on in a new epoch. The client rejoins; the loss after `epoch`/`offset` follows as a `gap`.
+   */
+  reset: { roomId: string; epoch: string | undefined; offset: number }
   presence_count: PresenceCountFrame
   /** `room.users` changed. */
   users: readonly string[]
@@ -289,7 +294,12 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
         this.emit('typing', frame)
         return
       case 'left':
-        // Not asked for: the room restarted (it crashed) and dropped its members. Rejoin with since.
+        // Not asked for: the room restarted (it crashed) and dropped its members, or (after `ROOM_RESET`)
+        // its shared log lost its data. Rejoin with since: in a new epoch that reports the loss as a `gap`.
+        if (this.#client._reset) {
+          this.#client._reset = false
+          this.emit('reset', { roomId: this.id, epoch: this.epoch, offset: this.offset })
+        }
         if (!this.#left) {
           this._lost()
           this.#client._suspend(this.id)

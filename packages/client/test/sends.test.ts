@@ -3,7 +3,7 @@ import { HubbubError } from '../src/index.js'
 import { next, testClient } from './helpers.js'
 import { message, type Peer, scriptedServer } from './scriptedServer.js'
 
-async function joinedRoom(options: { queue?: { max: number } } = {}) {
+async function joinedRoom(options: { queue?: { max: number }; resendUnavailable?: number } = {}) {
   const server = await scriptedServer()
   const client = testClient(server.url, options)
   const joining = client.join('r', { username: 'me' })
@@ -146,5 +146,50 @@ describe('sends', () => {
     expect(list.type).toBe('list_rooms')
     again.send({ type: 'room_list', replyTo: list.id, rooms: [] })
     expect(await rooms).toEqual([])
+  })
+})
+
+describe('a shared log that is unavailable or reset', () => {
+  it('sends a message answered UNAVAILABLE again with the same id, and rejects after resendUnavailable tries', async () => {
+    const { peer, room } = await joinedRoom({ resendUnavailable: 2 })
+    const sending = room.send('hello')
+    const first = await peer.next()
+    peer.send({ type: 'error', code: 'UNAVAILABLE', message: 'down', replyTo: first.id })
+    const second = await peer.next()
+    expect(second).toEqual(first)
+    // Sequenced this time: its echo answers it.
+    peer.send({ ...message(1, 'hello', 'me'), replyTo: undefined })
+    expect((await sending).offset).toBe(1)
+
+    const failing = room.send('again')
+    for (let i = 0; i < 3; i++) {
+      const f = await peer.next()
+      expect(f).toMatchObject({ type: 'message', text: 'again' })
+      peer.send({ type: 'error', code: 'UNAVAILABLE', message: 'down', replyTo: f.id })
+    }
+    await expect(failing).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+  })
+
+  it('on ROOM_RESET and left: emits reset, rejoins, and reports the loss as an epoch gap', async () => {
+    const { peer, room, client } = await joinedRoom()
+    const resets: unknown[] = []
+    const gaps: unknown[] = []
+    room.on('reset', (r) => resets.push(r))
+    room.on('gap', (g) => gaps.push(g))
+    const errors: unknown[] = []
+    client.on('error', (e) => errors.push(e))
+    peer.send(message(1), message(2))
+    await expect.poll(() => room.offset).toBe(2)
+    peer.send({ type: 'error', code: 'ROOM_RESET', message: 'lost' }, { type: 'left', roomId: 'r' })
+    const join = await peer.acceptJoin(
+      { offset: 1, epoch: 'e2' },
+      { messages: [message(1, 'new')], recovered: false },
+    )
+    expect(join.since).toEqual({ epoch: 'e1', offset: 2 })
+    expect(resets).toEqual([{ roomId: 'r', epoch: 'e1', offset: 2 }])
+    await expect.poll(() => room.epoch).toBe('e2')
+    await expect.poll(() => gaps).toHaveLength(1)
+    expect(gaps[0]).toMatchObject({ reason: 'epoch', previous: { epoch: 'e1', offset: 2 } })
+    expect(errors).toEqual([])
   })
 })

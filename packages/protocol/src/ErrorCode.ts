@@ -16,6 +16,7 @@ export const ErrorCode = {
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   INTERNAL: 'INTERNAL',
   UNAVAILABLE: 'UNAVAILABLE',
+  ROOM_RESET: 'ROOM_RESET',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

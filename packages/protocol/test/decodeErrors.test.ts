@@ -153,6 +153,7 @@ describe('each decode error code comes from a concrete input', () => {
       'SERVER_SHUTDOWN',
       'INTERNAL',
       'UNAVAILABLE',
+      'ROOM_RESET',
     ])
     expect(Object.keys(ErrorCode)).toEqual(errorCodes)
     expect(Object.values(CloseCode).sort()).toEqual([

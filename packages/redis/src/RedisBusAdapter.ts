@@ -61,7 +61,7 @@ export class RedisBusAdapter extends BusAdapter {
     this.#control = `${this.prefix}control`
     const target = options.redis ?? 'redis://127.0.0.1:6379'
     this.#pub = openRedis(target, { connectionName: 'hubbub-bus' })
-    this.#sub = openRedis(target, { connectionName: 'hubbub-bus-sub', autoResubscribe: false })
+    this.#sub = openRedis(target, { connectionName: 'hubbub-bus-sub', autoResubscribe: false }, {}, 'queued')
     const report = (err: unknown): void => {
       for (const handler of this.#handlers.error) handler(err)
     }

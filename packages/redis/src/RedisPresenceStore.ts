@@ -74,8 +74,8 @@ export class RedisPresenceStore implements PresenceStore {
     const given = options.redis ?? 'redis://127.0.0.1:6379'
     // Presence commands may wait for a Redis that comes back (ioredis' defaults), unlike the log.
     const patient = { maxRetriesPerRequest: 20, autoResendUnfulfilledCommands: true }
-    this.#redis = openRedis(given, { connectionName: 'hubbub-presence', ...patient })
-    this.#subscriber = openRedis(given, { connectionName: 'hubbub-presence-sub', ...patient })
+    this.#redis = openRedis(given, { connectionName: 'hubbub-presence', ...patient }, {}, 'queued')
+    this.#subscriber = openRedis(given, { connectionName: 'hubbub-presence-sub', ...patient }, {}, 'queued')
     for (const connection of [this.#redis, this.#subscriber]) connection.on('error', this.#onError)
     defineScripts(this.#redis)
     this.#subscriber.on('message', (channel: string, message: string) => {

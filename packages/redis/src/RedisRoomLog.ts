@@ -2,8 +2,10 @@ import {
   type LogListener,
   type LogPosition,
   type LogRead,
+  type LogResetListener,
   newEpoch,
   type OutgoingFrame,
+  type PublishOptions,
   type RoomLog,
   type SequencedFrame,
 } from '@hubbub/rooms'
@@ -41,13 +43,19 @@ export interface RedisRoomLogOptions {
    */
   redis?: RedisConnectionTarget
   /**
-   * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta` and
-   * `{<prefix>:<roomId>}:stream`, its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
+   * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta`,
+   * `{<prefix>:<roomId>}:stream` and `{<prefix>:<roomId>}:sent:<key>` (publish keys, for the
+   * resend window), its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
    * room). Nodes that serve rooms together use the same prefix. Default `hubbub`.
    */
   prefix?: string
   /** Frames kept per room for `read` and recovery (the stream is trimmed near it). Default 100; 0 keeps none. */
   historySize?: number
+  /**
+   * How long a publish `key` is remembered, so a resent frame is not sequenced twice (see
+   * `PublishOptions` in `@hubbub/rooms`), in ms. Default 60,000.
+   */
+  resendWindowMs?: number
   /** Frames this node could not deliver (see `RoomLogGap`); its members see them as an offset gap. */
   onGap?: (gap: RoomLogGap) => void
   /** Connection errors and listener throws; the log carries on. Default: ignored. */
@@ -85,7 +93,12 @@ class OpenRoom {
 }
 
 interface ScriptCommands {
-  hubbubLogPublish(meta: string, stream: string, ...args: (string | number)[]): Promise<[string, number]>
+  hubbubLogPublish(
+    meta: string,
+    stream: string,
+    sent: string,
+    ...args: (string | number)[]
+  ): Promise<[string, number]>
   hubbubLogPosition(meta: string, stream: string, epoch: string): Promise<[string, number]>
   hubbubLogRead(meta: string, stream: string, ...args: (string | number)[]): Promise<RawRead>
 }
@@ -108,6 +121,7 @@ export class RedisRoomLog implements RoomLog {
   readonly shared = true
   readonly prefix: string
   readonly historySize: number
+  readonly resendWindowMs: number
   readonly #redis: RedisClient & ScriptCommands
   readonly #sub: RedisClient
   /** On a Cluster: sharded pub/sub (`SPUBLISH` in the script, `SSUBSCRIBE` per room). */
@@ -121,6 +135,7 @@ export class RedisRoomLog implements RoomLog {
   #epochs = 0
   #subReadyOnce = false
   #recheck: ReturnType<typeof setTimeout> | undefined
+  #resetListeners: readonly LogResetListener[] = []
 
   constructor(options: RedisRoomLogOptions = {}) {
     const historySize = options.historySize ?? 100
@@ -131,6 +146,14 @@ export class RedisRoomLog implements RoomLog {
       )
     }
     this.historySize = historySize
+    const resendWindowMs = options.resendWindowMs ?? 60_000
+    if (!Number.isInteger(resendWindowMs) || resendWindowMs < 1) {
+      throw new RedisLogError(
+        'INVALID_OPTIONS',
+        `resendWindowMs must be a whole number >= 1, got ${resendWindowMs}`,
+      )
+    }
+    this.resendWindowMs = resendWindowMs
     this.prefix = options.prefix ?? 'hubbub'
     this.#onGap = options.onGap
     this.#onError = options.onError ?? (() => {})
@@ -143,7 +166,7 @@ export class RedisRoomLog implements RoomLog {
     const redis = openRedis(target, { connectionName: 'hubbub-log', enableAutoPipelining: true })
     this.#sharded = isCluster(redis)
     const publish = this.#sharded ? shardedPublish(publishScript) : publishScript
-    redis.defineCommand('hubbubLogPublish', { numberOfKeys: 2, lua: publish })
+    redis.defineCommand('hubbubLogPublish', { numberOfKeys: 3, lua: publish })
     redis.defineCommand('hubbubLogPosition', { numberOfKeys: 2, lua: positionScript })
     redis.defineCommand('hubbubLogRead', { numberOfKeys: 2, lua: readScript })
     this.#redis = redis as RedisClient & ScriptCommands
@@ -151,8 +174,17 @@ export class RedisRoomLog implements RoomLog {
       target,
       { connectionName: 'hubbub-log-sub', autoResubscribe: false },
       { shardedSubscribers: true },
+      'queued',
     )
     redis.on('error', this.#onError)
+    // The command connection came back: read what was missed while it was gone (arrivals that
+    // came meanwhile could not be caught up), and find a lost room (a new epoch) without waiting
+    // for the next publish.
+    redis.once('ready', () => {
+      redis.on('ready', () => {
+        for (const room of this.#rooms.values()) if (room.live) void this.#catchUp(room)
+      })
+    })
     this.#sub.on('error', this.#onError)
     const onMessage = (channel: string, message: string) => this.#onMessage(channel, message)
     if (this.#sharded) {
@@ -182,14 +214,22 @@ export class RedisRoomLog implements RoomLog {
     if (!room.listeners.includes(listener)) room.listeners = [...room.listeners, listener]
     try {
       const started = await room.started
-      return first ? started : await this.#position(roomId)
+      if (first) return started
+      try {
+        return await this.#position(roomId)
+      } catch (err) {
+        // Open already (another listener, or a restarted room actor): what this node delivered.
+        if (toLogError(err, '').code !== 'UNAVAILABLE' || !room.live) throw err
+        return { epoch: room.epoch, offset: room.delivered }
+      }
     } catch (err) {
       await this.close(roomId, listener)
       throw toLogError(err, `could not open room ${roomId}`)
     }
   }
 
-  async publish(roomId: string, frame: OutgoingFrame): Promise<LogPosition> {
+  async publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): Promise<LogPosition> {
+    const key = options?.key
     let payload: string
     try {
       payload = JSON.stringify(frame)
@@ -200,10 +240,13 @@ export class RedisRoomLog implements RoomLog {
       const [epoch, offset] = await this.#redis.hubbubLogPublish(
         this.#key(roomId, 'meta'),
         this.#key(roomId, 'stream'),
+        `${this.#key(roomId, 'sent')}:${key ?? ''}`,
         this.#nextEpoch(),
         this.#key(roomId, 'log'),
         payload,
         this.historySize,
+        key === undefined ? 0 : 1,
+        this.resendWindowMs,
       )
       return { epoch, offset }
     } catch (err) {
@@ -211,7 +254,26 @@ export class RedisRoomLog implements RoomLog {
     }
   }
 
+  /**
+   * Recent frames, or recovery after `since`, from the stream. While Redis is unreachable, a room
+   * open on this node still answers, from what the node knows: no messages, the last position it
+   * delivered as `top`, and `recovered` only when `since` is exactly that position (what comes
+   * after it is delivered once Redis is back). So a member can join during an outage.
+   */
   async read(roomId: string, options: { since?: LogPosition; limit: number }): Promise<LogRead> {
+    try {
+      return await this.#read(roomId, options)
+    } catch (err) {
+      const room = this.#rooms.get(roomId)
+      if (!(err instanceof RedisLogError) || err.code !== 'UNAVAILABLE' || room?.live !== true) throw err
+      const since = options.since
+      const top = { epoch: room.epoch, offset: room.delivered }
+      const exact = since === undefined || (since.epoch === top.epoch && since.offset === top.offset)
+      return { messages: [], top, recovered: exact }
+    }
+  }
+
+  async #read(roomId: string, options: { since?: LogPosition; limit: number }): Promise<LogRead> {
     const since = options.since
     const valid = since !== undefined && Number.isInteger(since.offset) && since.offset >= 0
     try {
@@ -248,6 +310,27 @@ export class RedisRoomLog implements RoomLog {
     }
   }
 
+  /**
+   * Calls `listener` when a room open on this node turns out to have lost its data (a new
+   * epoch), before the new epoch's frames are delivered; answers a function that removes it.
+   */
+  onReset(listener: LogResetListener): () => void {
+    this.#resetListeners = [...this.#resetListeners, listener]
+    return () => {
+      this.#resetListeners = this.#resetListeners.filter((l) => l !== listener)
+    }
+  }
+
+  #reset(roomId: string, epoch: string): void {
+    for (const listener of this.#resetListeners) {
+      try {
+        listener(roomId, epoch)
+      } catch (err) {
+        this.#onError(err)
+      }
+    }
+  }
+
   /** Rooms open on this node. */
   get size(): number {
     return this.#rooms.size
@@ -261,7 +344,7 @@ export class RedisRoomLog implements RoomLog {
     await Promise.all([closeRedis(this.#redis), closeRedis(this.#sub)])
   }
 
-  #key(roomId: string, kind: 'meta' | 'stream' | 'log'): string {
+  #key(roomId: string, kind: 'meta' | 'stream' | 'log' | 'sent'): string {
     return `{${this.prefix}:${roomId}}:${kind}`
   }
 
@@ -348,12 +431,14 @@ export class RedisRoomLog implements RoomLog {
     room.catching = true
     try {
       for (;;) {
-        const read = await this.read(room.roomId, {
+        const read = await this.#read(room.roomId, {
           since: { epoch: room.epoch, offset: room.delivered },
           limit: Math.max(1, this.historySize),
         })
         if (room.closed) return
         if (!read.recovered) {
+          // The room's data was lost: members are told before any frame of the new epoch reaches them.
+          if (read.top.epoch !== room.epoch) this.#reset(room.roomId, read.top.epoch)
           const nextOffset = read.messages[0]?.offset ?? read.top.offset + 1
           this.#onGap?.({
             roomId: room.roomId,

@@ -41,17 +41,34 @@ export function isCluster(client: RedisClient): client is Cluster {
  * Redis is gone is rejected after one reconnect attempt, and an unanswered command is never
  * sent twice (a publish script run twice would sequence one frame at two offsets). The
  * caller's options win. `cluster` adds Cluster options (`shardedSubscribers` for the log).
+ *
+ * A command connection (`role` `commands`, the default; `queued` keeps ioredis' queue, for
+ * subscribers and for presence, whose calls may wait for Redis) also turns its offline queue off once it
+ * first connected: during an outage a call is rejected at once instead of waiting for a reconnect
+ * attempt, so a sender hears `UNAVAILABLE` quickly. Before the first connect, calls wait for it as
+ * usual. An `enableOfflineQueue` the caller chose is kept.
  */
 export function openRedis(
   target: RedisConnectionTarget,
   defaults: RedisOptions = {},
   cluster: ClusterOptions = {},
+  role: 'commands' | 'queued' = 'commands',
 ): RedisClient {
   const base: RedisOptions = {
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
     ...defaults,
   }
+  const client = connect(target, base, cluster)
+  if (role === 'commands' && !offlineQueueChosen(target)) {
+    client.once('ready', () => {
+      client.options.enableOfflineQueue = false
+    })
+  }
+  return client
+}
+
+function connect(target: RedisConnectionTarget, base: RedisOptions, cluster: ClusterOptions): RedisClient {
   if (target instanceof Redis) return target.duplicate(base as Loose)
   if (target instanceof Cluster) {
     const given = target.options
@@ -70,6 +87,15 @@ export function openRedis(
     } as never)
   }
   return new Redis({ ...base, ...target } as Loose)
+}
+
+/** Whether the caller set `enableOfflineQueue` themselves (then it is kept). */
+function offlineQueueChosen(target: RedisConnectionTarget): boolean {
+  if (typeof target === 'string') return false
+  if (target instanceof Redis) return target.options.enableOfflineQueue === false
+  if (target instanceof Cluster) return target.options.enableOfflineQueue === false
+  if ('cluster' in target) return target.clusterOptions?.enableOfflineQueue !== undefined
+  return target.enableOfflineQueue !== undefined
 }
 
 /** Quits a connection politely, or drops it when Redis is not there to answer. */

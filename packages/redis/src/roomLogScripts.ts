@@ -19,18 +19,28 @@ end
 `
 
 /**
- * ARGV[2] channel, ARGV[3] the encoded frame, ARGV[4] frames kept (0: none). Assigns the next
- * offset, appends the frame under stream id `<offset>-0` and publishes
- * `<epoch>\n<offset>\n<frame>`, in one atomic step. Answers {epoch, offset}.
+ * KEYS[3] the publish's key (`{<prefix>:<roomId>}:sent:<key>`, same slot), ARGV[2] channel,
+ * ARGV[3] the encoded frame, ARGV[4] frames kept (0: none), ARGV[5] '1' when KEYS[3] is a real
+ * key, ARGV[6] how long it is kept (ms). A key that is there holds the offset its first publish
+ * got: that is answered, and nothing is appended or published. Otherwise assigns the next offset,
+ * appends the frame under stream id `<offset>-0`, publishes `<epoch>\n<offset>\n<frame>` and
+ * remembers the key, in one atomic step. Answers {epoch, offset}.
  */
 export const publishScript = `${ensure}
 local epoch = ensure()
+local keyed = ARGV[5] == '1'
+if keyed then
+  local seen = tonumber(redis.call('GET', KEYS[3]))
+  -- A key older than the room's data (the meta hash was lost and the key was not) is ignored.
+  if seen and seen <= tonumber(redis.call('HGET', KEYS[1], 'offset')) then return {epoch, seen} end
+end
 local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local keep = tonumber(ARGV[4])
 if keep > 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
 end
 redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
+if keyed then redis.call('SET', KEYS[3], offset, 'PX', ARGV[6]) end
 return {epoch, offset}
 `
 

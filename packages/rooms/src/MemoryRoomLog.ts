@@ -1,7 +1,7 @@
 import type { OutgoingFrame } from './defineRoom.js'
 import { newEpoch } from './newEpoch.js'
 import { RoomError } from './RoomError.js'
-import type { LogListener, LogPosition, LogRead, RoomLog, SequencedFrame } from './RoomLog.js'
+import type { LogListener, LogPosition, LogRead, PublishOptions, RoomLog, SequencedFrame } from './RoomLog.js'
 
 export interface MemoryRoomLogOptions {
   /** Frames kept per room (a ring buffer; older ones are dropped). Default 100; 0 keeps none. */
@@ -11,6 +11,8 @@ export interface MemoryRoomLogOptions {
    * room is forgotten, and opened next time with a new epoch at offset 0.
    */
   retain?: boolean
+  /** How long a publish `key` is remembered (see `PublishOptions`), in ms. Default 60,000. */
+  resendWindowMs?: number
 }
 
 const none: readonly LogListener[] = []
@@ -37,6 +39,8 @@ class Room {
    * published; delivered after the current frame so every listener still sees offset order.
    */
   queued: (SequencedFrame | readonly LogListener[])[] = []
+  /** Publish keys seen in the resend window: offset and expiry, oldest first. Made on first use. */
+  keys: Map<string, { offset: number; until: number }> | undefined
 
   constructor(size: number) {
     this.buf = new Array(size)
@@ -74,6 +78,7 @@ class Room {
 export class MemoryRoomLog implements RoomLog {
   readonly #size: number
   readonly #retain: boolean
+  readonly #resendWindowMs: number
   readonly #rooms = new Map<string, Room>()
 
   constructor(options: MemoryRoomLogOptions = {}) {
@@ -83,6 +88,11 @@ export class MemoryRoomLog implements RoomLog {
     }
     this.#size = size
     this.#retain = options.retain ?? false
+    const window = options.resendWindowMs ?? 60_000
+    if (!(window >= 0)) {
+      throw new RoomError('invalid_options', `MemoryRoomLog resendWindowMs must be >= 0, got ${window}`)
+    }
+    this.#resendWindowMs = window
   }
 
   open(roomId: string, listener: LogListener): LogPosition {
@@ -92,10 +102,19 @@ export class MemoryRoomLog implements RoomLog {
     return { epoch: room.epoch, offset: room.offset }
   }
 
-  publish(roomId: string, frame: OutgoingFrame): LogPosition {
+  publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): LogPosition {
     const room = this.#room(roomId)
+    const key = options?.key
+    if (key !== undefined) {
+      const seen = this.#seen(room, key)
+      if (seen !== undefined) return { epoch: room.epoch, offset: seen }
+    }
     const stored: SequencedFrame = { ...frame, offset: ++room.offset }
     room.push(stored)
+    if (key !== undefined) {
+      room.keys ??= new Map()
+      room.keys.set(key, { offset: stored.offset, until: Date.now() + this.#resendWindowMs })
+    }
     const position = { epoch: room.epoch, offset: stored.offset }
     if (room.delivering) {
       room.queued.push(stored, room.listeners)
@@ -147,6 +166,19 @@ export class MemoryRoomLog implements RoomLog {
   /** Rooms currently held (for tests and stats). */
   get size(): number {
     return this.#rooms.size
+  }
+
+  /** The offset a recent publish with `key` got, after forgetting the keys whose window ended. */
+  #seen(room: Room, key: string): number | undefined {
+    const keys = room.keys
+    if (keys === undefined) return undefined
+    const now = Date.now()
+    // Oldest first, all with one window: the expired ones are at the front.
+    for (const [k, v] of keys) {
+      if (v.until > now) break
+      keys.delete(k)
+    }
+    return keys.get(key)?.offset
   }
 
   #room(roomId: string): Room {

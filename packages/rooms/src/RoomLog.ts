@@ -6,6 +6,16 @@ export interface LogPosition {
   offset: number
 }
 
+/**
+ * Options of one `publish`. `key` makes it idempotent: a publish whose key the log saw in the
+ * room within its resend window (default 60 s) is not sequenced again; it answers the position
+ * the first one got and delivers nothing. The server uses `<connection id>:<frame id>`, so a
+ * client that sends a message again after `UNAVAILABLE` (with the same id) never gets it twice.
+ */
+export interface PublishOptions {
+  key?: string
+}
+
 /** A frame the log sequenced: the published frame with the offset the log gave it. */
 export type SequencedFrame = OutgoingFrame & { offset: number }
 
@@ -34,6 +44,12 @@ export interface LogRead {
 export type LogListener = (roomId: string, frame: SequencedFrame) => void
 
 /**
+ * Told that a room open on this node lost its data in a shared store (a new `epoch`, e.g. Redis
+ * restarted without persistence), before any frame of the new epoch is delivered.
+ */
+export type LogResetListener = (roomId: string, epoch: string) => void
+
+/**
  * A room's ordered, replayable message log, shaped after centrifuge's broker: `publish`
  * assigns the offset, appends and delivers in one step, so every node (the publisher included)
  * sees one order. The epoch changes only when the store lost the room's data. Signatures are
@@ -55,9 +71,10 @@ export interface RoomLog {
   open(roomId: string, listener: LogListener): LogPosition | Promise<LogPosition>
   /**
    * Assigns the next offset, appends, and delivers the frame to every open listener of the
-   * room; answers the frame's position. The frame is stored as given plus `offset`.
+   * room; answers the frame's position. The frame is stored as given plus `offset`. With a
+   * `key` seen recently in the room (see `PublishOptions`), answers that publish's position instead.
    */
-  publish(roomId: string, frame: OutgoingFrame): LogPosition | Promise<LogPosition>
+  publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): LogPosition | Promise<LogPosition>
   /** Recent frames, or recovery after `since` (see `LogRead`). `limit` is at least 1. */
   read(roomId: string, options: { since?: LogPosition; limit: number }): LogRead | Promise<LogRead>
   /**
@@ -66,4 +83,10 @@ export interface RoomLog {
    * time with a new epoch (it lost the data, and says so).
    */
   close(roomId: string, listener: LogListener): void | Promise<void>
+  /**
+   * A shared log whose store can lose a room's data under open listeners (Redis) calls `listener`
+   * when that happens; answers a function that removes it. Members of such a room are told to
+   * join it afresh (`ROOM_RESET`). Logs that cannot lose data under a listener leave it out.
+   */
+  onReset?(listener: LogResetListener): () => void
 }

@@ -14,6 +14,7 @@ import type { RoomLog } from './RoomLog.js'
 import type { JoinRequest, RoomCast, RoomRef, RoomReply } from './RoomState.js'
 import type { RoomStateStore } from './RoomStateStore.js'
 import { createLogListener } from './roomFanout.js'
+import { resetMembers } from './roomMembership.js'
 
 export interface RoomManagerOptions {
   system: ActorSystem
@@ -72,6 +73,7 @@ export class RoomManager {
   readonly #starting = new Map<string, Promise<RoomRef>>()
   readonly #unwatch: Promise<() => void>
   readonly #heartbeat: AnyRef | undefined
+  readonly #unreset: (() => void) | undefined
 
   private constructor(env: RoomEnvironment, supervisor: SupervisorRef, heartbeat: AnyRef | undefined) {
     this.env = env
@@ -86,6 +88,11 @@ export class RoomManager {
     })
     this.#unwatch = Promise.resolve(watching)
     this.#unwatch.catch((err: unknown) => env.observer.error?.('', err))
+    // A shared log lost a room's data: its members here join it afresh.
+    this.#unreset = env.log.onReset?.((roomId) => {
+      const s = env.local.get(roomId)
+      if (s !== undefined) resetMembers(s)
+    })
   }
 
   static async start(options: RoomManagerOptions): Promise<RoomManager> {
@@ -192,6 +199,7 @@ export class RoomManager {
   /** Stops every room (each runs its orderly `terminate`), then leaves presence: this node's entries go. */
   async stop(): Promise<void> {
     const system = this.env.system
+    this.#unreset?.()
     if (system.isAlive(this.supervisor)) await system.stop(this.supervisor, 'shutdown')
     if (this.#heartbeat !== undefined && system.isAlive(this.#heartbeat)) await system.stop(this.#heartbeat)
     ;(await this.#unwatch.catch(() => undefined))?.()

@@ -31,10 +31,16 @@ export interface RoomMember {
   /**
    * The room crashed with this member in it (its actor restarts empty, with a new
    * epoch). Called outside the room, also for members already closed (to release
-   * their topic subscription); the member tells its client to rejoin.
+   * their topic subscription); the member tells its client to rejoin. `code` says why:
+   * `INTERNAL` (default) for a crash, after which the client rejoins with `since` and recovers;
+   * `ROOM_RESET` when the room's shared log lost its data (a new epoch), after which the client
+   * joins afresh.
    */
-  roomLost(roomId: string, room: AnyRef): void
+  roomLost(roomId: string, room: AnyRef, code?: RoomLostCode): void
 }
+
+/** Why a member lost its room: see `RoomMember.roomLost`. */
+export type RoomLostCode = 'INTERNAL' | 'ROOM_RESET'
 
 /**
  * The fan-out topic of a room for JSON connections: `room.<roomId>`. Room ids may

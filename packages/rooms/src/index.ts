@@ -29,9 +29,17 @@ export type { PresenceAdd, PresenceRemove, PresenceStore, PresenceUser } from '.
 export { RoomActor, type RoomArgs } from './RoomActor.js'
 export type { RoomEnvironment, RoomObserver } from './RoomEnvironment.js'
 export { RoomError, type RoomErrorCode } from './RoomError.js'
-export type { LogListener, LogPosition, LogRead, RoomLog, SequencedFrame } from './RoomLog.js'
+export type {
+  LogListener,
+  LogPosition,
+  LogRead,
+  LogResetListener,
+  PublishOptions,
+  RoomLog,
+  SequencedFrame,
+} from './RoomLog.js'
 export { RoomManager, type RoomManagerOptions } from './RoomManager.js'
-export { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
+export { type RoomLostCode, type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
 export {
   type JoinRequest,
   type RoomCall,

@@ -89,12 +89,17 @@ export function publishControl(s: RoomState, frame: OutgoingFrame): void {
  * delivers it to every node's listener (this one's included). O(1) in the number of members.
  * When the log cannot sequence it (a shared log whose store is unreachable), nobody receives
  * the frame, and the member it came from (if any) gets a retryable `UNAVAILABLE` error.
+ *
+ * On a shared log a frame sent by a member with an id is published with the key
+ * `<connection id>:<frame id>:<n>` (`n`: the how-manieth publish of that handler run), so the
+ * same frame sent again after `UNAVAILABLE` is not sequenced twice (see `PublishOptions`).
  */
 export function publishSequenced(
   s: RoomState,
   frame: OutgoingFrame,
   from?: RoomMember,
   replyTo?: string,
+  n = 0,
 ): void {
   const env = s.env
   const failed = (err: unknown): void => {
@@ -109,7 +114,11 @@ export function publishSequenced(
   }
   let position: LogPosition | PromiseLike<LogPosition>
   try {
-    position = env.log.publish(s.roomId, frame)
+    const id = from?.user.connectionId
+    position =
+      id === undefined || replyTo === undefined || env.log.shared !== true
+        ? env.log.publish(s.roomId, frame)
+        : env.log.publish(s.roomId, frame, { key: `${id}:${replyTo}:${n}` })
   } catch (err) {
     failed(err)
     return

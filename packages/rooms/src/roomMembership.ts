@@ -90,6 +90,8 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   )
   const listed = isThenable(listing) ? await listing : listing
   const read = isThenable(reading) ? await reading : reading
+  // The log lost the room's data meanwhile and `resetMembers` dropped the joiner: join the new epoch.
+  if (!s.members.has(member.ref) && !member.isClosed) return join(s, req)
   const users = listed.users
   if (!users.includes(name)) {
     if (users.length >= limit && limit > 0) users[limit - 1] = name
@@ -187,4 +189,24 @@ async function endLingering(s: RoomState, key: string, announce: boolean): Promi
     else await s.env.presence.remove(s.roomId, held.entry)
   }
   return found
+}
+
+/**
+ * The room's shared log lost its data (a new epoch): every local member is dropped at once and
+ * told to join afresh (`ROOM_RESET`, then `left`), before any frame of the new epoch reaches it.
+ * Runs in the log's delivery, outside the room's actor, so nothing is delivered in between.
+ */
+export function resetMembers(s: RoomState): void {
+  const env = s.env
+  for (const member of [...s.members.values()]) {
+    s.members.delete(member.ref)
+    if (member.binary && env.encodeBinary) s.binaryMembers--
+    member.unsubscribe(s.topicOf(member))
+    member.roomLost(s.roomId, s.self, 'ROOM_RESET')
+    const removing = env.presence.remove(s.roomId, presenceEntry(s, member))
+    if (isThenable(removing)) removing.then(undefined, (err: unknown) => env.observer.error?.(s.roomId, err))
+  }
+  s.users = 0
+  report(s)
+  scheduleIdle(s)
 }

@@ -86,10 +86,11 @@ function applyResult(
     }
   }
   let changed = false
+  let published = 0
   for (const e of effects) {
     switch (e.kind) {
       case 'publish':
-        publishSequenced(s, e.frame, inv.member, inv.replyTo)
+        publishSequenced(s, e.frame, inv.member, inv.replyTo, published++)
         break
       case 'setState':
         s.behaviourState = e.state

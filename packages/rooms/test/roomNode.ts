@@ -50,8 +50,8 @@ export async function setup(options: Partial<Omit<RoomManagerOptions, 'system' |
         subs.get(topic)?.unsubscribe()
         subs.delete(topic)
       },
-      roomLost: (roomId) => {
-        lost.push(roomId)
+      roomLost: (roomId, _room, code) => {
+        lost.push(code === undefined ? roomId : `${roomId}:${code}`)
       },
     }
   }

@@ -1,10 +1,12 @@
 import type { AnyRef, GenServer } from '@hubbub/actor'
 import { CloseCode, type ErrorCode } from '@hubbub/protocol'
-import { type OutgoingFrame, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
+import { type OutgoingFrame, type RoomLostCode, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import { BinaryFrame, type ConnectionRecord } from './ConnectionRecord.js'
 
 export type ConnectionCast = string | Uint8Array | BinaryFrame
-export type ConnectionInfoMessage = { type: 'expired' } | { type: 'room_lost'; roomId: string; room: AnyRef }
+export type ConnectionInfoMessage =
+  | { type: 'expired' }
+  | { type: 'room_lost'; roomId: string; room: AnyRef; code?: RoomLostCode }
 
 type Frame = { type: string; id?: string } & Record<string, any>
 
@@ -272,11 +274,26 @@ async function query(conn: ConnectionRecord, frame: Frame): Promise<void> {
   return reply(conn, { type: 'history', roomId, messages }, replyTo)
 }
 
-/** A room this connection is in crashed: tell the client, which rejoins (with `since`) to get the new epoch. */
-function roomLost(conn: ConnectionRecord, roomId: string, room: AnyRef): void {
+/**
+ * A room this connection is in crashed (`INTERNAL`: the client rejoins with `since` and recovers), or
+ * its shared log lost its data (`ROOM_RESET`: the client joins afresh): tell the client, then `left`.
+ */
+function roomLost(
+  conn: ConnectionRecord,
+  roomId: string,
+  room: AnyRef,
+  code: RoomLostCode = 'INTERNAL',
+): void {
   if (conn.membership(roomId)?.ref !== room) return
   conn.removeMembership(roomId)
-  sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
+  if (code === 'ROOM_RESET') {
+    sendError(
+      conn,
+      'ROOM_RESET',
+      `room "${roomId}" lost its history and starts again; join it again`,
+      undefined,
+    )
+  } else sendError(conn, 'INTERNAL', `room "${roomId}" restarted; join it again`, undefined)
   send(conn, { type: 'left', roomId })
 }
 
@@ -313,7 +330,7 @@ export const ConnectionActor: GenServer<
 
   handleInfo(msg, conn) {
     const m = msg as ConnectionInfoMessage
-    if (m.type === 'room_lost') roomLost(conn, m.roomId, m.room)
+    if (m.type === 'room_lost') roomLost(conn, m.roomId, m.room, m.code)
     else if (m.type === 'expired') conn.core.closeConnection(conn, CloseCode.TOKEN_EXPIRED, 'token expired')
     return conn
   },

@@ -1,5 +1,12 @@
 import type { AnyRef } from '@hubbub/actor'
-import { type RoomMember, type RoomRef, type RoomUser, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
+import {
+  type RoomLostCode,
+  type RoomMember,
+  type RoomRef,
+  type RoomUser,
+  roomBinaryTopic,
+  roomTopic,
+} from '@hubbub/rooms'
 import type { Identity } from './auth/index.js'
 import type { ConnectionCore } from './ConnectionCore.js'
 import { type RateLimitConfig, RateLimiter } from './RateLimiter.js'
@@ -140,11 +147,14 @@ export class ConnectionRecord
     return removed
   }
 
-  roomLost(roomId: string, room: AnyRef): void {
+  roomLost(roomId: string, room: AnyRef, code?: RoomLostCode): void {
     // Release the topic at once (even for a closed connection); the actor tells the client.
     this.unsubscribe(this.binary && this.core.binaryDecoder ? roomBinaryTopic(roomId) : roomTopic(roomId))
     if (!this.isClosed && this.ref !== undefined)
-      this.core.system.send(this.ref, { type: 'room_lost', roomId, room })
+      this.core.system.send(
+        this.ref,
+        code === undefined ? { type: 'room_lost', roomId, room } : { type: 'room_lost', roomId, room, code },
+      )
   }
 
   // RoomMember

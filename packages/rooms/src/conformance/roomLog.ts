@@ -182,6 +182,30 @@ export function roomLogConformance(target: RoomLogTarget): void {
         expect(read.messages.map((m) => m.offset)).toEqual([1, 2])
         expect(read.top).toEqual(positions[1])
       })
+      test('a publish with a key the room saw recently answers the first position and is not sequenced again', async () => {
+        const { log, listen } = await setup()
+        const r = room('r')
+        const other = room('o')
+        const node = await listen(r)
+        const first = await log.publish(r, frame(1), { key: 'conn:1:0' })
+        expect(await log.publish(r, frame(2), { key: 'conn:2:0' })).toMatchObject({ offset: 2 })
+        // The same key again (a resend): the first answer, nothing stored or delivered.
+        expect(await log.publish(r, frame(1), { key: 'conn:1:0' })).toEqual(first)
+        // Keys are per room, and a publish without a key is never deduplicated.
+        expect((await log.publish(other, frame(1), { key: 'conn:1:0' })).offset).toBe(1)
+        expect((await log.publish(r, frame(3))).offset).toBe(3)
+        expect((await log.publish(r, frame(3))).offset).toBe(4)
+        await node.rec.received(4)
+        expect(node.rec.frames.map((f) => [f.offset, f.i])).toEqual([
+          [1, 1],
+          [2, 2],
+          [3, 3],
+          [4, 3],
+        ])
+        const read = await log.read(r, { limit: 10 })
+        expect(read.messages.map((m) => m.i)).toEqual([1, 2, 3, 3])
+        expect(read.top.offset).toBe(4)
+      })
     })
 
     describe('open', () => {
