@@ -23,6 +23,8 @@ export interface ChatServerOptions {
   authSecret?: string
   /** Bearer secret of `POST /api/broadcast` (the route is not served without it). */
   broadcastSecret?: string
+  /** Serves the server's inspector routes under `/inspector` behind this bearer secret; unset: off. */
+  inspectorSecret?: string
   /** The folder served at `/`. Default: the page built next to this module, else `public/`. */
   staticDir?: string
   /** The client's browser bundle, served as `/hubbub-client.iife.js` when `staticDir` has none. */
@@ -91,6 +93,7 @@ export class ChatServer {
       ...(listen ? { transport: factory } : {}),
       ...(assets ? { http: { staticFiles: { dir: assets.dir } } } : {}),
       ...(o.broadcastSecret ? { broadcastSecret: o.broadcastSecret } : {}),
+      ...(o.inspectorSecret ? { inspector: { path: '/inspector', secret: o.inspectorSecret } } : {}),
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
       ...(o.roomGraceMs === undefined ? {} : { roomGraceMs: o.roomGraceMs }),

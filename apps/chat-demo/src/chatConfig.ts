@@ -32,6 +32,7 @@ export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cha
   const config: ChatConfig = { transport, port, host: flags.get('host') ?? env.HOST ?? '0.0.0.0' }
   if (env.AUTH_SECRET) config.authSecret = env.AUTH_SECRET
   if (env.BROADCAST_SECRET) config.broadcastSecret = env.BROADCAST_SECRET
+  if (env.INSPECTOR_SECRET) config.inspectorSecret = env.INSPECTOR_SECRET
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL
   if (env.REDIS_PREFIX) config.redisPrefix = env.REDIS_PREFIX
   if (env.NODE_ID) config.nodeId = env.NODE_ID

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `pnpm demo`: the chat on http://localhost:7201. `node dist/main.js token <name>` prints a token when AUTH_SECRET is set.
+import { randomBytes } from 'node:crypto'
 import { signToken } from '@hubbub/server'
 import { ChatServer } from './ChatServer.js'
 import { chatConfig } from './chatConfig.js'
@@ -25,6 +26,8 @@ try {
   process.exit(2)
 }
 
+// The inspector is always on in the demo: INSPECTOR_SECRET, or a random secret printed below.
+config.inspectorSecret ??= randomBytes(24).toString('base64url')
 const chat = new ChatServer(config)
 try {
   await chat.start()
@@ -48,6 +51,9 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
 console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
+console.log(
+  `inspector: GET http://${shown}:${chat.port}/inspector/snapshot with Authorization: Bearer ${config.inspectorSecret}`,
+)
 if (config.redisUrl) {
   const redisShown = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@')
   console.log(

@@ -63,6 +63,21 @@ describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {
   })
 })
 
+test('the inspector routes are on, behind INSPECTOR_SECRET or a random secret it prints', async () => {
+  const given = await startCli([], { INSPECTOR_SECRET: 'given-inspector-secret' })
+  const snapshot = (url: string, secret?: string) =>
+    fetch(`${url}/inspector/snapshot`, secret ? { headers: { authorization: `Bearer ${secret}` } } : {})
+  expect((await snapshot(given.url)).status).toBe(401)
+  expect((await snapshot(given.url, 'given-inspector-secret')).status).toBe(200)
+
+  const random = await startCli([], { INSPECTOR_SECRET: '' })
+  await expect.poll(() => /Bearer (\S+)/.exec(random.output())?.[1], { timeout: 10_000 }).toBeDefined()
+  const printed = /Bearer (\S+)/.exec(random.output())![1]!
+  expect(printed.length).toBeGreaterThanOrEqual(32)
+  expect((await snapshot(random.url, printed)).status).toBe(200)
+  expect((await snapshot(random.url, 'given-inspector-secret')).status).toBe(401)
+})
+
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 /** Why Redis cannot be used here, or undefined; with REQUIRE_REDIS=1 (CI) a missing Redis fails. */

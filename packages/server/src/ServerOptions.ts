@@ -3,6 +3,7 @@ import type { Limits } from '@hubbub/protocol'
 import type { PresenceStore, RoomBehaviour, RoomLog, RoomStateStore } from '@hubbub/rooms'
 import type { Transport, TransportFactory } from '@hubbub/transport'
 import type { AuthHook } from './auth/index.js'
+import type { InspectorOptions } from './inspector/index.js'
 import type { Logger } from './Logger.js'
 import type { ServerMetrics } from './metrics/index.js'
 
@@ -81,6 +82,11 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
    * `process.env.BROADCAST_SECRET`) the route is not served. An empty string is refused.
    */
   broadcastSecret?: string | undefined
+  /**
+   * The inspector's routes (`GET <path>/snapshot`, `POST <path>/actions`) behind their own bearer
+   * secret. Default: off.
+   */
+  inspector?: InspectorOptions
   /** Prometheus metrics; default: a registry of this server's own. */
   metrics?: ServerMetrics
   /** Pino-compatible logger. Default: silent. */

@@ -11,6 +11,7 @@ import { ConnectionCore } from './ConnectionCore.js'
 import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
 import type { BroadcastFilter, ServerStats } from './http/index.js'
+import { inspectorHttp } from './inspector/index.js'
 import { type IntrospectOptions, introspect, RoomRates, type ServerSnapshot } from './introspection/index.js'
 import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
@@ -103,6 +104,15 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
     })
     this.transport = this.#transport as TransportOf<T>
     if (this.#transport !== undefined) mountHttpApi(this.#transport, options, this)
+    if (options.inspector !== undefined) {
+      const handler = inspectorHttp(options.inspector, {
+        introspect: () => this.introspect(),
+        terminate: (id) => this.terminate(id),
+        roomRef: (id) => this.#core.roomManager?.whereis(id),
+        crash: (ref, error) => this.system.exit(ref, { error }),
+      })
+      this.#transport?.http(handler)
+    }
     this.#core = new ConnectionCore({
       ...codecs, // decoders, the msgpack encoder, custom types
       system: this.system,

@@ -24,6 +24,7 @@ export {
   type StaticFilesOptions,
   serveStatic,
 } from './http/index.js'
+export type { InspectorAction, InspectorOptions } from './inspector/index.js'
 export type {
   ConnectionFigures,
   IntrospectOptions,

@@ -1,0 +1,2 @@
+export type { InspectorAction, InspectorOptions } from './InspectorOptions.js'
+export { type InspectorServer, inspectorHttp, inspectorPath } from './inspectorHttp.js'
