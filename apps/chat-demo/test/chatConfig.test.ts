@@ -15,6 +15,7 @@ describe('chatConfig', () => {
       BROADCAST_SECRET: 'b',
       REDIS_URL: 'redis://x',
       REDIS_PREFIX: 'p',
+      DATA_DIR: './d',
       NODE_ID: 'n1',
     }
     expect(chatConfig([], env)).toEqual({
@@ -25,6 +26,7 @@ describe('chatConfig', () => {
       broadcastSecret: 'b',
       redisUrl: 'redis://x',
       redisPrefix: 'p',
+      dataDir: './d',
       nodeId: 'n1',
     })
     expect(chatConfig(['--transport', 'ws', '--port=9000'], env)).toMatchObject({
