@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { ClientFrame, ServerFrame } from '@hubbub/protocol'
 import { type RedisNode, redisNode } from '@hubbub/redis'
 import { createServer, type HubbubServer, hmacAuth, type Logger, type ServerOptions } from '@hubbub/server'
+import { type FileStore, fileStore } from '@hubbub/store-fs'
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
@@ -42,6 +43,11 @@ export interface ChatServerOptions {
   redisUrl?: string
   /** The key prefix the nodes of one chat share. Default `hubbub-chat`. */
   redisPrefix?: string
+  /**
+   * Keep rooms' history and epochs in this directory (`@hubbub/store-fs`), so they survive a
+   * restart of this single node. Ignored when `redisUrl` is set. Unset: in memory.
+   */
+  dataDir?: string
   /** This node's id (stats, presence). Default: random. */
   nodeId?: string
   logger?: Logger
@@ -73,6 +79,7 @@ export class ChatServer {
   #options: ChatServerOptions
   #server: HubbubServer | undefined
   #redis: RedisNode | undefined
+  #store: FileStore | undefined
   #port: number | undefined
 
   constructor(options: ChatServerOptions = {}) {
@@ -109,7 +116,15 @@ export class ChatServer {
           onError: (err) => o.logger?.warn({ err }, 'redis'),
         })
       : undefined
-    const server = createServer({ ...options, nodeId, ...redis?.server })
+    const store =
+      redis === undefined && o.dataDir
+        ? fileStore({
+            dir: o.dataDir,
+            ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
+            onError: (err) => o.logger?.warn({ err }, 'store-fs'),
+          })
+        : undefined
+    const server = createServer({ ...options, nodeId, ...redis?.server, ...store?.server })
     if (assets?.bundle !== undefined && server.transport !== undefined) {
       const body = assets.bundle
       server.transport.http((req) =>
@@ -133,10 +148,12 @@ export class ChatServer {
     } catch (err) {
       await server.close({ graceMs: 0 }).catch(() => {})
       await redis?.close()
+      await store?.close()
       throw err
     }
     this.#server = server
     this.#redis = redis
+    this.#store = store
   }
 
   /** Graceful drain: clients get `SERVER_SHUTDOWN`, then close 1001. */
@@ -149,6 +166,9 @@ export class ChatServer {
     const redis = this.#redis
     this.#redis = undefined
     await redis?.close()
+    const store = this.#store
+    this.#store = undefined
+    await store?.close()
   }
 
   isRunning(): boolean {

@@ -35,6 +35,7 @@ export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cha
   if (env.INSPECTOR_SECRET) config.inspectorSecret = env.INSPECTOR_SECRET
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL
   if (env.REDIS_PREFIX) config.redisPrefix = env.REDIS_PREFIX
+  if (env.DATA_DIR) config.dataDir = env.DATA_DIR
   if (env.NODE_ID) config.nodeId = env.NODE_ID
   return config
 }

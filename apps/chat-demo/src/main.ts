@@ -60,6 +60,10 @@ if (config.redisUrl) {
     `one node of several: rooms, history, presence and users shared through ${redisShown} (prefix ${config.redisPrefix ?? 'hubbub-chat'})`,
   )
 }
+if (config.dataDir) {
+  if (config.redisUrl) console.log('DATA_DIR is ignored: REDIS_URL keeps the history')
+  else console.log(`history kept in ${config.dataDir} (survives a restart of this node)`)
+}
 if (config.authSecret) {
   console.log(
     'AUTH_SECRET is set: tokens are required. Print one with `node apps/chat-demo/dist/main.js token <name>`,',

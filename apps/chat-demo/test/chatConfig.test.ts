@@ -16,6 +16,7 @@ describe('chatConfig', () => {
       INSPECTOR_SECRET: 'i',
       REDIS_URL: 'redis://x',
       REDIS_PREFIX: 'p',
+      DATA_DIR: './d',
       NODE_ID: 'n1',
     }
     expect(chatConfig([], env)).toEqual({
@@ -27,6 +28,7 @@ describe('chatConfig', () => {
       inspectorSecret: 'i',
       redisUrl: 'redis://x',
       redisPrefix: 'p',
+      dataDir: './d',
       nodeId: 'n1',
     })
     expect(chatConfig(['--transport', 'ws', '--port=9000'], env)).toMatchObject({

@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RoomSnapshot, RoomStateStore } from '@hubbub/rooms'
+import { DirectoryLock } from './DirectoryLock.js'
+import { readIfExists, replaceFile } from './durableFiles.js'
+import { roomFileName } from './fileNames.js'
+import { checkCommon, type FileStoreCommon, type FsyncMode } from './options.js'
+import { StoreError } from './StoreError.js'
+
+export type FileRoomStateStoreOptions = FileStoreCommon
+
+interface StoredSnapshot {
+  roomId: string
+  offset: number
+  state: unknown
+}
+
+const ignore = () => {}
+
+/**
+ * A `RoomStateStore` on disk: one JSON file per room (`<room>.state`), replaced atomically (temp
+ * file and rename) on each save, so a crash leaves the old snapshot or the new one. Calls on one
+ * room run one after the other. States are stored as JSON.
+ */
+export class FileRoomStateStore implements RoomStateStore {
+  readonly #dir: string
+  readonly #fsync: FsyncMode
+  readonly #onError: (err: StoreError) => void
+  readonly #lock: DirectoryLock | undefined
+  /** Each room's last queued call, so calls on a room never overlap. */
+  readonly #queues = new Map<string, Promise<unknown>>()
+  #closed = false
+
+  constructor(options: FileRoomStateStoreOptions) {
+    this.#fsync = checkCommon(options).fsync
+    this.#dir = options.dir
+    this.#onError = options.onError ?? ignore
+    this.#lock = options.lock === false ? undefined : DirectoryLock.acquire(options.dir)
+    mkdirSync(options.dir, { recursive: true })
+  }
+
+  load(roomId: string): Promise<RoomSnapshot | undefined> {
+    return this.#queue(roomId, async () => {
+      const stored = await this.#read(roomId)
+      return stored && { state: stored.state, offset: stored.offset }
+    })
+  }
+
+  save(roomId: string, state: unknown, offset: number): Promise<void> {
+    return this.#queue(roomId, async () => {
+      const stored = await this.#read(roomId)
+      if (stored && stored.offset > offset) return
+      const snapshot: StoredSnapshot = { roomId, offset, state }
+      await replaceFile(this.#path(roomId), JSON.stringify(snapshot), this.#fsync !== 'never')
+    })
+  }
+
+  delete(roomId: string): Promise<void> {
+    return this.#queue(roomId, async () => {
+      await unlink(this.#path(roomId)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err
+      })
+    })
+  }
+
+  /** Waits for the calls in flight and releases the directory. Idempotent. */
+  async shutdown(): Promise<void> {
+    this.#closed = true
+    await Promise.allSettled([...this.#queues.values()])
+    this.#lock?.release()
+  }
+
+  #path(roomId: string): string {
+    return join(this.#dir, `${roomFileName(roomId)}.state`)
+  }
+
+  async #read(roomId: string): Promise<StoredSnapshot | undefined> {
+    const data = await readIfExists(this.#path(roomId))
+    if (!data) return undefined
+    try {
+      const stored = JSON.parse(data.toString('utf8')) as StoredSnapshot
+      if (stored.roomId === roomId && Number.isInteger(stored.offset)) return stored
+    } catch {
+      // Reported below.
+    }
+    this.#onError(new StoreError('truncated', `room ${roomId}: its state file does not parse; ignored`))
+    return undefined
+  }
+
+  #queue<T>(roomId: string, step: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError('closed', 'the file state store is closed'))
+    const previous = this.#queues.get(roomId) ?? Promise.resolve()
+    const run = previous.then(step, step).catch((err: unknown) => {
+      throw err instanceof StoreError
+        ? err
+        : new StoreError('io', `room ${roomId}: ${(err as Error).message}`, { cause: err })
+    })
+    const settled = run.catch(() => {})
+    this.#queues.set(roomId, settled)
+    // Forget a room's queue once it is idle, so the map does not grow with every room ever seen.
+    void settled.then(() => {
+      if (this.#queues.get(roomId) === settled) this.#queues.delete(roomId)
+    })
+    return run
+  }
+}

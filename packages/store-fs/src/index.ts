@@ -1,0 +1,5 @@
+export { FileRoomLog, type FileRoomLogOptions } from './FileRoomLog.js'
+export { FileRoomStateStore, type FileRoomStateStoreOptions } from './FileRoomStateStore.js'
+export { type FileStore, type FileStoreOptions, fileStore } from './fileStore.js'
+export type { FileStoreCommon, FsyncMode } from './options.js'
+export { StoreError, type StoreErrorCode } from './StoreError.js'
