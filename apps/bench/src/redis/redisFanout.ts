@@ -22,6 +22,8 @@ import { type RowSpec, runTrial, type TrialResult } from './redisTrial.js'
  *        --quick (100 members, a few hundred publishes: a smoke run of seconds)
  */
 const { values: flags } = parseArgs({
+  // `pnpm --filter @hubbub/redis bench -- --no-peer` hands the script a literal `--` first.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     transport: { type: 'string', default: 'ws,uws' },
     members: { type: 'string' },
