@@ -1,5 +1,13 @@
 import { mkdirSync } from 'node:fs'
-import type { LogListener, LogPosition, LogRead, OutgoingFrame, RoomLog, SequencedFrame } from '@hubbub/rooms'
+import type {
+  LogListener,
+  LogPosition,
+  LogRead,
+  OutgoingFrame,
+  PublishOptions,
+  RoomLog,
+  SequencedFrame,
+} from '@hubbub/rooms'
 import { DirectoryLock } from './DirectoryLock.js'
 import { LogRoom, type Pending } from './LogRoom.js'
 import { checkCommon, type FileStoreCommon, type FsyncMode } from './options.js'
@@ -9,6 +17,12 @@ import { StoreError } from './StoreError.js'
 export interface FileRoomLogOptions extends FileStoreCommon {
   /** Frames kept per room for `read` and recovery. Default 1,000; 0 keeps none. A room's file holds up to twice this before it is compacted. */
   historySize?: number
+  /**
+   * How long a publish `key` is remembered (see `PublishOptions` of `@hubbub/rooms`): a resend with
+   * the same key within it answers the first publish's position instead of being sequenced again.
+   * Kept in memory, so a resend that crosses a restart is sequenced again. Default 60,000 ms.
+   */
+  resendWindowMs?: number
 }
 
 const ignore = () => {}
@@ -27,6 +41,7 @@ export class FileRoomLog implements RoomLog {
   readonly #fsync: FsyncMode
   readonly #onError: (err: StoreError) => void
   readonly #lock: DirectoryLock | undefined
+  readonly #resendWindowMs: number
   readonly #timer: ReturnType<typeof setInterval> | undefined
   readonly #ready = new Map<string, LogRoom>()
   readonly #loading = new Map<string, Promise<LogRoom>>()
@@ -44,6 +59,11 @@ export class FileRoomLog implements RoomLog {
     if (!Number.isInteger(historySize) || historySize < 0) {
       throw new StoreError('invalid_options', `historySize must be a whole number >= 0, got ${historySize}`)
     }
+    const resendWindowMs = options.resendWindowMs ?? 60_000
+    if (!Number.isFinite(resendWindowMs) || resendWindowMs < 0) {
+      throw new StoreError('invalid_options', `resendWindowMs must be >= 0, got ${resendWindowMs}`)
+    }
+    this.#resendWindowMs = resendWindowMs
     this.#dir = options.dir
     this.#historySize = historySize
     // The file always keeps the last frame, so a room's top offset survives a crash even at size 0.
@@ -64,11 +84,33 @@ export class FileRoomLog implements RoomLog {
     return { epoch: room.epoch, offset: room.top }
   }
 
-  publish(roomId: string, frame: OutgoingFrame): Promise<LogPosition> {
+  publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): Promise<LogPosition> {
+    const key = options?.key
     const ready = this.#ready.get(roomId)
     // A loaded room is sequenced now, in call order; otherwise once it is loaded.
-    if (ready && !this.#closed) return this.#enqueue(ready, frame)
-    return this.#room(roomId).then((room) => this.#enqueue(room, frame))
+    if (ready && !this.#closed) return this.#publishOnce(ready, frame, key)
+    return this.#room(roomId).then((room) => this.#publishOnce(room, frame, key))
+  }
+
+  /** Sequences the frame, unless a publish with the same `key` did within the resend window. */
+  #publishOnce(room: LogRoom, frame: OutgoingFrame, key: string | undefined): Promise<LogPosition> {
+    if (key === undefined) return this.#enqueue(room, frame)
+    const now = Date.now()
+    const keys = room.keys
+    // Oldest first: forget the keys whose window ended.
+    for (const [k, seen] of keys) {
+      if (seen.until > now) break
+      keys.delete(k)
+    }
+    const seen = keys.get(key)
+    if (seen) return seen.position
+    const position = this.#enqueue(room, frame)
+    keys.set(key, { position, until: now + this.#resendWindowMs })
+    // A publish that failed was not sequenced: its resend must be.
+    position.catch(() => {
+      if (keys.get(key)?.position === position) keys.delete(key)
+    })
+    return position
   }
 
   async read(roomId: string, options: { since?: LogPosition; limit: number }): Promise<LogRead> {

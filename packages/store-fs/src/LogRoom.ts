@@ -50,6 +50,8 @@ export class LogRoom {
   records: number
   listeners: readonly LogListener[] = []
   pending: Pending[] = []
+  /** Publish keys seen in the resend window (in memory only), oldest first. */
+  readonly keys = new Map<string, { position: Promise<LogPosition>; until: number }>()
   /** The writer loop, while it runs. */
   draining: Promise<void> | undefined
   /** Written since the last fsync. */

@@ -7,6 +7,8 @@ import type { FileStoreCommon } from './options.js'
 export interface FileStoreOptions extends Omit<FileStoreCommon, 'lock'> {
   /** Frames kept per room (and recoverable). Default 1,000. */
   historySize?: number
+  /** How long the log remembers a publish key, so a resend is not sequenced twice. Default 60,000 ms. */
+  resendWindowMs?: number
 }
 
 /** What `fileStore` answers: the parts to spread into `createServer`, and how to close them. */
