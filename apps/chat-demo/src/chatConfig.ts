@@ -7,6 +7,8 @@ export interface ChatConfig extends ChatServerOptions {
 }
 
 export const DEFAULT_PORT = 7201
+/** Where history is kept unless `DATA_DIR` says otherwise (an empty `DATA_DIR` keeps it in memory). */
+export const DEFAULT_DATA_DIR = './.hubbub-data'
 
 /** Reads the CLI flags (`--transport uws`, `--port 8080`, `--host 0.0.0.0`) and the environment; flags win. */
 export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ChatConfig {
@@ -35,7 +37,8 @@ export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cha
   if (env.INSPECTOR_SECRET) config.inspectorSecret = env.INSPECTOR_SECRET
   if (env.REDIS_URL) config.redisUrl = env.REDIS_URL
   if (env.REDIS_PREFIX) config.redisPrefix = env.REDIS_PREFIX
-  if (env.DATA_DIR) config.dataDir = env.DATA_DIR
+  const dataDir = env.DATA_DIR ?? DEFAULT_DATA_DIR
+  if (dataDir !== '') config.dataDir = dataDir
   if (env.NODE_ID) config.nodeId = env.NODE_ID
   return config
 }

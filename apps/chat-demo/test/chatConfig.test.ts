@@ -2,8 +2,17 @@ import { describe, expect, test } from 'vitest'
 import { chatConfig } from '../src/index.js'
 
 describe('chatConfig', () => {
-  test('defaults: ws on 7201, every interface, anonymous', () => {
-    expect(chatConfig([], {})).toEqual({ transport: 'ws', port: 7201, host: '0.0.0.0' })
+  test('defaults: ws on 7201, every interface, anonymous, history in ./.hubbub-data', () => {
+    expect(chatConfig([], {})).toEqual({
+      transport: 'ws',
+      port: 7201,
+      host: '0.0.0.0',
+      dataDir: './.hubbub-data',
+    })
+  })
+
+  test('an empty DATA_DIR keeps history in memory', () => {
+    expect(chatConfig([], { DATA_DIR: '' })).not.toHaveProperty('dataDir')
   })
 
   test('the environment, then flags over it', () => {

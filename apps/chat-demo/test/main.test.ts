@@ -18,7 +18,8 @@ async function startCli(args: string[], env: Record<string, string> = {}) {
     process.execPath,
     ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args],
     {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+      // In memory unless a test says otherwise: several CLIs at once cannot share ./.hubbub-data.
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
