@@ -1,31 +1,10 @@
 import { createServer as createNetServer } from 'node:net'
-import { createServer, type ServerOptions } from '@hubbub/server'
-import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import WebSocket from 'ws'
 import type { ConnectOptions, OutgoingMessage, ReceivedMessage } from '../src/index.js'
 import { next, record, testClient, until } from './helpers.js'
-
-type TransportFactory = NonNullable<ServerOptions['transport']>
-
-const transports = [
-  { name: 'ws', factory: wsTransport as TransportFactory },
-  { name: 'uws', factory: uwsTransport as TransportFactory },
-]
-
-async function startServer(factory: TransportFactory, options: Partial<ServerOptions> = {}, port = 0) {
-  const server = createServer({
-    transport: factory,
-    auth: { anonymous: true },
-    heartbeatMs: 0,
-    roomGraceMs: 0,
-    ...options,
-  } as ServerOptions)
-  onTestFinished(() => server.close({ graceMs: 500 }))
-  const listening = await server.listen({ port, host: '127.0.0.1' })
-  return { server, port: listening.port, url: `ws://127.0.0.1:${listening.port}/ws` }
-}
+import { startServer, type TransportFactory, transports } from './realServer.js'
 
 /** A `ws` class that remembers its sockets, so a test can cut one on the client's side. */
 function socketsOf() {

@@ -1,32 +1,10 @@
 import { type ClientFrame, type FrameCodec, type ServerFrame, schemas } from '@hubbub/protocol'
-import { createServer, type HubbubServer, hmacAuth, type ServerOptions, signToken } from '@hubbub/server'
-import { uwsTransport } from '@hubbub/transport-uws'
-import { wsTransport } from '@hubbub/transport-ws'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { type HubbubServer, hmacAuth, signToken } from '@hubbub/server'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { Client, ConnectOptions, GapEvent } from '../src/index.js'
 import { next, record, testClient, until } from './helpers.js'
-
-type TransportFactory = NonNullable<ServerOptions['transport']>
-
-// One suite, every transport (as the server's own integration suite does).
-const transports = [
-  { name: 'ws', factory: wsTransport as TransportFactory },
-  { name: 'uws', factory: uwsTransport as TransportFactory },
-]
-
-async function startServer(factory: TransportFactory, options: Partial<ServerOptions> = {}, port = 0) {
-  const server = createServer({
-    transport: factory,
-    auth: { anonymous: true },
-    heartbeatMs: 0,
-    roomGraceMs: 0,
-    ...options,
-  } as ServerOptions)
-  onTestFinished(() => server.close({ graceMs: 500 }))
-  const listening = await server.listen({ port, host: '127.0.0.1' })
-  return { server, port: listening.port, url: `ws://127.0.0.1:${listening.port}/ws` }
-}
+import { startServer, transports } from './realServer.js'
 
 /** The frames of the poke room below, typed as `defineMessages` would type them. */
 type PokeCodec = FrameCodec<
