@@ -92,6 +92,12 @@ class OpenRoom {
   ) {}
 }
 
+/** `value` when it is a whole number >= `min`; otherwise an `INVALID_OPTIONS` error naming the option. */
+function wholeNumber(name: string, value: number, min: number): number {
+  if (Number.isInteger(value) && value >= min) return value
+  throw new RedisLogError('INVALID_OPTIONS', `${name} must be a whole number >= ${min}, got ${value}`)
+}
+
 interface ScriptCommands {
   hubbubLogPublish(
     meta: string,
@@ -138,22 +144,8 @@ export class RedisRoomLog implements RoomLog {
   #resetListeners: readonly LogResetListener[] = []
 
   constructor(options: RedisRoomLogOptions = {}) {
-    const historySize = options.historySize ?? 100
-    if (!Number.isInteger(historySize) || historySize < 0) {
-      throw new RedisLogError(
-        'INVALID_OPTIONS',
-        `historySize must be a whole number >= 0, got ${historySize}`,
-      )
-    }
-    this.historySize = historySize
-    const resendWindowMs = options.resendWindowMs ?? 60_000
-    if (!Number.isInteger(resendWindowMs) || resendWindowMs < 1) {
-      throw new RedisLogError(
-        'INVALID_OPTIONS',
-        `resendWindowMs must be a whole number >= 1, got ${resendWindowMs}`,
-      )
-    }
-    this.resendWindowMs = resendWindowMs
+    this.historySize = wholeNumber('historySize', options.historySize ?? 100, 0)
+    this.resendWindowMs = wholeNumber('resendWindowMs', options.resendWindowMs ?? 60_000, 1)
     this.prefix = options.prefix ?? 'hubbub'
     this.#onGap = options.onGap
     this.#onError = options.onError ?? (() => {})
