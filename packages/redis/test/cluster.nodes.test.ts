@@ -3,7 +3,7 @@ import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, test } from 'vitest'
 import { RedisLogError, RedisRoomLog, type RoomLogGap, redisNode } from '../src/index.js'
-import { range, rawJoin, startNode, testClient, watch } from './nodes.js'
+import { expectOneOrder, range, rawJoin, startNode, testClient, watch } from './nodes.js'
 import { clusterSkipReason, startCluster, type TestCluster } from './redisCluster.js'
 import { uniquePrefix } from './redisEnv.js'
 
@@ -67,17 +67,7 @@ if (clusterSkipReason === undefined) {
         ),
       )
       const total = publishers.length * perPublisher
-      for (const m of members) await expect.poll(() => m.messages.length, { timeout: 15_000 }).toBe(total)
-      const reference = members[0]!.messages.map((m) => [m.offset, m.from, m.text])
-      expect(members[0]!.messages.map((m) => m.offset)).toEqual(range(total))
-      for (const m of members) {
-        expect(m.messages.map((x) => [x.offset, x.from, x.text])).toEqual(reference)
-        expect(m.gaps).toEqual([])
-      }
-      for (const [p, echoes] of sent.entries()) {
-        const mine = members[0]!.messages.filter((m) => m.from === `u${p}`)
-        expect(mine.map((m) => m.offset)).toEqual(echoes.map((e: RoomMessageFrame) => e.offset))
-      }
+      await expectOneOrder(members, sent, total)
 
       // u5 (node 2) leaves, misses 5 messages, and comes back on node 0 with `since`.
       const since = { offset: members[5]!.room.offset, epoch: members[5]!.room.epoch! }

@@ -5,7 +5,7 @@ import type { RoomMessageFrame } from '@hubbub/protocol'
 import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { Redis } from 'ioredis'
-import { onTestFinished } from 'vitest'
+import { expect, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
 import { RedisBusAdapter, type RedisConnectionTarget, RedisRoomLog, type RoomLogGap } from '../src/index.js'
 import { REDIS_URL } from './redisEnv.js'
@@ -120,6 +120,29 @@ export function watch(room: Room) {
 }
 
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+
+/**
+ * Waits until every member has `total` messages, then checks one order everywhere: offsets
+ * 1..total, the same (offset, from, text) at every member, no gap, and each publisher `u<p>`'s
+ * messages at the offsets its sends were answered with (`sent[p]`).
+ */
+export async function expectOneOrder(
+  members: readonly ReturnType<typeof watch>[],
+  sent: readonly (readonly RoomMessageFrame[])[],
+  total: number,
+): Promise<void> {
+  for (const m of members) await expect.poll(() => m.messages.length, { timeout: 15_000 }).toBe(total)
+  const reference = members[0]!.messages.map((m) => [m.offset, m.from, m.text])
+  expect(members[0]!.messages.map((m) => m.offset)).toEqual(range(total))
+  for (const m of members) {
+    expect(m.messages.map((x) => [x.offset, x.from, x.text])).toEqual(reference)
+    expect(m.gaps).toEqual([])
+  }
+  for (const [p, echoes] of sent.entries()) {
+    const mine = members[0]!.messages.filter((m) => m.from === `u${p}`)
+    expect(mine.map((m) => m.offset)).toEqual(echoes.map((e) => e.offset))
+  }
+}
 
 /** Joins `roomId` on a raw socket with `since`, and answers the `joined` and `history` frames. */
 export async function rawJoin(
