@@ -18,6 +18,8 @@ const heartbeatMs = 250
 const deadTtlMs = 1500
 /** Survivors keep a longer TTL, so a busy machine does not make them look dead to each other. */
 const survivorTtlMs = 6000
+/** How long a poll waits for presence to settle across nodes: generous, for a busy machine. */
+const settle = { timeout: 15_000 }
 
 /** A node in this process: a server with its own Redis log, bus, presence and registry (`redisNode`). */
 async function inProcessNode(nodeId: string) {
@@ -116,13 +118,13 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
 
     // While all nodes live, they agree: on the list, on the stats, and on what each member was told.
     for (const room of [ann, bob, cat, dan]) {
-      await expect.poll(() => room.listUsers()).toEqual(everyone)
-      await expect.poll(() => [...room.users].sort()).toEqual(everyone)
+      await expect.poll(() => room.listUsers(), settle).toEqual(everyone)
+      await expect.poll(() => [...room.users].sort(), settle).toEqual(everyone)
     }
     for (const port of [a.port, b.port, c.port]) {
-      await expect.poll(async () => (await stats(port)).roomBreakdown[lobby]).toBe(4)
+      await expect.poll(async () => (await stats(port)).roomBreakdown[lobby], settle).toBe(4)
       await expect
-        .poll(async () => nodesOf(await stats(port)))
+        .poll(async () => nodesOf(await stats(port)), settle)
         .toEqual([
           [A, 1],
           [B, 1],
@@ -144,7 +146,7 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
     const joinedOnB: string[] = []
     bob.on('user_joined', (f) => joinedOnB.push(f.username))
     await client(a.port).join(lobby, { username: 'eve' })
-    await expect.poll(() => joinedOnB).toEqual(['eve'])
+    await expect.poll(() => joinedOnB, settle).toEqual(['eve'])
     expect([...leftOnA].sort()).toEqual(['cat', 'dan'])
     expect([...leftOnB].sort()).toEqual(['cat', 'dan'])
 
@@ -163,7 +165,7 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
     const got: string[] = []
     ann.on('message', (m) => got.push(`${m.from}:${m.text}`))
     await bob.send('still here')
-    await expect.poll(() => got).toEqual(['bob:still here'])
+    await expect.poll(() => got, settle).toEqual(['bob:still here'])
     expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 3 }])
   })
 })
