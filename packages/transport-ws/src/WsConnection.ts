@@ -11,7 +11,29 @@ interface SenderState {
   _bufferedBytes: number
 }
 
-type Internal = WebSocket & { _socket: Socket | null; _sender: SenderState | null }
+/** The permessage-deflate parameters ws agreed with the peer (RFC 7692 §7.1). */
+interface DeflateParams {
+  server_no_context_takeover?: boolean
+  server_max_window_bits?: number | boolean
+}
+
+type Internal = WebSocket & {
+  _socket: Socket | null
+  _sender: SenderState | null
+  _extensions: Record<string, { params: DeflateParams } | undefined>
+}
+
+/**
+ * The window a shared, context-free compressed frame may use for this socket, or 0 when it
+ * must get the plain frame: deflate not negotiated, or a window under 9 bits (zlib's raw deflate
+ * has no 8-bit window).
+ */
+function sharedDeflateBits(ws: Internal): number {
+  const params = ws._extensions?.['permessage-deflate']?.params
+  if (params?.server_no_context_takeover !== true) return 0
+  const bits = typeof params.server_max_window_bits === 'number' ? params.server_max_window_bits : 15
+  return bits >= 9 ? bits : 0
+}
 
 /** What every connection of one transport shares: the limits, the topic index, and who to tell when one is gone. */
 export interface WsConnectionHost<I> {
@@ -66,6 +88,11 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
   // ws never swaps these for a live socket; caching them keeps publish's per-subscriber path monomorphic
   private readonly socket: Socket | null
   private readonly sender: SenderState | null
+  /**
+   * Window bits of the compressed frame `publish` builds once for every subscriber that
+   * negotiated permessage-deflate without server context takeover; 0: the plain frame.
+   */
+  readonly deflateBits: number
 
   constructor(
     readonly id: string,
@@ -83,6 +110,7 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
     ws.on('close', onClose)
     this.socket = (ws as Internal)._socket
     this.sender = (ws as Internal)._sender
+    this.deflateBits = sharedDeflateBits(ws as Internal)
   }
 
   get isOpen(): boolean {

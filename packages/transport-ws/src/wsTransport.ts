@@ -16,8 +16,11 @@ import {
   type UpgradeRequest,
 } from '@hubbub/transport'
 import { WebSocketServer } from 'ws'
-import { buildFrame } from './buildFrame.js'
+import { buildDeflatedFrame, buildFrame } from './buildFrame.js'
 import { WsConnection, type WsConnectionHost } from './WsConnection.js'
+
+/** Frames this size and larger are compressed when permessage-deflate is on (ws's own threshold too). */
+const DEFLATE_THRESHOLD = 1024
 
 export interface WsTransportOptions<I = unknown> extends TransportOptions<I> {
   /**
@@ -74,8 +77,12 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     noServer: true,
     clientTracking: false,
     maxPayload: opts.maxPayload,
-    // ws bounds inflation by maxPayload (a deflate bomb → 1009)
-    perMessageDeflate: opts.perMessageDeflate ? { threshold: 1024, concurrencyLimit: 10 } : false,
+    // ws bounds inflation by maxPayload (a deflate bomb → 1009). Without server context takeover
+    // every message the server sends stands alone, so `publish` compresses a frame once for all
+    // subscribers instead of once per socket (RFC 7692 lets the server impose it on any offer).
+    perMessageDeflate: opts.perMessageDeflate
+      ? { threshold: DEFLATE_THRESHOLD, concurrencyLimit: 10, serverNoContextTakeover: true }
+      : false,
     handleProtocols: (_offered, req) => chosenProtocol.get(req) || false,
   })
   const chosenProtocol = new WeakMap<IncomingMessage, string>()
@@ -336,7 +343,24 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
       const subscribers = index.get(topic)
       if (!subscribers || subscribers.size === 0) return
       const frame = buildFrame(data)
-      for (const c of subscribers) c.writeFrame(frame, data, topic)
+      if (!opts.perMessageDeflate || frame.length < DEFLATE_THRESHOLD) {
+        for (const c of subscribers) c.writeFrame(frame, data, topic)
+        return
+      }
+      // compressed once per window size in use (in practice one), never once per subscriber
+      const deflated: Array<Buffer | undefined> = []
+      for (const c of subscribers) {
+        const bits = c.deflateBits
+        if (bits === 0) c.writeFrame(frame, data, topic)
+        else {
+          let compressed = deflated[bits]
+          if (compressed === undefined) {
+            compressed = buildDeflatedFrame(data, bits)
+            deflated[bits] = compressed
+          }
+          c.writeFrame(compressed, data, topic)
+        }
+      }
     },
 
     http(handler) {
