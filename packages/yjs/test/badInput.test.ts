@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkUpdate, SYNC_UPDATE } from '../src/index.js'
-import { editor, startYjsServer, transports, yjsClient } from './helpers.js'
+import { editor, live, startYjsServer, transports, yjsClient } from './helpers.js'
 
 function syncUpdate(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
@@ -73,9 +73,9 @@ describe.each(transports)('bad input over $name', ({ factory }) => {
   it('truncated, oversized, random-byte and gapped updates get an error frame; the document stays readable', async () => {
     const { behaviour, url } = await startYjsServer(factory, { maxUpdateBytes: 1024 })
     const good = editor(url, 'doc', 'ann')
-    await expect.poll(() => good.provider.synced).toBe(true)
+    await expect.poll(() => good.provider.synced, live).toBe(true)
     good.doc.getText('text').insert(0, 'steady')
-    await expect.poll(() => behaviour.rooms.get('doc')?.text()).toBe('steady')
+    await expect.poll(() => behaviour.rooms.get('doc')?.text(), live).toBe('steady')
 
     const mallory = yjsClient(url)
     await mallory.join('doc', { username: 'mallory' })
@@ -107,9 +107,9 @@ describe.each(transports)('bad input over $name', ({ factory }) => {
     expect(mallory.state).toBe('open')
     // The room is alive and its document unchanged: edits still flow, a newcomer reads it whole.
     good.doc.getText('text').insert(6, '!')
-    await expect.poll(() => behaviour.rooms.get('doc')?.text()).toBe('steady!')
+    await expect.poll(() => behaviour.rooms.get('doc')?.text(), live).toBe('steady!')
     const late = editor(url, 'doc', 'bob')
-    await expect.poll(() => late.text()).toBe('steady!')
+    await expect.poll(() => late.text(), live).toBe('steady!')
   })
 
   it('an update rate above the limit is refused with RATE_LIMITED', async () => {

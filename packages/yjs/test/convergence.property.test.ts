@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { editor, startYjsServer, transports } from './helpers.js'
+import { editor, live, startYjsServer, transports } from './helpers.js'
 
 // Runs per transport. CI keeps it modest; YJS_CONVERGENCE_RUNS=50 for a longer search.
 const runs = Number(process.env.YJS_CONVERGENCE_RUNS ?? 4)
@@ -57,7 +57,7 @@ describe.each(transports)('convergence over $name', ({ factory }) => {
             })
           }
           try {
-            for (const e of editors) await expect.poll(() => e.provider.synced).toBe(true)
+            for (const e of editors) await expect.poll(() => e.provider.synced, live).toBe(true)
             for (const o of ops) {
               if (o.kind === 'turn') {
                 await turn()

@@ -66,3 +66,6 @@ export function editor(url: string, roomId: string, username: string, token?: st
   })
   return { client, doc, awareness, provider, text: () => doc.getText('text').toString() }
 }
+
+/** Liveness waits: generous, since the machine running the suite may be stalled by other work. */
+export const live = { timeout: 15_000 }
