@@ -19,13 +19,26 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed'
 /** The part of the WebSocket API the client uses: the browser's, Node 22's global, or `ws`'s. */
 export interface WebSocketLike {
   readonly readyState: number
-  send(data: string): void
+  binaryType?: string
+  send(data: string | Uint8Array): void
   close(code?: number, reason?: string): void
   onmessage: ((event: { data: unknown }) => void) | null
   onclose: ((event: { code: number; reason: string }) => void) | null
   onerror: ((event: unknown) => void) | null
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown
+
+/**
+ * A wire encoding other than JSON text: its subprotocol, and how a frame becomes one WebSocket
+ * message and back. `@hubbub/client/msgpack` has the msgpack one, in its own entry point so that
+ * JSON-only apps do not ship the encoder.
+ */
+export interface WireFormat {
+  readonly protocol: string
+  encode(frame: object): string | Uint8Array
+  /** Reads one binary message (an ArrayBuffer, or a Uint8Array on Node's `ws`); throws on data it cannot read. */
+  decode(data: unknown): unknown
+}
 
 /** Any codec from `@hubbub/protocol`: the built-in `protocol` or the result of `defineMessages`. */
 export type AnyCodec = FrameCodec<{ type: string }, { type: string }>
@@ -37,8 +50,10 @@ export type CustomServerFrameOf<M> = Exclude<InferServerFrame<M>, { type: Server
 export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
   /** Sent as the `hubbub.token.<jwt>` subprotocol (browsers cannot set headers). A function is asked again on every reconnect. */
   token?: string | (() => string | Promise<string>)
-  /** Subprotocols to offer. Default `['hubbub.v1.json']`. */
+  /** Subprotocols to offer. Default `['hubbub.v1.json']`, or the `wire`'s protocol. */
   protocols?: string[]
+  /** Speak another encoding than JSON (binary frames), e.g. `msgpackWire` from `@hubbub/client/msgpack`. */
+  wire?: WireFormat
   /** The WebSocket class when there is no global one (Node 20): `import WebSocket from 'ws'`. */
   WebSocket?: WebSocketConstructor
   /** Backoff between reconnect attempts, or `false` to never reconnect. */
@@ -147,7 +162,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #rate: { perSecond: number; burst: number }
   #tokens = 0
   #tokensAt = 0
-  #outbox: string[] = []
+  #outbox: (string | Uint8Array)[] = []
   #drainTimer: ReturnType<typeof setTimeout> | undefined
   #seq = 0
   #pending = new Map<string, Pending>()
@@ -356,7 +371,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   // Every frame goes out through a token bucket a little under the server's rate limit: the server drops
   // frames over its limit without answering them, which would leave their promises waiting forever.
   #write(frame: object): void {
-    this.#outbox.push(JSON.stringify(frame))
+    this.#outbox.push(this._options.wire ? this._options.wire.encode(frame) : JSON.stringify(frame))
     this.#drain()
   }
 
@@ -388,7 +403,8 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   }
 
   async #open(): Promise<void> {
-    let protocols = this._options.protocols ?? ['hubbub.v1.json']
+    const { wire } = this._options
+    let protocols = this._options.protocols ?? [wire ? wire.protocol : 'hubbub.v1.json']
     try {
       const token = this._options.token
       const value = typeof token === 'function' ? await token() : token
@@ -396,6 +412,8 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       if (value) protocols = [...protocols, `hubbub.token.${value}`]
       const ws = new this.#WebSocket(this.#url, protocols) as WebSocketLike
       this.#ws = ws
+      // Browsers default to Blob, which cannot be read synchronously.
+      if (wire) ws.binaryType = 'arraybuffer'
       this.#welcomed = false
       ws.onmessage = (event) => this.#onData(event.data)
       ws.onclose = (event) => this.#lost(event.code, event.reason)
@@ -432,11 +450,16 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
 
   #onData(data: unknown): void {
     this.#lastIn = Date.now()
+    const { wire } = this._options
     let value: unknown
     try {
-      value = JSON.parse(data as string)
+      value = wire ? wire.decode(data) : JSON.parse(data as string)
     } catch {}
-    const reason = typeof data !== 'string' ? 'binary frame' : (this._options.validate ?? this.#check)(value)
+    // A frame of the other kind (text on msgpack, binary on JSON) is refused like a malformed one.
+    const reason =
+      (typeof data === 'string') === !!wire
+        ? 'wrong frame kind'
+        : (this._options.validate ?? this.#check)(value)
     if (reason) {
       this.emit('error', new HubbubError('INVALID_FRAME', reason))
       return

@@ -11,6 +11,7 @@ export {
   connect,
   type WebSocketConstructor,
   type WebSocketLike,
+  type WireFormat,
 } from './Client.js'
 export { Emitter } from './Emitter.js'
 export { type ClientErrorCode, HubbubError, type HubbubErrorCode } from './HubbubError.js'

@@ -148,6 +148,13 @@ export interface RoomDefinition<S, M extends MessageSchemas> {
    */
   replay?: (state: S, frame: OutgoingFrame & { offset: number }) => S
   /**
+   * With `persist`: what is saved for `state` (default: the state itself). For a state that is a
+   * live object (a Yjs document), return a value the store can keep, e.g. its encoded bytes.
+   */
+  snapshot?: (state: S) => unknown
+  /** With `persist`: turns a saved snapshot back into the state, before `replay` (default: as saved). */
+  restore?: (saved: unknown, roomId: string) => S
+  /**
    * Where the room may run when several nodes share a log. `shared`: every node runs its own
    * copy and the log orders what they publish (chat, where all state is in the log). `owned`:
    * the rules hold authoritative state, so exactly one node may run them (a game). Default:

@@ -13,7 +13,7 @@ export async function restoreState(s: RoomState, position: LogPosition): Promise
   const loading = env.state.load(roomId)
   const snapshot = isThenable(loading) ? await loading : loading
   if (snapshot === undefined) return behaviour.init?.(roomId)
-  let state = snapshot.state
+  let state = behaviour.restore ? behaviour.restore(snapshot.state, roomId) : snapshot.state
   const replay = behaviour.replay
   if (replay === undefined || snapshot.offset >= position.offset) return state
   const reading = env.log.read(roomId, {

@@ -123,7 +123,9 @@ function sendJoinHistory(s: RoomState, member: RoomMember, read: LogRead, recove
     sendFrame(s, member, { type: 'history', roomId: s.roomId, messages: kept, recovered: read.recovered })
     return
   }
-  if (messages.length === 0 || s.env.historyOnJoin <= 0) return
+  // A room whose log holds only other frames (a Yjs document's updates) still answers, with no
+  // messages: a client that saw `joined.offset` > 0 would otherwise wait for a history that never comes.
+  if (read.messages.length === 0 || s.env.historyOnJoin <= 0) return
   sendFrame(s, member, { type: 'history', roomId: s.roomId, messages })
 }
 

@@ -121,7 +121,9 @@ function applyResult(
 function saveState(s: RoomState): void {
   const env = s.env
   try {
-    const saved = env.state.save(s.roomId, s.behaviourState, s.offset)
+    const { snapshot } = s.behaviour
+    const value = snapshot ? snapshot(s.behaviourState) : s.behaviourState
+    const saved = env.state.save(s.roomId, value, s.offset)
     if (isThenable(saved)) saved.then(undefined, (err: unknown) => env.observer.error?.(s.roomId, err))
   } catch (err) {
     env.observer.error?.(s.roomId, err)

@@ -1,0 +1,1 @@
+export { HubbubYjsProvider, type HubbubYjsProviderOptions, type ProviderStatus } from './HubbubYjsProvider.js'
