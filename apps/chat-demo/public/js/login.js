@@ -1,6 +1,6 @@
 // Signing in: the remembered name, a token from the link, connecting, and the tab's session after a
 // reload (same name, same rooms, private conversations back).
-import { setConnState, watchConnection } from './connection.js'
+import { setConnState, showNotice, watchConnection } from './connection.js'
 import { describeError, nameFromToken, roomNameProblem, userNameProblem } from './format.js'
 import { $ } from './render.js'
 import { ensureDm, joinRoom, onPrivate, openDm, refreshRoomList, renderSidebar, setView } from './roomView.js'
@@ -58,6 +58,7 @@ async function signIn(username, token, rooms) {
   watchConnection(client)
   client.on('open', () => void refreshRoomList())
   client.on('private', onPrivate)
+  client.on('error', (error) => showNotice(describeError(error, { token: Boolean(token) })))
   // A closing tab says goodbye (1000), so a reload can take the same name at once.
   window.addEventListener('pagehide', () => client.close())
   for (const id of rooms.slice(1)) await joinRoom(id).catch(() => {})
