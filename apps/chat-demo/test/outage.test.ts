@@ -50,6 +50,8 @@ async function axeViolations(page: Page): Promise<string[]> {
   })
 }
 
+// Each test starts pages (the restart test also three server processes): with the 2-core machine
+// busy that takes a while, so each has its own generous timeout; every wait inside is on page state.
 describe
   .skipIf(unavailable !== undefined)
   .sequential('the chat page through outages, in headless Chromium', () => {
@@ -108,7 +110,7 @@ describe
         }
         expect(await ann.page.$$eval('[data-testid="members"] [data-user]', (n) => n.length)).toBe(2)
         expect([...ann.errors, ...bob.errors]).toEqual([])
-      })
+      }, 180_000)
 
       test('a 3 s network cut: others see no presence change; a message typed offline shows "sending…", then arrives once everywhere', async () => {
         const { chat, url } = await startChat(transport, bundle)
@@ -148,7 +150,7 @@ describe
         // Said while bob is away: recovered on his return, once.
         await say(ann.page, 'Bob, are you there?')
         await waitForMessage(ann.page, 'Bob, are you there?')
-        await bob.page.screenshot({ path: join(results(), `outage-${transport}.png`) })
+        await bob.page.screenshot({ path: join(results(), `outage-phone-${transport}.png`) })
         // Three seconds of outage, measured from the cut (waiting on the clock here is the scenario, not a sync).
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, 3000 - (Date.now() - cutAt))))
         proxy.restore()
@@ -158,7 +160,7 @@ describe
         await bob.page.waitForSelector('[data-testid="message"][data-status]', { state: 'detached' })
         await waitForMessage(bob.page, 'Bob, are you there?')
         await bob.page.waitForSelector('[data-testid="notice"]:has-text("recovered")')
-        await bob.page.screenshot({ path: join(results(), `recovered-${transport}.png`) })
+        await bob.page.screenshot({ path: join(results(), `recovered-phone-${transport}.png`) })
         await say(ann.page, 'Welcome back.')
         for (const p of [ann, bob]) {
           await waitForMessage(p.page, 'Welcome back.')
@@ -171,6 +173,10 @@ describe
             texts.filter((t) => t === 'Bob, are you there?'),
             p.name,
           ).toHaveLength(1)
+          // In the server's order: ann's was sequenced during the cut, bob's once he was back.
+          expect(texts.indexOf('Bob, are you there?'), p.name).toBeLessThan(
+            texts.indexOf('Typed on the train, offline.'),
+          )
         }
         expect(await systemLines(ann.page)).toEqual(annSystem)
         expect(
@@ -202,7 +208,7 @@ describe
         await bob.page.click('[data-testid="picker-room-general"]', { timeout: 15_000 })
         await bob.page.waitForSelector('[data-testid="room-name"]:text-is("general")')
         await waitForMessage(bob.page, 'first line\nsecond line')
-      })
+      }, 120_000)
     })
 
     // The page is the same over both transports: one run (ws) keeps CI time down.
@@ -231,7 +237,7 @@ describe
       await bob.page.keyboard.press('Escape')
       await bob.page.waitForSelector('#members-panel:not(.open)', { state: 'attached' })
       expect(await bob.page.getAttribute('[data-testid="toggle-members"]', 'aria-expanded')).toBe('false')
-    })
+    }, 120_000)
   })
 
 function results(): string {

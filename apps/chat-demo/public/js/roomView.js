@@ -97,7 +97,10 @@ export function renderMessages() {
 export function appendEntry(kind, id, entry) {
   const conv = conversation(kind, id)
   if (!conv) return
-  conv.entries.push(entry)
+  // Bubbles still sending stay last: what arrives meanwhile (recovered messages) goes above them.
+  const waiting = entry.status === undefined ? conv.entries.findIndex((e) => e.status !== undefined) : -1
+  if (waiting >= 0) conv.entries.splice(waiting, 0, entry)
+  else conv.entries.push(entry)
   if (conv.entries.length > KEEP) conv.entries.splice(0, conv.entries.length - KEEP)
   const counts = entry.kind !== 'system' && entry.from !== state.me
   let newDivider = false
@@ -109,11 +112,15 @@ export function appendEntry(kind, id, entry) {
     conv.unread++
   }
   if (isViewing(kind, id)) {
-    const stick = nearBottom() || entry.from === state.me
-    ui.messages.querySelector('.empty')?.remove()
-    if (newDivider) ui.messages.append(newMessagesDivider())
-    ui.messages.append(draw(entry, conv.entries[conv.entries.length - 2]))
-    if (stick) ui.messages.scrollTop = ui.messages.scrollHeight
+    if (waiting >= 0) {
+      renderMessages()
+    } else {
+      const stick = nearBottom() || entry.from === state.me
+      ui.messages.querySelector('.empty')?.remove()
+      if (newDivider) ui.messages.append(newMessagesDivider())
+      ui.messages.append(draw(entry, conv.entries[conv.entries.length - 2]))
+      if (stick) ui.messages.scrollTop = ui.messages.scrollHeight
+    }
   }
   if (counts && !isSeeing(kind, id)) renderSidebar()
   updateTitle()
