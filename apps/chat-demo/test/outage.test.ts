@@ -238,6 +238,54 @@ describe
       await bob.page.waitForSelector('#members-panel:not(.open)', { state: 'attached' })
       expect(await bob.page.getAttribute('[data-testid="toggle-members"]', 'aria-expanded')).toBe('false')
     }, 120_000)
+
+    test('unread count in the title, the new-messages divider, friendly room-name errors, and a reload keeps the session', async () => {
+      const { chat, url } = await startChat('ws', bundle)
+      onTestFinished(() => chat.stop({ graceMs: 0 }))
+      const ann = await joinAs(launched.browser, url, 'ann')
+      onTestFinished(() => ann.context.close())
+      const bob = await joinAs(launched.browser, url, 'bob')
+      onTestFinished(() => bob.context.close())
+      await say(bob.page, 'Before ann looks away.')
+      await waitForMessage(ann.page, 'Before ann looks away.')
+
+      // A name with a space gets a sentence, not the browser's "match the requested format".
+      await ann.page.fill('[data-testid="new-room"]', 'team room')
+      await ann.page.press('[data-testid="new-room"]', 'Enter')
+      await ann.page.waitForSelector('[data-testid="new-room-error"]:has-text("cannot contain spaces")')
+      await ann.page.fill('[data-testid="new-room"]', 'team-room')
+      await ann.page.press('[data-testid="new-room"]', 'Enter')
+      await ann.page.waitForSelector('[data-testid="room-name"]:text-is("team-room")')
+
+      await say(bob.page, 'Ann, a question for you.')
+      await expect.poll(() => ann.page.title(), { timeout: 15_000 }).toBe('(1) #team-room · Hubbub Chat')
+      await ann.page.click('[data-testid="room-general"]')
+      await ann.page.waitForSelector('[data-testid="room-name"]:text-is("general")')
+      expect(await ann.page.title()).toBe('#general · Hubbub Chat')
+      // The divider sits right above the first message that came while ann was away.
+      expect(
+        await ann.page.$eval(
+          '[data-testid="new-divider"]',
+          (d) => d.nextElementSibling?.querySelector('.text')?.textContent,
+        ),
+      ).toBe('Ann, a question for you.')
+
+      // A private message, then a reload: same name, same rooms, the private conversation still there.
+      await ann.page.click('[data-testid="members"] [data-user="bob"]')
+      await ann.page.waitForSelector('[data-testid="room-name"].dm:text-is("bob")')
+      await say(ann.page, 'Coffee later?')
+      await waitForMessage(ann.page, 'Coffee later?')
+      await ann.page.waitForSelector('[data-testid="message"][data-status]', { state: 'detached' })
+      await ann.page.reload()
+      await waitState(ann.page, 'open')
+      await ann.page.waitForSelector('[data-testid="room-name"].dm:text-is("bob")')
+      await waitForMessage(ann.page, 'Coffee later?')
+      expect(await ann.page.textContent('#me')).toBe('ann')
+      await ann.page.waitForSelector('[data-testid="room-team-room"]:not(.not-joined)')
+      await ann.page.click('[data-testid="room-general"]')
+      await waitForMessage(ann.page, 'Ann, a question for you.')
+      expect(ann.errors).toEqual([])
+    }, 120_000)
   })
 
 function results(): string {
