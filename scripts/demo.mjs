@@ -16,5 +16,23 @@ const run = (cmd, args, opts = {}) => {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 if (!existsSync(join(root, 'node_modules', '.bin', 'turbo'))) run('pnpm', ['install'])
-run('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@hubbub/chat-demo...', '--output-logs=errors-only'])
+// The first build takes ~25 s: say so, and let turbo name each package as it builds it (one line each,
+// "cache hit" on later runs), instead of a silent wait.
+const fresh = !existsSync(join(app, 'dist', 'main.js'))
+console.log(
+  fresh
+    ? 'Building the chat demo and the packages it uses (first run: about half a minute)…'
+    : 'Checking the build (cached)…',
+)
+const started = Date.now()
+run('pnpm', [
+  'exec',
+  'turbo',
+  'run',
+  'build',
+  '--filter=@hubbub/chat-demo...',
+  '--output-logs=hash-only',
+  '--log-prefix=task',
+])
+console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s. Starting…`)
 run(process.execPath, [join(app, 'dist', 'main.js'), ...process.argv.slice(2)])

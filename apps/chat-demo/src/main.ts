@@ -50,7 +50,16 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 
 const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-console.log(`Hubbub chat (${config.transport} transport) on http://${shown}:${chat.port}`)
+const base = `http://${shown}:${chat.port}`
+console.log(`Hubbub chat (${config.transport} transport) on ${base}`)
+console.log(`  page       ${base}/`)
+console.log(`  websocket  ${base.replace('http', 'ws')}/ws`)
+console.log(`  health     ${base}/health`)
+console.log(`  stats      ${base}/api/stats`)
+console.log(`  metrics    ${base}/metrics`)
+console.log(
+  `  transport  ${config.transport} (${config.transport === 'ws' ? 'the ws package' : 'uWebSockets.js'}; pick with --transport ws|uws)`,
+)
 console.log(
   `inspector: GET http://${shown}:${chat.port}/inspector/snapshot with Authorization: Bearer ${config.inspectorSecret}`,
 )

@@ -43,6 +43,13 @@ describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {
   test('prints the URL, serves the page, and drains on SIGTERM (SERVER_SHUTDOWN, 1001, exit 0)', async () => {
     const { child, url, output } = await startCli(['--transport', transport])
     expect(output()).toContain(`(${transport} transport)`)
+    // Every route the startup lines name answers.
+    await expect.poll(() => output(), { timeout: 10_000 }).toContain('transport  ')
+    expect(output()).toContain(`${url.replace('http', 'ws')}/ws`)
+    for (const path of ['/health', '/api/stats', '/metrics']) {
+      expect(output()).toContain(`${url}${path}`)
+      expect((await fetch(`${url}${path}`)).status, path).toBe(200)
+    }
     const page = await fetch(url)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('hubbub-client.iife.js')
