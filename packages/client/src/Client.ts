@@ -381,7 +381,10 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const now = Date.now()
     const rate = perSecond * 0.95
     let b = this.#typed.get(type)
-    if (!b) this.#typed.set(type, (b = { t: perSecond / 2, at: now }))
+    if (!b) {
+      b = { t: perSecond / 2, at: now }
+      this.#typed.set(type, b)
+    }
     b.t = Math.min(perSecond / 2, b.t + ((now - b.at) * rate) / 1000)
     b.at = now
     if (b.t >= 1 && !b.next) {

@@ -83,7 +83,10 @@ export class ConnectionRecord
     let map = this.typeLimiters
     if (map === undefined) this.typeLimiters = map = new Map()
     let limiter = map.get(key)
-    if (limiter === undefined) map.set(key, (limiter = new RateLimiter(config)))
+    if (limiter === undefined) {
+      limiter = new RateLimiter(config)
+      map.set(key, limiter)
+    }
     return limiter
   }
 

@@ -43,7 +43,10 @@ function toShapes(behaviours: readonly RoomBehaviour[], roomIdSchema: z.ZodType)
       }
       if (!owner.has(type)) owner.set(type, b)
       let set = schemas.get(type)
-      if (set === undefined) schemas.set(type, (set = new Set()))
+      if (set === undefined) {
+        set = new Set()
+        schemas.set(type, set)
+      }
       set.add(schema)
     }
   }

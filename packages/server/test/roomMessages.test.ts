@@ -1,4 +1,4 @@
-import { defineRoom } from '@hubbub/rooms'
+import { defineRoom, reply } from '@hubbub/rooms'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { startServer, TestClient, transports } from './support/harness.js'
@@ -23,8 +23,8 @@ const Arena = defineRoom({
   messages: { cursor: z.object({ x: z.number(), y: z.number() }), count: z.object({}) },
   rateLimits: { cursor: { perSecond: 30, abuseMs: 60_000 } },
   init: () => ({ cursors: 0 }),
-  onMessage: (ctx, msg, state) => {
-    if (msg.type === 'count') return [{ kind: 'reply', frame: { type: 'count', cursors: state.cursors } }]
+  onMessage: (_ctx, msg, state) => {
+    if (msg.type === 'count') return [reply({ type: 'count', cursors: state.cursors })]
     return { state: { cursors: state.cursors + 1 } }
   },
 })
