@@ -1,4 +1,5 @@
 // Connect four: every rule of the game, and the room behaviour that runs it. The wiring is in GameServer.ts.
+import { protocol } from '@hubbub/protocol'
 import { defineRoom, type RoomUser } from '@hubbub/rooms'
 import { z } from 'zod'
 
@@ -254,3 +255,16 @@ export function connectFour(options: ConnectFourOptions = {}) {
     },
   })
 }
+
+/**
+ * The game's frames for `@hubbub/client` (`connect(url, { messages: gameMessages })`): the same shapes
+ * the room declares (`messages`, `emits`), plus the `roomId` every client frame to a room carries.
+ */
+export const gameMessages = protocol.defineMessages(
+  {
+    move: clientMessages.move.extend({ roomId: z.string() }),
+    rematch: clientMessages.rematch.extend({ roomId: z.string() }),
+    cursor: clientMessages.cursor.extend({ roomId: z.string() }),
+  },
+  serverMessages,
+)
