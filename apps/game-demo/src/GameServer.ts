@@ -3,6 +3,7 @@ import { createServer, type HubbubServer, type Logger, type ServerOptions } from
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
+import { arena } from './arena.js'
 import { connectFour } from './connectFour.js'
 
 export type TransportName = 'ws' | 'uws'
@@ -27,8 +28,9 @@ const transports: Record<TransportName, TransportFactory<any>> = {
   uws: uwsTransport as TransportFactory<any>,
 }
 
-/** Rooms whose id starts with `c4:` are connect-four games; every other room is a chat room (the lobby). */
+/** Rooms whose id starts with `c4:` are connect-four games, `arena:` real-time arenas; any other is a chat room. */
 export const GAME_ROOM = /^c4:/
+export const ARENA_ROOM = /^arena:/
 
 export class GameServer {
   #server: HubbubServer | undefined
@@ -44,6 +46,7 @@ export class GameServer {
       auth: { anonymous: true },
       rooms: [
         { match: GAME_ROOM, behaviour: connectFour(o.turnMs === undefined ? {} : { turnMs: o.turnMs }) },
+        { match: ARENA_ROOM, behaviour: arena() },
       ],
       roomGraceMs: o.roomGraceMs ?? 60_000,
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
