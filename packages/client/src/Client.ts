@@ -71,6 +71,14 @@ export interface ConnectOptions<M extends AnyCodec = AnyCodec> {
    */
   rate?: { perSecond: number; burst: number }
   /**
+   * Frames per second of app frame types whose room limits them itself (a behaviour's `rateLimits`, e.g.
+   * `{ cursor: 30 }`): `send` of those skips the connection's rate and queue, with a burst of half a
+   * second; over the rate only the newest frame of a type waits for the next slot (a cursor's latest
+   * position), older ones are dropped.
+   * Sent only while connected and in the room; dropped otherwise.
+   */
+  typeRates?: Record<string, number>
+  /**
    * How many times a send answered `UNAVAILABLE` (the room's shared log is unreachable) is sent again,
    * with the same id and the reconnect backoff between tries, before it rejects. Default 5.
    */
@@ -167,6 +175,8 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #seq = 0
   #pending = new Map<string, Pending>()
   #customTypes: ReadonlySet<string>
+  /** Buckets of `typeRates` types: tokens, when they were counted, the newest frame waiting. */
+  #typed = new Map<string, { t: number; at: number; next?: object | undefined }>()
   /** The message of the server's `UNAUTHORIZED` error, until the 4401 close that follows it. */
   #refusal: string | undefined
   /** Why the client closed for good, for calls made after that. */
@@ -232,6 +242,12 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   send(frame: CustomClientFrameOf<M>): void {
     const roomId = (frame as { roomId?: unknown }).roomId
     const room = typeof roomId === 'string' && this.rooms.has(roomId) ? roomId : undefined
+    const type = (frame as { type: string }).type
+    const rate = this._options.typeRates?.[type]
+    if (rate) {
+      if (this._canSend(room)) this.#sendTyped(type, rate, frame)
+      return
+    }
     this._enqueue(frame as unknown as ClientFrame, room, { fire: true, resolve() {}, reject() {} })
   }
 
@@ -373,6 +389,35 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #write(frame: object): void {
     this.#outbox.push(this._options.wire ? this._options.wire.encode(frame) : JSON.stringify(frame))
     this.#drain()
+  }
+
+  // Half the server's burst and 95 % of its rate: timing jitter on the way must not push a frame over its limit.
+  #sendTyped(type: string, perSecond: number, frame: object): void {
+    const now = Date.now()
+    const rate = perSecond * 0.95
+    let b = this.#typed.get(type)
+    if (!b) {
+      b = { t: perSecond / 2, at: now }
+      this.#typed.set(type, b)
+    }
+    b.t = Math.min(perSecond / 2, b.t + ((now - b.at) * rate) / 1000)
+    b.at = now
+    if (b.t >= 1 && !b.next) {
+      b.t--
+      this.#lastOut = now
+      this.#ws!.send(JSON.stringify(frame))
+      return
+    }
+    if (!b.next)
+      setTimeout(
+        () => {
+          const next = b.next
+          b.next = undefined
+          if (next && this.#ready) this.#sendTyped(type, perSecond, next)
+        },
+        Math.ceil(((1 - b.t) * 1000) / rate),
+      )
+    b.next = frame
   }
 
   #drain(): void {

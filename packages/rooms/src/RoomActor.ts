@@ -1,4 +1,5 @@
 import type { GenServer, SystemMessage } from '@hubbub/actor'
+import type { z } from 'zod'
 import { sendPresenceCount } from './announcePresence.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } from './RoomState.js'
@@ -14,7 +15,7 @@ import {
   report,
   scheduleIdle,
 } from './roomMembership.js'
-import { runHandler } from './runHandler.js'
+import { runHandler, timerFired } from './runHandler.js'
 
 export interface RoomArgs {
   roomId: string
@@ -64,6 +65,12 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     s.offset = position.offset
     s.behaviourState = await restoreState(s, position)
     env.local.set(roomId, s)
+    const onStart = s.behaviour.onStart
+    if (onStart !== undefined) {
+      await runHandler(s, null, { member: undefined, replyTo: undefined }, (ctx) =>
+        onStart(ctx, s.behaviourState),
+      )
+    }
     started = true
     report(s)
     if (restarted) scheduleIdle(s)
@@ -143,13 +150,32 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
           return s
         }
         const onMessage = s.behaviour.onMessage
-        if (!onMessage) {
-          const text = `room "${s.roomId}" does not handle "${msg.frame.type}"`
+        const type = msg.frame.type
+        // Message types are the behaviour's own: another behaviour's type is unknown here.
+        const schema = Object.hasOwn(s.behaviour.messages, type) ? s.behaviour.messages[type] : undefined
+        if (!onMessage || schema === undefined) {
+          const text = `room "${s.roomId}" does not handle "${type}"`
           sendFrame(s, member, errorFrame('UNKNOWN_MESSAGE', text, replyTo))
           return s
         }
+        let frame = msg.frame
+        if (msg.checked === false) {
+          const { type: _t, roomId, ...body } = frame
+          const parsed = (schema as z.ZodType).safeParse(body)
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0]
+            const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''
+            sendFrame(
+              s,
+              member,
+              errorFrame('INVALID_MESSAGE', `${where}${issue?.message ?? 'invalid'}`, replyTo),
+            )
+            return s
+          }
+          frame = { ...(parsed.data as Record<string, unknown>), type, roomId }
+        }
         const r = runHandler(s, member.user, { member, replyTo }, (ctx) =>
-          onMessage(ctx, msg.frame as never, s.behaviourState),
+          onMessage(ctx, frame as never, s.behaviourState),
         )
         return r === undefined ? s : r.then(() => s)
       }
@@ -172,10 +198,12 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
         sendPresenceCount(s, Date.now())
         return s
       case 'scheduled': {
-        const onMessage = s.behaviour.onMessage
-        if (!onMessage) return s
-        const r = runHandler(s, null, { member: undefined, replyTo: undefined }, (ctx) =>
-          onMessage(ctx, m.message as never, s.behaviourState),
+        if (m.key !== undefined && !timerFired(s, m.key, m.id!)) return s
+        const handler = s.behaviour.onTimer ?? s.behaviour.onMessage
+        if (!handler) return s
+        const timer = { key: m.key, due: m.due, lateMs: Math.max(0, Date.now() - m.due) }
+        const r = runHandler(s, null, { member: undefined, replyTo: undefined, timer }, (ctx) =>
+          handler(ctx, m.message as never, s.behaviourState),
         )
         return r === undefined ? s : r.then(() => s)
       }

@@ -26,6 +26,11 @@ export type RoomCast =
       member: RoomMember
       frame: { type: string } & Record<string, unknown>
       replyTo?: string | undefined
+      /**
+       * False when the frame's body has not been checked against this room's schema for its type
+       * (the server does that for types only one behaviour defines): the room checks it then.
+       */
+      checked?: boolean
     }
   /** A chat message from the server itself (HTTP broadcast, `server.broadcast`): sequenced like any. */
   | { type: 'announce'; from: string; text: string }
@@ -40,9 +45,21 @@ export type RoomCast =
 export type RoomInfo =
   | { type: 'idle'; generation: number }
   | { type: 'presence_tick' }
-  | { type: 'scheduled'; message: ScheduledMessage }
+  /** A room timer fired (`key` and `id` for keyed ones; `due`: when it was due, `Date.now()`). */
+  | { type: 'scheduled'; message: ScheduledMessage; due: number; key?: string; id?: number }
   /** A dropped member's presence grace is over (`connection`: its entry's connection id). */
   | { type: 'grace_end'; connection: string }
+
+/** A keyed room timer (see `schedule`). */
+export interface RoomTimer {
+  readonly id: number
+  ref: TimerRef
+  readonly message: ScheduledMessage
+  readonly ms: number
+  readonly every: boolean
+  /** When the pending firing is due (`Date.now()`). */
+  due: number
+}
 
 /** The presence entry of a member whose connection dropped, held for its grace. */
 export interface Lingering {
@@ -73,6 +90,9 @@ export class RoomState {
   presenceSentAt = 0
   presenceSentCount = -1
   presenceTimer: TimerRef | undefined = undefined
+  /** The behaviour's keyed timers, by key. */
+  readonly timers = new Map<string, RoomTimer>()
+  timerSeq = 0
   /** Dropped members still present (their grace), by connection id. */
   readonly lingering = new Map<string, Lingering>()
 

@@ -1,10 +1,15 @@
 export {
   broadcast,
+  type ChatMessageFrame,
+  cancel,
   chatRoom,
   chatText,
   defineRoom,
+  type EmittedFrame,
+  type FramesOf,
   type HandlerResult,
   type MemberContext,
+  type MessageRateLimit,
   type OutgoingFrame,
   publish,
   type RoomBehaviour,
@@ -17,9 +22,11 @@ export {
   reject,
   reply,
   type ScheduledMessage,
+  type ScheduleOptions,
   schedule,
   sendTo,
   setState,
+  type TimerInfo,
 } from './defineRoom.js'
 export { MemoryPresenceStore } from './MemoryPresenceStore.js'
 export { MemoryRoomLog, type MemoryRoomLogOptions } from './MemoryRoomLog.js'
@@ -48,5 +55,6 @@ export {
   type RoomRef,
   type RoomReply,
   RoomState,
+  type RoomTimer,
 } from './RoomState.js'
 export type { RoomSnapshot, RoomStateStore } from './RoomStateStore.js'

@@ -109,6 +109,14 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
     const onJoin = s.behaviour.onJoin
     await runHandler(s, member.user, { member, replyTo }, (ctx) => onJoin(ctx as never, s.behaviourState))
   }
+  // Every joining connection, whether or not its user was already here: it gets the full state now,
+  // before any later update (it is subscribed already, and the room runs one thing at a time).
+  const onSync = s.behaviour.onSync
+  if (onSync !== undefined && !member.isClosed && s.members.has(member.ref)) {
+    await runHandler(s, member.user, { member, replyTo: undefined }, (ctx) =>
+      onSync(ctx as never, s.behaviourState),
+    )
+  }
   return { ok: true }
 }
 

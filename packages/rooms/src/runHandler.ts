@@ -5,6 +5,8 @@ import type {
   RoomEffect,
   RoomUser,
   ScheduledMessage,
+  ScheduleOptions,
+  TimerInfo,
 } from './defineRoom.js'
 import type { RoomMember } from './RoomMember.js'
 import type { RoomState } from './RoomState.js'
@@ -23,17 +25,22 @@ import {
 export interface Invocation {
   member: RoomMember | undefined
   replyTo: string | undefined
+  /** The timer the call runs for. */
+  timer?: TimerInfo | undefined
 }
 
 /** The handler's view of the room: effect methods collect effects, applied in call order after it returns. */
 class Context implements RoomContext<unknown> {
   readonly state: unknown
+  readonly timer: TimerInfo | null
   constructor(
     readonly s: RoomState,
     readonly user: RoomUser | null,
     readonly effects: RoomEffect[],
+    timer: TimerInfo | undefined,
   ) {
     this.state = s.behaviourState
+    this.timer = timer ?? null
   }
   get roomId(): string {
     return this.s.roomId
@@ -63,8 +70,11 @@ class Context implements RoomContext<unknown> {
   setState(state: unknown): void {
     this.effects.push({ kind: 'setState', state })
   }
-  schedule(message: ScheduledMessage, ms: number): void {
-    this.effects.push({ kind: 'schedule', message, ms })
+  schedule(message: ScheduledMessage, ms: number, options: ScheduleOptions = {}): void {
+    this.effects.push({ kind: 'schedule', message, ms, ...options })
+  }
+  cancel(key: string): void {
+    this.effects.push({ kind: 'cancel', key })
   }
   reject(code: string, message: string): void {
     this.effects.push({ kind: 'reject', code, message })
@@ -110,11 +120,68 @@ function applyResult(
         if (inv.member) sendFrame(s, inv.member, errorFrame(e.code, e.message, inv.replyTo))
         break
       case 'schedule':
-        s.env.system.sendAfter(s.self, { type: 'scheduled', message: e.message }, Math.max(0, e.ms))
+        startTimer(s, e.message, e.ms, e.key, e.every === true)
+        break
+      case 'cancel':
+        cancelTimer(s, e.key)
         break
     }
   }
   if (changed && s.behaviour.persist) saveState(s)
+}
+
+/**
+ * Arms a room timer. A keyed one replaces the timer of that key; each gets a fresh id, so a firing
+ * already in the mailbox when its timer was cancelled or replaced is recognised and ignored.
+ */
+function startTimer(
+  s: RoomState,
+  message: ScheduledMessage,
+  ms: number,
+  key: string | undefined,
+  every: boolean,
+): void {
+  const delay = Math.max(every ? 1 : 0, ms)
+  const due = Date.now() + delay
+  if (key === undefined) {
+    s.env.system.sendAfter(s.self, { type: 'scheduled', message, due }, delay)
+    return
+  }
+  cancelTimer(s, key)
+  const id = ++s.timerSeq
+  const ref = s.env.system.sendAfter(s.self, { type: 'scheduled', message, due, key, id }, delay)
+  s.timers.set(key, { id, ref, message, ms: delay, every, due })
+}
+
+export function cancelTimer(s: RoomState, key: string): void {
+  const timer = s.timers.get(key)
+  if (timer === undefined) return
+  s.timers.delete(key)
+  s.env.system.cancelTimer(timer.ref)
+}
+
+/**
+ * A keyed timer fired: false when it was cancelled or replaced meanwhile. A one-shot timer is
+ * forgotten; a repeating one is armed for its next deadline (one period after the last, skipping
+ * ahead when more than a period behind), before its handler runs.
+ */
+export function timerFired(s: RoomState, key: string, id: number): boolean {
+  const timer = s.timers.get(key)
+  if (timer === undefined || timer.id !== id) return false
+  if (!timer.every) {
+    s.timers.delete(key)
+    return true
+  }
+  const now = Date.now()
+  let due = timer.due + timer.ms
+  if (due < now - timer.ms) due = now
+  timer.due = due
+  timer.ref = s.env.system.sendAfter(
+    s.self,
+    { type: 'scheduled', message: timer.message, due, key, id },
+    due - now,
+  )
+  return true
 }
 
 /** Saves a persisting room's state with the offset it reflects; a failed save is reported, not fatal. */
@@ -138,7 +205,7 @@ export function runHandler(
   call: (ctx: RoomContext<unknown>) => HandlerResult<unknown> | Promise<HandlerResult<unknown>>,
 ): void | Promise<void> {
   const effects: RoomEffect[] = []
-  const result = call(new Context(s, user, effects))
+  const result = call(new Context(s, user, effects, inv.timer))
   if (isThenable(result)) {
     return (result as Promise<HandlerResult<unknown>>).then((r) => applyResult(s, r, effects, inv))
   }

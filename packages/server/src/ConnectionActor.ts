@@ -55,7 +55,26 @@ function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
   const data = binary ? msg.data : msg
   const decoder = conn.binary && core.binaryDecoder ? core.binaryDecoder : core.jsonDecoder
   const result = decoder.decodeClientFrame(data, binary)
-  if (result.ok) return result.frame as Frame
+  if (result.ok) {
+    const frame = result.frame as Frame
+    const limitOf = core.limitOf
+    if (limitOf === undefined || typeof frame.roomId !== 'string' || !core.customTypes.has(frame.type))
+      return frame
+    const config = limitOf(frame.roomId, frame.type)
+    if (config === undefined) return frame
+    // The room's behaviour limits this type itself: it does not use up the connection's bucket.
+    conn.limiter.refund()
+    const typed = conn.typeLimiter(frame.roomId, frame.type, config).take(now)
+    if (typed === 'ok') return frame
+    core.metrics.rateLimitHits.inc()
+    conn.rateLimited++
+    if (typed === 'abuse') {
+      sendError(conn, 'RATE_LIMITED', `sustained rate abuse of "${frame.type}"; closing`, undefined)
+      core.closeConnection(conn, CloseCode.POLICY_VIOLATION, 'rate limit abuse')
+    }
+    // Over the type's limit: dropped and counted, unanswered (a game's inputs beyond the rate).
+    return undefined
+  }
   const error = result.error
   if (error.close !== undefined) {
     core.closeConnection(conn, error.close, error.message.slice(0, 100))
@@ -246,7 +265,8 @@ function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void>
       if (membership === undefined)
         return sendError(conn, 'NOT_IN_ROOM', `not in room "${String(roomId)}"`, replyTo)
       const { id: _id, ...body } = frame
-      core.system.cast(membership.ref, { type: 'custom', member: conn, frame: body, replyTo })
+      const checked = !core.sharedTypes.has(frame.type)
+      core.system.cast(membership.ref, { type: 'custom', member: conn, frame: body, replyTo, checked })
       return
     }
   }

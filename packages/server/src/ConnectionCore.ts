@@ -25,6 +25,8 @@ export interface ConnectionCoreOptions {
   readonly binaryDecoder: ClientDecoder | undefined
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
+  readonly sharedTypes: ReadonlySet<string>
+  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
   readonly directory: ConnectionDirectory
   /** Announced in every `welcome`. */
   readonly heartbeatMs: number
@@ -54,6 +56,10 @@ export class ConnectionCore {
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   /** Behaviours by custom client frame type (frames the built-in protocol does not have). */
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
+  /** Custom types several behaviours define: the room checks their body (see `roomCodecs`). */
+  readonly sharedTypes: ReadonlySet<string>
+  /** A behaviour's own rate limit of a custom type in a room; undefined when no behaviour sets one. */
+  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
   /** Connections by id, user and name. */
   readonly directory: ConnectionDirectory
   readonly #heartbeatMs: number
@@ -82,6 +88,8 @@ export class ConnectionCore {
     this.binaryDecoder = options.binaryDecoder
     this.encodeBinary = options.encodeBinary
     this.customTypes = options.customTypes
+    this.sharedTypes = options.sharedTypes
+    this.limitOf = options.limitOf
     this.directory = options.directory
     this.#heartbeatMs = options.heartbeatMs
     this.presenceGraceMs = options.presenceGraceMs

@@ -61,6 +61,8 @@ export class ConnectionRecord
   resumeToken: string | undefined = undefined
   /** The presence key taken over from an earlier connection through `join.resume`. */
   resumedKey: string | undefined = undefined
+  /** Token buckets of custom types a room behaviour limits on its own (`rateLimits`), by room and type. */
+  typeLimiters: Map<string, RateLimiter> | undefined = undefined
 
   constructor(
     readonly id: string,
@@ -73,6 +75,19 @@ export class ConnectionRecord
   ) {
     super(rate)
     if (identity !== undefined) this.name = identity.name
+  }
+
+  /** The bucket of a type a behaviour limits in a room (created on the first such frame). */
+  typeLimiter(roomId: string, type: string, config: RateLimitConfig): RateLimiter {
+    const key = `${type}\u0000${roomId}`
+    let map = this.typeLimiters
+    if (map === undefined) this.typeLimiters = map = new Map()
+    let limiter = map.get(key)
+    if (limiter === undefined) {
+      limiter = new RateLimiter(config)
+      map.set(key, limiter)
+    }
+    return limiter
   }
 
   /** The connection's token bucket: the record is its own limiter (one object less per socket). */

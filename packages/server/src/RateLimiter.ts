@@ -70,6 +70,11 @@ export class RateLimiter {
     return t - this.#overSince >= config.abuseMs ? 'abuse' : 'limited'
   }
 
+  /** Gives back the token of a frame `take` let through that another limiter counts instead. */
+  refund(): void {
+    this.#milliTokens = Math.min(this.#config.burstMilli, this.#milliTokens + 1000)
+  }
+
   /** True at most once per second: whether to tell the client it is being limited. */
   shouldTell(now: number = Date.now()): boolean {
     const t = now - this.#config.base

@@ -1,8 +1,9 @@
 import type { Protocol } from '@hubbub/protocol'
 import { createMsgpackCodec } from '@hubbub/protocol/msgpack'
-import { chatRoom, type OutgoingFrame, type RoomBehaviour } from '@hubbub/rooms'
+import { chatRoom, type MessageRateLimit, type OutgoingFrame, type RoomBehaviour } from '@hubbub/rooms'
 import { z } from 'zod'
 import type { ClientDecoder } from './ClientDecoder.js'
+import { RateLimitConfig } from './RateLimiter.js'
 import { ServerError } from './ServerError.js'
 import type { RoomRoute, ServerOptions } from './ServerOptions.js'
 
@@ -10,8 +11,15 @@ import type { RoomRoute, ServerOptions } from './ServerOptions.js'
 export interface RoomCodecs {
   /** The behaviour of a room id: the single one, else the first matching route, else the chat room. */
   readonly behaviourFor: (roomId: string) => RoomBehaviour
-  /** Behaviours by custom client frame type (frames the built-in protocol does not have). */
+  /** Behaviours by custom client frame type (frames the built-in protocol does not have); the first that defines it. */
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
+  /**
+   * Custom types that several behaviours define with different schemas: the decoders check only
+   * their field names, and the room checks the body against its own behaviour's schema.
+   */
+  readonly sharedTypes: ReadonlySet<string>
+  /** The rate limit a room's behaviour sets for a custom type; undefined when no behaviour sets any. */
+  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
   readonly jsonDecoder: ClientDecoder
   /** Undefined when msgpack is off. */
   readonly binaryDecoder: ClientDecoder | undefined
@@ -19,22 +27,81 @@ export interface RoomCodecs {
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
 }
 
+/**
+ * The decoder's shape of each custom type. A type is the behaviour's own: when several behaviours
+ * define it with different schemas, the decoder accepts the union of their field names (each any
+ * value) and the room checks the body against its own schema (`checked: false`).
+ */
 function toShapes(behaviours: readonly RoomBehaviour[], roomIdSchema: z.ZodType) {
   const shapes: Record<string, z.ZodObject> = {}
   const owner = new Map<string, RoomBehaviour>()
+  const schemas = new Map<string, Set<z.ZodObject>>()
   for (const b of behaviours) {
     for (const [type, schema] of Object.entries(b.messages)) {
-      if (owner.has(type) && owner.get(type) !== b) {
-        throw new ServerError('invalid_options', `message type "${type}" is defined by two room behaviours`)
-      }
       if (!(schema instanceof z.ZodObject)) {
         throw new ServerError('invalid_options', `room message "${type}" must be a z.object(...)`)
       }
-      owner.set(type, b)
-      shapes[type] = z.object({ ...schema.shape, roomId: roomIdSchema })
+      if (!owner.has(type)) owner.set(type, b)
+      let set = schemas.get(type)
+      if (set === undefined) {
+        set = new Set()
+        schemas.set(type, set)
+      }
+      set.add(schema)
     }
   }
-  return { shapes, owner }
+  const shared = new Set<string>()
+  for (const [type, set] of schemas) {
+    if (set.size === 1) {
+      const [schema] = set as unknown as [z.ZodObject]
+      shapes[type] = z.object({ ...schema.shape, roomId: roomIdSchema })
+      continue
+    }
+    shared.add(type)
+    const fields: Record<string, z.ZodType> = {}
+    for (const schema of set)
+      for (const key of Object.keys(schema.shape)) fields[key] = z.unknown().optional()
+    shapes[type] = z.object({ ...fields, roomId: roomIdSchema })
+  }
+  return { shapes, owner, shared }
+}
+
+/** The rate-limit settings of each behaviour that sets `rateLimits`, by type. */
+function typeLimits(
+  behaviours: readonly RoomBehaviour[],
+  behaviourFor: (roomId: string) => RoomBehaviour,
+  abuseMs: number,
+): RoomCodecs['limitOf'] {
+  const configs = new Map<RoomBehaviour, Map<string, RateLimitConfig>>()
+  for (const b of behaviours) {
+    if (b.rateLimits === undefined) continue
+    const byType = new Map<string, RateLimitConfig>()
+    for (const [type, limit] of Object.entries(
+      b.rateLimits as Record<string, MessageRateLimit | undefined>,
+    )) {
+      if (limit === undefined) continue
+      if (!Object.hasOwn(b.messages, type)) {
+        throw new ServerError(
+          'invalid_options',
+          `room behaviour "${b.name}" limits "${type}", which is not one of its messages`,
+        )
+      }
+      if (!(limit.perSecond > 0)) {
+        throw new ServerError('invalid_options', `rateLimits.${type}.perSecond must be a positive number`)
+      }
+      byType.set(
+        type,
+        new RateLimitConfig({
+          perSecond: limit.perSecond,
+          burst: limit.burst ?? limit.perSecond,
+          abuseMs: limit.abuseMs ?? abuseMs,
+        }),
+      )
+    }
+    if (byType.size > 0) configs.set(b, byType)
+  }
+  if (configs.size === 0) return undefined
+  return (roomId, type) => configs.get(behaviourFor(roomId))?.get(type)
 }
 
 /**
@@ -53,8 +120,9 @@ function refuseOwned(behaviours: readonly RoomBehaviour[]): void {
 /**
  * Routes `options.rooms` (one behaviour, or routes by room id) and builds the client
  * decoders (JSON, and msgpack unless `msgpack: false`) that also accept the message
- * types the behaviours define. Throws `invalid_options` for a type defined twice or
- * not a `z.object(...)`.
+ * types the behaviours define (a type several behaviours define is each one's own). Throws
+ * `invalid_options` for a type that is not a `z.object(...)`, or a rate limit of a type the
+ * behaviour does not define.
  */
 export function roomCodecs(
   options: Pick<ServerOptions, 'rooms' | 'msgpack' | 'log'>,
@@ -66,7 +134,7 @@ export function roomCodecs(
     options.rooms !== undefined && 'name' in options.rooms ? (options.rooms as RoomBehaviour) : undefined
   const behaviours = single ? [single] : routes.map((r) => r.behaviour)
   if (options.log?.shared) refuseOwned(behaviours)
-  const { shapes, owner } = toShapes(behaviours, protocol.schemas.roomId)
+  const { shapes, owner, shared } = toShapes(behaviours, protocol.schemas.roomId)
   const codec = owner.size > 0 ? protocol.defineMessages(shapes) : protocol
   let binaryDecoder: ClientDecoder | undefined
   let encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
@@ -86,6 +154,8 @@ export function roomCodecs(
   return {
     behaviourFor,
     customTypes: owner,
+    sharedTypes: shared,
+    limitOf: typeLimits(behaviours, behaviourFor, protocol.limits.rateAbuseMs),
     jsonDecoder: codec as unknown as ClientDecoder,
     binaryDecoder,
     encodeBinary,

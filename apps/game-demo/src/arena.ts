@@ -1,0 +1,154 @@
+// The real-time arena (tag): every rule, and the room behaviour that runs it at a fixed tick.
+import { defineRoom } from '@hubbub/rooms'
+import { z } from 'zod'
+
+export const SIZE = 32
+/** One player as the wire carries it: `[name, x, y, it]` (1 when it is "it"). */
+export type PlayerRow = [name: string, x: number, y: number, it: 0 | 1]
+
+export interface ArenaPlayer {
+  x: number
+  y: number
+  /** The latest input: the direction it moves each tick. */
+  dx: number
+  dy: number
+}
+
+export interface ArenaState {
+  tick: number
+  players: Record<string, ArenaPlayer>
+  /** Who is "it" (tags whoever it touches); null while the arena is empty. */
+  it: string | null
+  /** Players who left since the last tick (sent in the next delta). */
+  gone: string[]
+}
+
+export const arenaClientMessages = {
+  input: z.object({ dx: z.number().int().min(-1).max(1), dy: z.number().int().min(-1).max(1) }),
+  cursor: z.object({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }),
+}
+
+const row = z.tuple([z.string(), z.number(), z.number(), z.number()])
+export const arenaServerMessages = {
+  /** The whole arena: what a joining connection gets first. */
+  arena: z.object({ tick: z.number(), players: z.array(row) }),
+  /** What changed in one tick: moved or tagged players, and who left. */
+  delta: z.object({ tick: z.number(), players: z.array(row), gone: z.array(z.string()) }),
+  cursor: z.object({ user: z.string(), x: z.number(), y: z.number() }),
+}
+
+export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [] })
+
+/** A new player in a free-ish spot (spread by name); the first one is "it". */
+export function enter(state: ArenaState, name: string): ArenaState {
+  if (state.players[name]) return state
+  let h = 0
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0
+  const players = { ...state.players, [name]: { x: h % SIZE, y: (h >>> 8) % SIZE, dx: 0, dy: 0 } }
+  return { ...state, players, it: state.it ?? name, gone: state.gone.filter((g) => g !== name) }
+}
+
+export function leave(state: ArenaState, name: string): ArenaState {
+  if (!state.players[name]) return state
+  const { [name]: _, ...players } = state.players
+  const it = state.it === name ? (Object.keys(players)[0] ?? null) : state.it
+  return { ...state, players, it, gone: [...state.gone, name] }
+}
+
+export function steer(state: ArenaState, name: string, dx: number, dy: number): ArenaState {
+  const p = state.players[name]
+  if (!p || (p.dx === dx && p.dy === dy)) return state
+  return { ...state, players: { ...state.players, [name]: { ...p, dx, dy } } }
+}
+
+const clamp = (v: number) => Math.max(0, Math.min(SIZE - 1, v))
+
+/**
+ * One tick: everyone moves one cell along their input (walls stop them), then "it" tags the first
+ * other player on its cell (who becomes "it"). Returns the new state and the rows that changed.
+ */
+export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow[]; gone: string[] } {
+  const players: Record<string, ArenaPlayer> = {}
+  const moved = new Set<string>()
+  for (const [name, p] of Object.entries(state.players)) {
+    const x = clamp(p.x + p.dx)
+    const y = clamp(p.y + p.dy)
+    if (x !== p.x || y !== p.y) moved.add(name)
+    players[name] = x === p.x && y === p.y ? p : { ...p, x, y }
+  }
+  let it = state.it
+  const chaser = it === null ? undefined : players[it]
+  if (it !== null && chaser !== undefined) {
+    for (const [name, p] of Object.entries(players)) {
+      if (name !== it && p.x === chaser.x && p.y === chaser.y) {
+        moved.add(it)
+        moved.add(name)
+        it = name
+        break
+      }
+    }
+  }
+  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [] }
+  const changed = [...moved].map((name) => rowOf(next, name))
+  return { state: next, changed, gone: state.gone }
+}
+
+export function rowOf(state: ArenaState, name: string): PlayerRow {
+  const p = state.players[name]!
+  return [name, p.x, p.y, state.it === name ? 1 : 0]
+}
+
+export interface ArenaOptions {
+  /** Ticks per second. Default 20. */
+  hz?: number
+  /** Inputs per connection per second; excess is dropped and counted. Default 30. */
+  inputsPerSecond?: number
+  /** Cursor positions per connection per second. Default 30. */
+  cursorsPerSecond?: number
+  /** Called after each tick with how late it started and how long it took (ms): for benchmarks. */
+  onTick?: (lateMs: number, tookMs: number) => void
+}
+
+/**
+ * The arena behaviour: inputs only steer (the room moves players at its own tick); each tick
+ * broadcasts one compact delta (JSON for now), encoded once for every member; a joining connection
+ * gets the whole arena first.
+ */
+export function arena(options: ArenaOptions = {}) {
+  const everyMs = Math.round(1000 / (options.hz ?? 20))
+  const onTick = options.onTick
+  return defineRoom({
+    name: 'arena',
+    messages: arenaClientMessages,
+    emits: arenaServerMessages,
+    rateLimits: {
+      input: { perSecond: options.inputsPerSecond ?? 30 },
+      cursor: { perSecond: options.cursorsPerSecond ?? 30 },
+    },
+    init: emptyArena,
+    onStart: (ctx) => ctx.schedule({ type: 'tick' }, everyMs, { key: 'tick', every: true }),
+    onJoin: (ctx, state) => ({ state: enter(state, ctx.user.name) }),
+    onSync: (ctx, state) => {
+      const players = Object.keys(state.players).map((name) => rowOf(state, name))
+      ctx.reply({ type: 'arena', tick: state.tick, players })
+    },
+    onLeave: (ctx, state) => ({ state: leave(state, ctx.user.name) }),
+    onMessage: (ctx, msg, state) => {
+      const name = ctx.user?.name ?? ''
+      if (msg.type === 'cursor') {
+        ctx.broadcast({ type: 'cursor', user: name, x: msg.x, y: msg.y }, { exclude: name })
+        return
+      }
+      const next = steer(state, name, msg.dx, msg.dy)
+      return next === state ? undefined : { state: next }
+    },
+    onTimer: (ctx, _msg, state) => {
+      const started = performance.now()
+      const { state: next, changed, gone } = step(state)
+      if (changed.length > 0 || gone.length > 0)
+        ctx.broadcast({ type: 'delta', tick: next.tick, players: changed, gone })
+      onTick?.(ctx.timer?.lateMs ?? 0, performance.now() - started)
+      return { state: next }
+    },
+  })
+}
