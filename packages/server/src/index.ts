@@ -14,6 +14,8 @@ export {
   hmacAuth,
   type Identity,
   isTokenProtocol,
+  type JwksAuthOptions,
+  jwksAuth,
   type SignTokenOptions,
   signToken,
   TOKEN_PROTOCOL_PREFIX,
