@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net'
 import {
-  createHttpApi,
   createServer,
   type HubbubServer,
   type Logger,
   type ServerOptions,
+  serverHttpApi,
 } from '@hubbub/server'
 import type { HttpRequest } from '@hubbub/transport'
 import { wsTransport } from '@hubbub/transport-ws'
@@ -76,16 +76,7 @@ function mountRoutes(
   prefix: string,
   broadcastSecret: string | undefined,
 ): void {
-  const api = createHttpApi({
-    ...(broadcastSecret === undefined ? {} : { broadcastSecret }),
-    metrics: server.metrics,
-    health: () => ({ connections: server.connections }),
-    stats: () => server.stats(),
-    broadcast: (roomId, text, from) =>
-      server.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
-    broadcastWhere: (filter, payload) => server.broadcastWhere(filter, payload),
-    onError: (err, req) => server.logger.error({ err, path: req.path }, 'http handler failed'),
-  })
+  const api = serverHttpApi(server, { broadcastSecret })
   for (const route of routes) {
     if (route.path === '/api/broadcast' && broadcastSecret === undefined) continue
     fastify.route({
@@ -127,4 +118,4 @@ function toHttpRequest(request: FastifyRequest, path: string): HttpRequest {
 }
 
 /** `app.register(hubbub, { auth, rooms, broadcastSecret, prefix? })`: Hubbub on Fastify's own port. */
-export const hubbub = fp(plugin, { fastify: '5.x', name: '@hubbub/fastify' })
+export const hubbub = fp(plugin, { fastify: '4.x || 5.x', name: '@hubbub/fastify' })

@@ -1,5 +1,12 @@
 export type { ClusterMessage } from '@hubbub/bus'
 export {
+  type AttachableTransport,
+  type AttachedServer,
+  type AttachOptions,
+  attach,
+  type NodeHttpHandler,
+} from './attach.js'
+export {
   AuthError,
   AuthErrorCode,
   type AuthHook,
@@ -7,6 +14,8 @@ export {
   hmacAuth,
   type Identity,
   isTokenProtocol,
+  type JwksAuthOptions,
+  jwksAuth,
   type SignTokenOptions,
   signToken,
   TOKEN_PROTOCOL_PREFIX,
@@ -20,8 +29,11 @@ export {
   type BroadcastFilter,
   createHttpApi,
   type HttpApiOptions,
+  type HttpApiServer,
+  type ServerHttpApiOptions,
   type ServerStats,
   type StaticFilesOptions,
+  serverHttpApi,
   serveStatic,
 } from './http/index.js'
 export type { InspectorAction, InspectorOptions } from './inspector/index.js'

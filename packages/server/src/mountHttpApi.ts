@@ -1,6 +1,5 @@
 import type { Transport } from '@hubbub/transport'
-import type { HubbubServer } from './createServer.js'
-import { createHttpApi } from './http/index.js'
+import { type HttpApiServer, serverHttpApi } from './http/serverHttpApi.js'
 import type { ServerOptions } from './ServerOptions.js'
 
 /**
@@ -10,21 +9,14 @@ import type { ServerOptions } from './ServerOptions.js'
 export function mountHttpApi(
   transport: Transport<any>,
   options: Pick<ServerOptions, 'http' | 'broadcastSecret'>,
-  server: Pick<HubbubServer, 'metrics' | 'logger' | 'connections' | 'stats' | 'broadcast' | 'broadcastWhere'>,
+  server: HttpApiServer,
 ): void {
   const http = options.http ?? true
   if (http === false) return
   transport.http(
-    createHttpApi({
-      ...(options.broadcastSecret === undefined ? {} : { broadcastSecret: options.broadcastSecret }),
-      metrics: server.metrics,
-      health: () => ({ connections: server.connections }),
-      stats: () => server.stats(),
-      broadcast: (roomId, text, from) =>
-        server.broadcast(roomId, { text, ...(from === undefined ? {} : { from }) }),
-      broadcastWhere: (filter, payload) => server.broadcastWhere(filter, payload),
-      ...(typeof http === 'object' && http.staticFiles ? { staticFiles: http.staticFiles } : {}),
-      onError: (err, req) => server.logger.error({ err, path: req.path }, 'http handler failed'),
+    serverHttpApi(server, {
+      broadcastSecret: options.broadcastSecret,
+      staticFiles: typeof http === 'object' ? http.staticFiles : undefined,
     }),
   )
 }

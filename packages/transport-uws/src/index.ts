@@ -1,2 +1,2 @@
 export { UwsTransportError, type UwsTransportErrorCode } from './UwsTransportError.js'
-export { uwsTransport } from './uwsTransport.js'
+export { type UwsTransportOptions, uwsTransport } from './uwsTransport.js'

@@ -7,6 +7,7 @@ import type {
   WebSocket,
 } from 'uWebSockets.js'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import {
   type Connection,
@@ -68,16 +69,42 @@ interface ListenWithOptions {
   (port: number, options: number, cb: ListenCallback): unknown
 }
 
+export interface UwsTransportOptions<I = unknown> extends TransportOptions<I> {
+  /**
+   * Serve `wss://` and `https://` (uWebSockets.js's `SSLApp`): PEM files of the private key and
+   * the certificate (chain). Missing files are refused when the transport is made.
+   */
+  tls?: { keyFile: string; certFile: string; passphrase?: string }
+}
+
+/** `uws.App()`, or `uws.SSLApp()` for `tls`, whose files are checked first (uWS would only fail at listen). */
+function makeApp(uws: ReturnType<typeof loadUws>, tls: UwsTransportOptions['tls']): TemplatedApp {
+  if (tls === undefined) return uws.App()
+  for (const [name, file] of [
+    ['tls.keyFile', tls.keyFile],
+    ['tls.certFile', tls.certFile],
+  ] as const) {
+    if (typeof file !== 'string' || !existsSync(file)) {
+      throw new UwsTransportError('UNSUPPORTED_OPTION', `${name}: no file at ${String(file)}`)
+    }
+  }
+  return uws.SSLApp({
+    key_file_name: tls.keyFile,
+    cert_file_name: tls.certFile,
+    ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+  })
+}
+
 /**
  * A Hubbub `Transport` on uWebSockets.js: native pub/sub fan-out in C++, the
  * shared upgrade pipeline and limits of `@hubbub/transport`, and no silent
  * skipping of slow receivers (they are closed with 1013 or their drops counted).
  */
-export function uwsTransport<I = unknown>(options: TransportOptions<I> = {}): Transport<I> {
+export function uwsTransport<I = unknown>(options: UwsTransportOptions<I> = {}): Transport<I> {
   refuseUnsupported(options)
   const uws = loadUws()
   const opts = resolveTransportOptions(options)
-  const app: TemplatedApp = uws.App()
+  const app: TemplatedApp = makeApp(uws, options.tls)
   const idPrefix = `${randomBytes(4).toString('hex')}-`
   let nextId = 0
   let openedCount = 0

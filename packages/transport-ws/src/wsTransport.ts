@@ -49,6 +49,13 @@ function refuse(socket: Duplex, status: number): void {
   setTimeout(() => socket.destroy(), 1000).unref()
 }
 
+/** What a body parser left in `req.body`, as bytes again: a Buffer or string as is, anything else as JSON. */
+function parsedBody(parsed: unknown): Uint8Array {
+  if (parsed === undefined || parsed === null) return new Uint8Array()
+  if (parsed instanceof Uint8Array) return parsed
+  return Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed))
+}
+
 function headerRecord(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const [k, v] of Object.entries(req.headers))
@@ -212,26 +219,30 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     })
   }
 
-  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > opts.maxHttpBody) {
-      res.writeHead(413, { connection: 'close' }).end()
-      req.resume()
-      return true
+  /** The request body: read from the stream, or taken from a body parser that ran first (`req.body`). */
+  async function readBody(req: IncomingMessage): Promise<Uint8Array | 'too-big'> {
+    if (req.readableEnded) {
+      // express.json(), express.text(), express.raw() or another parser consumed the stream.
+      const bytes = parsedBody((req as IncomingMessage & { body?: unknown }).body)
+      return bytes.length > opts.maxHttpBody ? 'too-big' : bytes
     }
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > opts.maxHttpBody) return 'too-big'
     const chunks: Buffer[] = []
     let size = 0
-    let tooBig = false
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length
-      if (size > opts.maxHttpBody) {
-        tooBig = true
-        break
-      }
+      if (size > opts.maxHttpBody) return 'too-big'
       chunks.push(chunk)
     }
-    if (tooBig) {
+    return new Uint8Array(Buffer.concat(chunks))
+  }
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const body = await readBody(req)
+    if (body === 'too-big') {
       res.writeHead(413, { connection: 'close' }).end()
+      if (!req.readableEnded) req.resume()
       return true
     }
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -247,7 +258,7 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
         headers['x-forwarded-for'],
         opts.trustProxy,
       ),
-      body: new Uint8Array(Buffer.concat(chunks)),
+      body,
     }
     let response: HttpResponse | undefined
     for (const handler of httpHandlers) {

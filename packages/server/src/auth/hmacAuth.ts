@@ -1,5 +1,5 @@
 import type { UpgradeRequest } from '@hubbub/transport'
-import { errors, type JWTPayload, jwtVerify } from 'jose'
+import { errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose'
 import { AuthError } from './AuthError.js'
 import { hmacKey } from './hmacKey.js'
 import type { AuthHook, Identity } from './Identity.js'
@@ -31,20 +31,35 @@ const CONTROL = /\p{Cc}/u
  */
 export function hmacAuth(options: HmacAuthOptions): AuthHook {
   const key = hmacKey(options.secret)
-  const maxNameLength = options.maxNameLength ?? 32
-  const verifyOptions = {
-    algorithms: ['HS256'],
+  const verifyOptions = jwtVerifyOptions(options, ['HS256'])
+  return jwtAuthHook((token) => jwtVerify(token, key, verifyOptions), options)
+}
+
+/** What `jwtVerify` is told besides the key: algorithms, clock tolerance, issuer, audience. */
+export function jwtVerifyOptions(
+  options: Pick<HmacAuthOptions, 'clockToleranceSec' | 'issuer' | 'audience'>,
+  algorithms: string[],
+): JWTVerifyOptions {
+  return {
+    algorithms,
     clockTolerance: options.clockToleranceSec ?? 0,
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
   }
+}
 
+/** An AuthHook around a JWT check: the token from the request, verified, mapped to an `Identity`. */
+export function jwtAuthHook(
+  verify: (token: string) => Promise<{ payload: JWTPayload }>,
+  options: Pick<HmacAuthOptions, 'maxNameLength' | 'authorizeJoin'>,
+): AuthHook {
+  const maxNameLength = options.maxNameLength ?? 32
   const authenticate = async (req: UpgradeRequest): Promise<Identity> => {
     const token = tokenFromRequest(req)
     if (token === undefined) throw new AuthError('missing', 'no bearer token in the request')
     let payload: JWTPayload
     try {
-      payload = (await jwtVerify(token, key, verifyOptions)).payload
+      payload = (await verify(token)).payload
     } catch (cause) {
       if (cause instanceof errors.JWTExpired) throw new AuthError('expired', 'token expired', { cause })
       throw new AuthError('invalid', `invalid token: ${(cause as Error).message}`, { cause })

@@ -1,6 +1,7 @@
 export { AuthError, AuthErrorCode } from './AuthError.js'
 export { type HmacAuthOptions, hmacAuth } from './hmacAuth.js'
 export type { AuthHook, Identity } from './Identity.js'
+export { type JwksAuthOptions, jwksAuth } from './jwksAuth.js'
 export { type SignTokenOptions, signToken } from './signToken.js'
 export { tokenFromRequest } from './tokenFromRequest.js'
 export { isTokenProtocol, TOKEN_PROTOCOL_PREFIX, tokenProtocol } from './tokenProtocol.js'
