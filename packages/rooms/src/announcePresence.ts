@@ -53,7 +53,18 @@ function batchPresence(s: RoomState, joined: boolean, name: string, count: numbe
     batch.delete(name)
   } else if (pending === undefined) batch.set(name, { joined, snapshots: s.snapshots })
   s.presenceBatchCount = count
-  s.presenceBatchTimer ??= s.env.system.sendAfter(s.self, { type: 'presence_flush' }, s.env.presenceBatchMs)
+  s.presenceBatchTimer ??= s.env.system.sendAfter(s.self, { type: 'presence_flush' }, presenceWindow(s))
+}
+
+/**
+ * How long the room's window stays open: `presenceBatchMs` up to 10 members, one more
+ * `presenceBatchMs` per 10 members beyond, at most a second (unless `presenceBatchMs` is longer).
+ * A diff costs one write per member, so a busy room spends about as much on presence whatever
+ * its size, and a room that fills up (every client reconnecting at once) cannot flood its members.
+ */
+export function presenceWindow(s: RoomState): number {
+  const base = s.env.presenceBatchMs
+  return Math.max(base, Math.min(1000, base * Math.ceil(s.members.size / 10)))
 }
 
 /** The throttled `presence_count`: at most one per second, and only when the count changed. */
