@@ -144,8 +144,10 @@ describe.skipIf(missing !== undefined)(
       const ann = await member(one.url, 'ann')
       const bob = await member(two.url, 'bob')
       await expect
-        .poll(() => ann.frames.find((f) => f.type === 'user_joined')?.username, { timeout: 10_000 })
-        .toBe('bob')
+        .poll(() => ann.frames.some((f) => f.type === 'presence_diff' && f.joins.includes('bob')), {
+          timeout: 10_000,
+        })
+        .toBe(true)
       bob.ws.send(JSON.stringify({ type: 'message', roomId: 'lobby', text: 'hi from two' }))
       ann.ws.send(JSON.stringify({ type: 'message', roomId: 'lobby', text: 'hi from one' }))
       const texts = (frames: Record<string, any>[]) =>

@@ -272,19 +272,20 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
       case 'history':
         this.#onHistory(frame)
         return
+      case 'presence_diff':
+        // One window of the room's presence, as the app's usual events. Our `joined` may already
+        // reflect it: a listed user who joins, or an unlisted one who leaves, changes nothing.
+        this.count = frame.count
+        for (const username of frame.leaves) this.#went(username, true)
+        for (const username of frame.joins) this.#came(username, true)
+        return
       case 'user_joined':
         this.count++
-        // Back within the grace: it never left as far as the app knows.
-        if (this.#back(frame.username)) return
-        if (!this.users.includes(frame.username)) this.#setUsers([...this.users, frame.username])
-        this.emit('user_joined', frame)
+        this.#came(frame.username)
         return
       case 'user_left':
-        this.#back(frame.username)
-        if (this.users.includes(frame.username))
-          this.#setUsers(this.users.filter((u) => u !== frame.username))
         this.count = Math.max(0, this.count - 1)
-        this.emit('user_left', frame)
+        this.#went(frame.username)
         return
       case 'presence_count':
         this.count = frame.count
@@ -311,11 +312,24 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
     }
   }
 
+  #came(username: string, diff?: boolean): void {
+    // Back within the grace: it never left as far as the app knows.
+    if (this.#back(username)) return
+    if (!this.users.includes(username)) this.#setUsers([...this.users, username])
+    else if (diff) return
+    this.emit('user_joined', { type: 'user_joined', roomId: this.id, username })
+  }
+
+  #went(username: string, diff?: boolean): void {
+    this.#back(username)
+    if (this.users.includes(username)) this.#setUsers(this.users.filter((u) => u !== username))
+    else if (diff) return
+    this.emit('user_left', { type: 'user_left', roomId: this.id, username })
+  }
+
   /** A member missing after our rejoin is still missing once the grace passed: now it left. */
   #gone(username: string): void {
-    this.#away.delete(username)
-    if (this.users.includes(username)) this.#setUsers(this.users.filter((u) => u !== username))
-    this.emit('user_left', { type: 'user_left', roomId: this.id, username })
+    this.#went(username)
   }
 
   /** Whether `username` was missing after our rejoin (it is no longer). */

@@ -123,6 +123,14 @@ export function createSchemas(limits: Limits) {
       username: z.string(),
     }),
     presence_count: z.strictObject({ type: z.literal('presence_count'), replyTo, roomId: z.string(), count }),
+    presence_diff: z.strictObject({
+      type: z.literal('presence_diff'),
+      replyTo,
+      roomId: z.string(),
+      joins: z.array(z.string()),
+      leaves: z.array(z.string()),
+      count,
+    }),
     room_list: z.strictObject({
       type: z.literal('room_list'),
       replyTo,
@@ -186,6 +194,7 @@ export function createSchemas(limits: Limits) {
       server.user_joined,
       server.user_left,
       server.presence_count,
+      server.presence_diff,
       server.room_list,
       server.user_list,
       server.typing,

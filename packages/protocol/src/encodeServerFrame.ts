@@ -37,6 +37,8 @@ const encoders: Record<ServerFrame['type'], Encoder> = {
     `{"type":"user_left","roomId":${str(f.roomId)},"username":${str(f.username)}${end(f)}`,
   presence_count: (f: ServerFrameOfType<'presence_count'>) =>
     `{"type":"presence_count","roomId":${str(f.roomId)},"count":${num(f.count)}${end(f)}`,
+  presence_diff: (f: ServerFrameOfType<'presence_diff'>) =>
+    `{"type":"presence_diff","roomId":${str(f.roomId)},"joins":${str(f.joins)},"leaves":${str(f.leaves)},"count":${num(f.count)}${end(f)}`,
   room_list: (f: ServerFrameOfType<'room_list'>) => {
     let rooms = ''
     for (let i = 0; i < f.rooms.length; i++) {

@@ -18,6 +18,7 @@ export const serverFrameTypes = [
   'history',
   'left',
   'message',
+  'presence_diff',
   'user_joined',
   'user_left',
   'presence_count',

@@ -120,6 +120,17 @@ export interface UserLeftFrame extends ServerFrameBase {
   roomId: string
   username: string
 }
+/**
+ * The room's presence changes of a short window (`presenceBatchMs`), sent once to the whole room:
+ * users whose first connection arrived (`joins`) and whose last one went (`leaves`), and the count after them.
+ */
+export interface PresenceDiffFrame extends ServerFrameBase {
+  type: 'presence_diff'
+  roomId: string
+  joins: string[]
+  leaves: string[]
+  count: number
+}
 export interface PresenceCountFrame extends ServerFrameBase {
   type: 'presence_count'
   roomId: string
@@ -167,6 +178,7 @@ export type ServerFrame =
   | UserJoinedFrame
   | UserLeftFrame
   | PresenceCountFrame
+  | PresenceDiffFrame
   | RoomListFrame
   | UserListFrame
   | UserTypingFrame

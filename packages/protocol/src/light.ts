@@ -25,6 +25,7 @@ const required: Record<ServerFrame['type'], Readonly<Record<string, Kind>>> = {
   user_joined: { roomId: 'string', username: 'string' },
   user_left: { roomId: 'string', username: 'string' },
   presence_count: { roomId: 'string', count: 'number' },
+  presence_diff: { roomId: 'string', joins: 'array', leaves: 'array', count: 'number' },
   room_list: { rooms: 'array' },
   user_list: { roomId: 'string', users: 'array', count: 'number' },
   typing: { roomId: 'string', username: 'string', isTyping: 'boolean' },

@@ -67,6 +67,7 @@ export const serverSamples: ServerFrame[] = [
   { type: 'user_joined', roomId: 'lobby', username: 'carol' },
   { type: 'user_left', roomId: 'lobby', username: 'carol' },
   { type: 'presence_count', roomId: 'stadium', count: 12_345 },
+  { type: 'presence_diff', roomId: 'lobby', joins: ['dave', 'erin'], leaves: ['carol'], count: 4 },
   {
     type: 'room_list',
     rooms: [

@@ -4,7 +4,14 @@ import { sendPresenceCount } from './announcePresence.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } from './RoomState.js'
 import { restoreState } from './restoreState.js'
-import { errorFrame, isThenable, publishSequenced, sendFrame, sendToOthers } from './roomFanout.js'
+import {
+  errorFrame,
+  flushPresence,
+  isThenable,
+  publishSequenced,
+  sendFrame,
+  sendToOthers,
+} from './roomFanout.js'
 import {
   graceEnded,
   join,
@@ -193,6 +200,10 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
         return s
       case 'grace_end':
         return graceEnded(s, m.connection).then(() => s)
+      case 'presence_flush':
+        s.presenceBatchTimer = undefined
+        flushPresence(s)
+        return s
       case 'presence_tick':
         s.presenceTimer = undefined
         sendPresenceCount(s, Date.now())

@@ -28,6 +28,8 @@ export interface RoomEnvironment {
   behaviourFor(roomId: string): RoomBehaviour
   /** Per-user presence events up to this many users; `presence_count` beyond. */
   readonly presenceLimit: number
+  /** Presence changes are merged for this long into one `presence_diff` (0: `user_joined` / `user_left` at once). */
+  readonly presenceBatchMs: number
   /** Messages sent in `history` right after `joined`. */
   readonly historyOnJoin: number
   /** How long an empty room lives before it stops (0 = at once). */

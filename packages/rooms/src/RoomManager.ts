@@ -44,6 +44,11 @@ export interface RoomManagerOptions {
   rooms?: RoomBehaviour | ((roomId: string) => RoomBehaviour)
   /** Per-user presence events up to this many users per room. Default 1,000. */
   presenceLimit?: number
+  /**
+   * Presence changes of a room are merged for this long and sent as one `presence_diff`.
+   * Default 50 ms; 0 sends each as `user_joined` / `user_left` at once.
+   */
+  presenceBatchMs?: number
   /** Messages in the `history` frame after `joined`. Default 50. */
   historyOnJoin?: number
   /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
@@ -118,6 +123,7 @@ export class RoomManager {
       state: options.state ?? new MemoryRoomStateStore(),
       behaviourFor: typeof rooms === 'function' ? rooms : () => rooms,
       presenceLimit: options.presenceLimit ?? 1000,
+      presenceBatchMs: options.presenceBatchMs ?? 50,
       historyOnJoin: options.historyOnJoin ?? 50,
       emptyGraceMs: options.emptyGraceMs ?? 30_000,
     }

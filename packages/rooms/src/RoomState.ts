@@ -45,10 +45,18 @@ export type RoomCast =
 export type RoomInfo =
   | { type: 'idle'; generation: number }
   | { type: 'presence_tick' }
+  /** The room's presence window closed: send its `presence_diff`. */
+  | { type: 'presence_flush' }
   /** A room timer fired (`key` and `id` for keyed ones; `due`: when it was due, `Date.now()`). */
   | { type: 'scheduled'; message: ScheduledMessage; due: number; key?: string; id?: number }
   /** A dropped member's presence grace is over (`connection`: its entry's connection id). */
   | { type: 'grace_end'; connection: string }
+
+/** A user's change waiting in the room's presence window, and the snapshot count when it came. */
+export interface PendingPresence {
+  readonly joined: boolean
+  readonly snapshots: number
+}
 
 /** A keyed room timer (see `schedule`). */
 export interface RoomTimer {
@@ -93,6 +101,13 @@ export class RoomState {
   /** The behaviour's keyed timers, by key. */
   readonly timers = new Map<string, RoomTimer>()
   timerSeq = 0
+  /** Presence changes waiting for the window's `presence_diff`: user name → joined (true) or left. */
+  presenceBatch: Map<string, PendingPresence> | undefined = undefined
+  presenceBatchTimer: TimerRef | undefined = undefined
+  /** The room's user count after the last change in the window (what its diff says). */
+  presenceBatchCount = 0
+  /** Bumped whenever a joiner takes its snapshot of the users: changes from before it never cancel out. */
+  snapshots = 0
   /** Dropped members still present (their grace), by connection id. */
   readonly lingering = new Map<string, Lingering>()
 

@@ -76,6 +76,21 @@ export function deliverLocal(
   env.observer.published?.(s.roomId, size)
 }
 
+/**
+ * Closes the room's presence window: the users who came and went in it, one `presence_diff` to
+ * every local member, with the room's count after them. Nothing when the window is empty.
+ */
+export function flushPresence(s: RoomState): void {
+  const batch = s.presenceBatch
+  if (batch === undefined) return
+  s.presenceBatch = undefined
+  if (batch.size === 0) return
+  const joins: string[] = []
+  const leaves: string[] = []
+  for (const [name, change] of batch) (change.joined ? joins : leaves).push(name)
+  deliverLocal(s, { type: 'presence_diff', roomId: s.roomId, joins, leaves, count: s.presenceBatchCount })
+}
+
 /** An unsequenced frame to the whole room through the bus: encoded once per encoding in use. */
 export function publishControl(s: RoomState, frame: OutgoingFrame): void {
   const env = s.env
@@ -142,6 +157,9 @@ export function createLogListener(
 ): LogListener {
   return (roomId, frame) => {
     const s = env.local.get(roomId)
-    if (s !== undefined) deliverLocal(s, frame, env)
+    if (s === undefined) return
+    // Who came before it is announced before what was said after.
+    if (s.presenceBatch !== undefined) flushPresence(s)
+    deliverLocal(s, frame, env)
   }
 }

@@ -15,8 +15,8 @@ export function presenceEntry(s: RoomState, member: RoomMember): PresenceEntry {
 /** Users came or went on another node: the room's count follows, and its local members are told. */
 export function presenceChanged(s: RoomState, diff: PresenceDiff): void {
   s.users = diff.count
-  for (const name of diff.joined) announcePresence(s, 'user_joined', name, diff.count)
-  for (const name of diff.left) announcePresence(s, 'user_left', name, diff.count)
+  for (const name of diff.joined) announcePresence(s, 'user_joined', name, diff.count, true)
+  for (const name of diff.left) announcePresence(s, 'user_left', name, diff.count, true)
   report(s)
 }
 
@@ -73,11 +73,16 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   // Back within the grace: the held entry gives way to this one, and nobody hears of either.
   await endLingering(s, member.key, false)
   s.users = added.count
-  // Announced before the joiner subscribes, so one publish reaches exactly the others.
-  if (added.first) announcePresence(s, 'user_joined', name, added.count)
+  // At once (presenceBatchMs 0) announced before the joiner subscribes, so one publish reaches
+  // exactly the others. Batched, it is added to the window once the joiner's snapshot is read (so
+  // a leave before the window closes cancels it out); the joiner's client finds itself listed.
+  const batched = env.presenceBatchMs > 0
+  if (added.first && !batched) announcePresence(s, 'user_joined', name, added.count)
   s.members.set(member.ref, member)
   if (member.binary && env.encodeBinary) s.binaryMembers++
   member.subscribe(s.topicOf(member))
+  // From here on the joiner's snapshot may hold whoever is pending in the presence window.
+  s.snapshots++
 
   const limit = env.presenceLimit
   const since = req.since
@@ -90,8 +95,11 @@ export async function join(s: RoomState, req: JoinRequest): Promise<RoomReply> {
   )
   const listed = isThenable(listing) ? await listing : listing
   const read = isThenable(reading) ? await reading : reading
+  // Changes that came while the snapshot was read may be in it too.
+  s.snapshots++
   // The log lost the room's data meanwhile and `resetMembers` dropped the joiner: join the new epoch.
   if (!s.members.has(member.ref) && !member.isClosed) return join(s, req)
+  if (added.first && batched) announcePresence(s, 'user_joined', name, s.users)
   const users = listed.users
   if (!users.includes(name)) {
     if (users.length >= limit && limit > 0) users[limit - 1] = name

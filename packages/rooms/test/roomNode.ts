@@ -22,7 +22,15 @@ export async function setup(options: Partial<Omit<RoomManagerOptions, 'system' |
   systems.push(system)
   const bus = new EventBus<string | Uint8Array>()
   const published: string[] = []
-  const manager = await RoomManager.start({ system, bus, emptyGraceMs: 60_000, ...options })
+  // Per-user presence frames at once unless a test asks for a window: these suites assert presence
+  // change by change; presenceBatch.test.ts covers the batched `presence_diff`.
+  const manager = await RoomManager.start({
+    system,
+    bus,
+    emptyGraceMs: 60_000,
+    presenceBatchMs: 0,
+    ...options,
+  })
   const idle = { init: () => null }
   async function member(name: string, key = `anon:${name}`): Promise<TestMember> {
     const frames: Frame[] = []

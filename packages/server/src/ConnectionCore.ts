@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { type ActorSystem, type AnyRef, type ExitReason, Supervisor, type SupervisorRef } from '@hubbub/actor'
 import { CloseCode, encodeServerFrame, type Limits, MSGPACK_SUBPROTOCOL } from '@hubbub/protocol'
 import type { OutgoingFrame, RoomBehaviour, RoomManager } from '@hubbub/rooms'
@@ -10,6 +9,7 @@ import { ConnectionRecord } from './ConnectionRecord.js'
 import type { Logger } from './Logger.js'
 import type { ServerMetrics } from './metrics/index.js'
 import { RateLimitConfig } from './RateLimiter.js'
+import { randomId } from './randomId.js'
 import { ServerError } from './ServerError.js'
 import type { ConnectionInfo, SocketLike } from './SocketLike.js'
 import type { TopicBridge } from './TopicBridge.js'
@@ -120,7 +120,7 @@ export class ConnectionCore {
    * actor once the server is ready. While draining it is refused (SERVER_SHUTDOWN, 1001).
    */
   adopt(socket: SocketLike, info: ConnectionInfo): ConnectionRecord {
-    const id = randomBytes(9).toString('base64url')
+    const id = randomId(9)
     const binary = info.protocol === MSGPACK_SUBPROTOCOL && this.binaryDecoder !== undefined
     const conn = new ConnectionRecord(
       id,
@@ -151,7 +151,7 @@ export class ConnectionCore {
     }
     // Authenticated users are recognised by their user id; anonymous ones need a token to come back as themselves.
     if (this.presenceGraceMs > 0 && conn.identity === undefined) {
-      const token = randomBytes(24).toString('base64url')
+      const token = randomId(24)
       conn.resumeToken = token
       this.#resumable.set(token, conn)
       welcome.resumeToken = token

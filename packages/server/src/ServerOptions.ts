@@ -104,6 +104,12 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
    * goes out when it ends. Held by this node. Default 5,000 ms; 0 announces every drop at once.
    */
   presenceGraceMs?: number
+  /**
+   * A room merges the comings and goings of its users for this long after the first one (one more
+   * `presenceBatchMs` per 10 members beyond 10, at most 1 s) and tells its members in one
+   * `presence_diff` (one frame per member and window, however many users came). Default 50 ms; 0 sends each change at once as `user_joined` / `user_left` (the older protocol).
+   */
+  presenceBatchMs?: number
   /** Also speak `hubbub.v1.msgpack`. Default true. */
   msgpack?: boolean
 }

@@ -72,6 +72,13 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
         `presenceGraceMs must be a whole number of milliseconds from 0 to ${2 ** 31 - 1}`,
       )
     }
+    const batchMs = options.presenceBatchMs
+    if (batchMs !== undefined && !(Number.isInteger(batchMs) && batchMs >= 0 && batchMs <= 60_000)) {
+      throw new ServerError(
+        'invalid_options',
+        'presenceBatchMs must be a whole number of milliseconds from 0 to 60,000',
+      )
+    }
     this.#options = options as ServerOptions
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? silentLogger

@@ -45,6 +45,7 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
     deliver: (topic, data) => core.bridge.deliver(topic, data),
     rooms: s.behaviourFor,
     presenceLimit: core.limits.presenceLimit,
+    presenceBatchMs: o.presenceBatchMs ?? 50,
     historyOnJoin: core.limits.historyDefaultLimit,
     emptyGraceMs: o.roomGraceMs ?? 30_000,
     encode: encodeServerFrame as (frame: OutgoingFrame) => string,

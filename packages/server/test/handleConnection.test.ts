@@ -34,7 +34,9 @@ describe('handleConnection (the transport-free core)', () => {
     for (const s of [a, b])
       expect(s.frames.filter((f) => f.type === 'message').map((f) => f.offset)).toEqual([1, 2, 3])
     cb.closed()
-    await expect.poll(() => a.frames.some((f) => f.type === 'user_left')).toBe(true)
+    await expect
+      .poll(() => a.frames.some((f) => f.type === 'presence_diff' && f.leaves.includes('bob')))
+      .toBe(true)
     await server.close()
     expect(a.closes).toEqual([1001])
   })

@@ -35,6 +35,13 @@ test('presenceGraceMs must be a whole number of milliseconds', async () => {
   await createServer({ auth: { anonymous: true }, presenceGraceMs: 0 }).close()
 })
 
+test('presenceBatchMs must be a whole number of milliseconds up to a minute', async () => {
+  for (const presenceBatchMs of [-1, 1.5, Number.NaN, 60_001]) {
+    expect(() => createServer({ auth: { anonymous: true }, presenceBatchMs })).toThrow(/presenceBatchMs/)
+  }
+  await createServer({ auth: { anonymous: true }, presenceBatchMs: 0 }).close()
+})
+
 describe('options and the transport are typed from the transport factory', () => {
   test('transportOptions are the factory’s own options: a typo does not type-check', async () => {
     const host = createHttpServer()

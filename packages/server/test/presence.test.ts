@@ -8,12 +8,15 @@ describe.each(transports)('presence over $name', ({ factory }) => {
     await a.join('r', 'ann')
     const b = await TestClient.connect(url)
     await b.join('r', 'bob')
+    // each join announced first: a join and a leave inside one presence window cancel out
+    await a.waitFor((f) => f.type === 'user_joined' && f.username === 'bob')
     const left = await b.request({ type: 'leave', roomId: 'r' })
     expect(left).toMatchObject({ type: 'left', roomId: 'r' })
     await a.waitFor((f) => f.type === 'user_left' && f.username === 'bob')
 
     const c = await TestClient.connect(url)
     await c.join('r', 'cid')
+    await a.waitFor((f) => f.type === 'user_joined' && f.username === 'cid')
     c.close()
     await a.waitFor((f) => f.type === 'user_left' && f.username === 'cid')
 
@@ -56,6 +59,37 @@ describe.each(transports)('presence over $name', ({ factory }) => {
     })
     await a.barrier()
     expect(a.of('typing')).toEqual([])
+  })
+
+  test('presence_diff: the joins of one window in one frame, sent before the next message; 0 sends user_joined', async () => {
+    // A window longer than the test: the message sequenced after the joins closes it.
+    const { url } = await startServer(factory, { presenceBatchMs: 60_000 })
+    const a = await TestClient.connect(url)
+    await a.join('r', 'ann')
+    const b = await TestClient.connect(url)
+    await b.join('r', 'bob')
+    const c = await TestClient.connect(url)
+    await c.join('r', 'cid')
+    c.send({ type: 'message', roomId: 'r', text: 'hi' })
+    await a.waitFor((f) => f.type === 'message')
+    const wire = a.frames.filter((f) => f.type === 'presence_diff' || f.type === 'message').map((f) => f.type)
+    expect(wire).toEqual(['presence_diff', 'message'])
+    expect(a.of('presence_diff')).toEqual([
+      { type: 'presence_diff', roomId: 'r', joins: ['ann', 'bob', 'cid'], leaves: [], count: 3 },
+    ])
+
+    const legacy = await startServer(factory, { presenceBatchMs: 0 })
+    const d = await TestClient.connect(legacy.url)
+    await d.join('r', 'dan')
+    const e = await TestClient.connect(legacy.url)
+    await e.join('r', 'eve')
+    expect(await d.waitFor((f) => f.type === 'user_joined')).toEqual({
+      type: 'user_joined',
+      roomId: 'r',
+      username: 'eve',
+    })
+    await d.barrier()
+    expect(d.of('presence_diff')).toEqual([])
   })
 
   test('presence_count instead of per-user events beyond presenceLimit; users capped, count total', async () => {

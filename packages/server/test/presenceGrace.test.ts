@@ -122,6 +122,8 @@ describe.each(transports)('presence grace over $name', ({ factory }) => {
 
     const cid = await TestClient.connect(s.url)
     await cid.join('r', 'cid')
+    // announced first: a join and a leave inside one presence window cancel out
+    await ann.waitFor((f) => f.type === 'user_joined' && f.username === 'cid')
     await cid.request({ type: 'leave', roomId: 'r' })
     await ann.waitFor((f) => f.type === 'user_left' && f.username === 'cid')
 

@@ -6,7 +6,7 @@ import { PinnedChild } from '../server/PinnedChild.js'
  * Connect + join: CONNECTIONS clients (10,000) join ROOMS rooms (100), at most IN_FLIGHT (100) at
  * a time, from one load-generator process on CPU 0, against a server on CPU 1:
  *  - `raw`: the Hubbub transport adapter answering a join with one frame (the floor);
- *  - `full`: the Hubbub server (welcome, join, presence, `joined`, `user_joined` to the room).
+ *  - `full`: the Hubbub server (welcome, join, presence, `joined`, the room's `presence_diff`).
  * Rows run in paired order (A B B A per round) so drift cancels; each figure is the median of
  * ROUNDS (3). Prints a table, then one JSON line with `wsJoinVsRawWs` and `uwsJoinVsRawUws`.
  * Env: CONNECTIONS, ROOMS, IN_FLIGHT, ROUNDS, TRANSPORTS (ws,uws),

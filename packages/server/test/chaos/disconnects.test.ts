@@ -57,6 +57,8 @@ describe.each(transports)('chaos over $name: clients that vanish', ({ factory })
     const s = await chaosServer(factory)
     s.startChatter()
     const c = await s.raw('crasher')
+    // announced first: a join and a leave inside one presence window cancel out
+    await s.bob.waitFor((f) => f.type === 'user_joined' && f.username === 'crasher')
     const welcome = JSON.parse(String(c.messages[0]?.data)) as { connectionId: string }
     s.server.system.exit(s.server.connectionRef(welcome.connectionId)!, {
       error: new Error('injected crash'),

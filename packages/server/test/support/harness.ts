@@ -48,24 +48,42 @@ export class TestClient {
   readonly closed: Promise<{ code: number; reason: string }>
   #waiters: { pred: (f: Frame) => boolean; from: number; resolve: (f: Frame) => void }[] = []
   #nextId = 1
+  /** Per room, the users this client knows of (from `joined`, then each `presence_diff`). */
+  #users = new Map<string, Set<string>>()
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) return
       const frame = JSON.parse(String(data)) as Frame
-      this.frames.push(frame)
-      const index = this.frames.length - 1
-      this.#waiters = this.#waiters.filter((w) => {
-        if (index >= w.from && w.pred(frame)) {
-          w.resolve(frame)
-          return false
+      this.#record(frame)
+      // As the client SDK does: a diff is also each user who really came or went, as the per-user
+      // frames of `presenceBatchMs: 0`, checked against the users this client knows from `joined`.
+      if (frame.type === 'presence_diff') {
+        const known = this.#users.get(frame.roomId) ?? new Set<string>()
+        for (const username of frame.leaves as string[])
+          if (known.delete(username)) this.#record({ type: 'user_left', roomId: frame.roomId, username })
+        for (const username of frame.joins as string[]) {
+          if (known.has(username)) continue
+          known.add(username)
+          this.#record({ type: 'user_joined', roomId: frame.roomId, username })
         }
-        return true
-      })
+      } else if (frame.type === 'joined') this.#users.set(frame.roomId, new Set(frame.users))
     })
     this.closed = new Promise((resolve) =>
       ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
     )
+  }
+
+  #record(frame: Frame): void {
+    this.frames.push(frame)
+    const index = this.frames.length - 1
+    this.#waiters = this.#waiters.filter((w) => {
+      if (index >= w.from && w.pred(frame)) {
+        w.resolve(frame)
+        return false
+      }
+      return true
+    })
   }
 
   /** Connects and waits for `welcome`. Rejects with the HTTP status when the upgrade is refused. */
