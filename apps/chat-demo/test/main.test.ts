@@ -1,42 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import WebSocket from 'ws'
-
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+import { spawnChat } from './support/processes.js'
 
 /**
  * Starts the CLI from source on a free port and resolves with its output once it printed the URL.
- * Node itself runs it (tsx as a loader), not the `tsx` command: that one is a parent process which
- * relays SIGTERM and kills the server if it has not acknowledged within 30 ms, so a stalled machine
- * would turn the drain under test into a SIGKILL.
+ * `spawnChat` runs it with node itself (tsx as a loader), not the `tsx` command: that one is a parent
+ * process which relays SIGTERM and kills the server if it has not acknowledged within 30 ms, so a
+ * stalled machine would turn the drain under test into a SIGKILL.
  */
 async function startCli(args: string[], env: Record<string, string> = {}) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args],
-    {
-      // In memory unless a test says otherwise: several CLIs at once cannot share ./.hubbub-data.
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  // In memory unless a test says otherwise: several CLIs at once cannot share ./.hubbub-data.
+  const cli = await spawnChat(args, { PORT: '0', DATA_DIR: '', ...env })
   onTestFinished(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL')
   })
-  let out = ''
-  child.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${out}`)))
-  })
-  return { child, url, output: () => out }
+  return cli
 }
 
 describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {

@@ -35,20 +35,22 @@ export async function startChatProcess(options: {
   }
 }
 
-async function spawnOnce(options: {
-  transport: string
-  dataDir: string
-  port?: number
-}): Promise<ChatProcess> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', main], {
-    env: {
-      ...process.env,
-      PORT: String(options.port ?? 0),
-      HOST: '127.0.0.1',
-      TRANSPORT: options.transport,
-      DATA_DIR: options.dataDir,
-      INSPECTOR_SECRET: 'outage-test-inspector-secret',
-    },
+function spawnOnce(options: { transport: string; dataDir: string; port: number }): Promise<ChatProcess> {
+  return spawnChat([], {
+    PORT: String(options.port),
+    TRANSPORT: options.transport,
+    DATA_DIR: options.dataDir,
+    INSPECTOR_SECRET: 'outage-test-inspector-secret',
+  })
+}
+
+/**
+ * The CLI from source (node with tsx as a loader, not the `tsx` command, so a signal reaches the
+ * server itself) on 127.0.0.1 with `env` over this process's; resolves once it printed its URL.
+ */
+export async function spawnChat(args: string[], env: Record<string, string>): Promise<ChatProcess> {
+  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args], {
+    env: { ...process.env, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
