@@ -119,6 +119,9 @@ export type HandlerResult<S, O extends AnyFrame = OutgoingFrame> =
   | readonly RoomEffect<S, O>[]
   | { state?: S; effects?: readonly RoomEffect<S, O>[] }
 
+/** A handler's return: its result, at once or later (the room waits, in order). */
+type Handled<S, O extends AnyFrame> = HandlerResult<S, O> | Promise<HandlerResult<S, O>>
+
 /** The handler's view of the room; the effect methods apply in call order, before returned effects. */
 export interface RoomContext<S, O extends AnyFrame = OutgoingFrame> {
   readonly roomId: string
@@ -214,54 +217,30 @@ export interface RoomDefinition<S, M extends MessageSchemas, E extends MessageSc
    * Runs once the room has its state (from `init`, or restored after a crash), before any member
    * joins: arm the room's timers here (a tick, a turn timer), since a restarted room has none.
    */
-  onStart?: (
-    ctx: RoomContext<S, FramesOf<E>>,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onStart?: (ctx: RoomContext<S, FramesOf<E>>, state: S) => Handled<S, FramesOf<E>>
   /** A user's first connection joined. */
-  onJoin?: (
-    ctx: MemberContext<S, FramesOf<E>>,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onJoin?: (ctx: MemberContext<S, FramesOf<E>>, state: S) => Handled<S, FramesOf<E>>
   /**
    * A connection joined, after `onJoin`: every one, also a user's second tab, a reconnect within the
    * presence grace (which is no new join for `onJoin`) and a rejoin after a crash. Send it the full
    * state with `ctx.reply` (to that connection only): it arrives before any later update.
    */
-  onSync?: (
-    ctx: MemberContext<S, FramesOf<E>>,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onSync?: (ctx: MemberContext<S, FramesOf<E>>, state: S) => Handled<S, FramesOf<E>>
   /** A user's last connection left (leave, disconnect or crash). */
-  onLeave?: (
-    ctx: MemberContext<S, FramesOf<E>>,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onLeave?: (ctx: MemberContext<S, FramesOf<E>>, state: S) => Handled<S, FramesOf<E>>
   /**
    * A custom message from a member (of a type in `messages`), or, when there is no `onTimer`, a
    * scheduled one (`ctx.user === null`). A throw crashes the room.
    */
-  onMessage?: (
-    ctx: RoomContext<S, FramesOf<E>>,
-    message: RoomMessage<M>,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onMessage?: (ctx: RoomContext<S, FramesOf<E>>, message: RoomMessage<M>, state: S) => Handled<S, FramesOf<E>>
   /** A room timer fired (`schedule`): `ctx.timer` says which and how late. A throw crashes the room. */
-  onTimer?: (
-    ctx: RoomContext<S, FramesOf<E>>,
-    message: ScheduledMessage,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onTimer?: (ctx: RoomContext<S, FramesOf<E>>, message: ScheduledMessage, state: S) => Handled<S, FramesOf<E>>
   /**
    * A chat `message` frame from a member. Default (`chatText`): refused with `FORBIDDEN` when
    * `acceptText` says no, otherwise published through the log as a `message` frame. It runs
    * on the hot path: keep it cheap.
    */
-  onText?: (
-    ctx: MemberContext<S, FramesOf<E>>,
-    text: string,
-    state: S,
-  ) => HandlerResult<S, FramesOf<E>> | Promise<HandlerResult<S, FramesOf<E>>>
+  onText?: (ctx: MemberContext<S, FramesOf<E>>, text: string, state: S) => Handled<S, FramesOf<E>>
   /** Refuses chat messages (the sender gets `FORBIDDEN`) for the default `onText`. */
   acceptText?: (user: RoomUser, text: string, state: S) => boolean
   /**
