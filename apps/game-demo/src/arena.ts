@@ -21,6 +21,8 @@ export interface ArenaState {
   it: string | null
   /** Players who left since the last tick (sent in the next delta). */
   gone: string[]
+  /** Players who came since the last tick (their rows go out in the next delta, moved or not). */
+  came: string[]
 }
 
 export const arenaClientMessages = {
@@ -37,7 +39,7 @@ export const arenaServerMessages = {
   cursor: z.object({ user: z.string(), x: z.number(), y: z.number() }),
 }
 
-export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [] })
+export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [], came: [] })
 
 /** A new player in a free-ish spot (spread by name); the first one is "it". */
 export function enter(state: ArenaState, name: string): ArenaState {
@@ -45,14 +47,20 @@ export function enter(state: ArenaState, name: string): ArenaState {
   let h = 0
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0
   const players = { ...state.players, [name]: { x: h % SIZE, y: (h >>> 8) % SIZE, dx: 0, dy: 0 } }
-  return { ...state, players, it: state.it ?? name, gone: state.gone.filter((g) => g !== name) }
+  return {
+    ...state,
+    players,
+    it: state.it ?? name,
+    gone: state.gone.filter((g) => g !== name),
+    came: [...state.came, name],
+  }
 }
 
 export function leave(state: ArenaState, name: string): ArenaState {
   if (!state.players[name]) return state
   const { [name]: _, ...players } = state.players
   const it = state.it === name ? (Object.keys(players)[0] ?? null) : state.it
-  return { ...state, players, it, gone: [...state.gone, name] }
+  return { ...state, players, it, gone: [...state.gone, name], came: state.came.filter((c) => c !== name) }
 }
 
 export function steer(state: ArenaState, name: string, dx: number, dy: number): ArenaState {
@@ -65,11 +73,12 @@ const clamp = (v: number) => Math.max(0, Math.min(SIZE - 1, v))
 
 /**
  * One tick: everyone moves one cell along their input (walls stop them), then "it" tags the first
- * other player on its cell (who becomes "it"). Returns the new state and the rows that changed.
+ * other player on its cell (who becomes "it"). Returns the new state and the rows that changed
+ * (newcomers' rows too, so everyone already there sees them before they move).
  */
 export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow[]; gone: string[] } {
   const players: Record<string, ArenaPlayer> = {}
-  const moved = new Set<string>()
+  const moved = new Set<string>(state.came.filter((name) => state.players[name] !== undefined))
   for (const [name, p] of Object.entries(state.players)) {
     const x = clamp(p.x + p.dx)
     const y = clamp(p.y + p.dy)
@@ -88,7 +97,7 @@ export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow
       }
     }
   }
-  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [] }
+  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [], came: [] }
   const changed = [...moved].map((name) => rowOf(next, name))
   return { state: next, changed, gone: state.gone }
 }
