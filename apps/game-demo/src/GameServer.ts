@@ -8,7 +8,7 @@ import { createServer, type HubbubServer, type Logger, type ServerOptions } from
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
-import { arena } from './arena.js'
+import { type ArenaTick, arena } from './arena.js'
 import { clientBundlePath } from './clientBundlePath.js'
 import { connectFour } from './connectFour.js'
 
@@ -38,8 +38,8 @@ export interface GameServerOptions {
   clientBundle?: string
   /** Arena ticks per second. Default 20. */
   arenaHz?: number
-  /** Called after each arena tick with how late it started and how long it took (ms): for benchmarks. */
-  onArenaTick?: (lateMs: number, tookMs: number) => void
+  /** Called after each arena tick (simulation and broadcast): for benchmarks. */
+  onArenaTick?: (tick: ArenaTick) => void
 }
 
 /** The path the page imports the client from. */

@@ -114,8 +114,22 @@ export interface ArenaOptions {
   inputsPerSecond?: number
   /** Cursor positions per connection per second. Default 30. */
   cursorsPerSecond?: number
-  /** Called after each tick with how late it started and how long it took (ms): for benchmarks. */
-  onTick?: (lateMs: number, tookMs: number) => void
+  /** Called after each tick (its simulation and its broadcast): for benchmarks. */
+  onTick?: (tick: ArenaTick) => void
+}
+
+/** One tick as `onTick` sees it. */
+export interface ArenaTick {
+  roomId: string
+  tick: number
+  /** How late the tick timer fired (ms, whole). */
+  lateMs: number
+  /** How long the simulation and the broadcast of the delta took (ms). */
+  tookMs: number
+  /** When the tick started, as `performance.timeOrigin + performance.now()` (ms since the epoch). */
+  startedAt: number
+  /** Whether a delta went out. */
+  sent: boolean
 }
 
 /**
@@ -154,9 +168,23 @@ export function arena(options: ArenaOptions = {}) {
     onTimer: (ctx, _msg, state) => {
       const started = performance.now()
       const { state: next, changed, gone } = step(state)
-      if (changed.length > 0 || gone.length > 0)
-        ctx.broadcast({ type: 'delta', tick: next.tick, players: changed, gone })
-      onTick?.(ctx.timer?.lateMs ?? 0, performance.now() - started)
+      const sent = changed.length > 0 || gone.length > 0
+      if (sent) ctx.broadcast({ type: 'delta', tick: next.tick, players: changed, gone })
+      if (onTick) {
+        const { roomId } = ctx
+        const lateMs = ctx.timer?.lateMs ?? 0
+        // The room applies the broadcast synchronously once this handler returns: a microtask runs after it.
+        queueMicrotask(() =>
+          onTick({
+            roomId,
+            tick: next.tick,
+            lateMs,
+            tookMs: performance.now() - started,
+            startedAt: performance.timeOrigin + started,
+            sent,
+          }),
+        )
+      }
       return { state: next }
     },
   })
