@@ -31,7 +31,8 @@ const uptime = () => {
 }
 
 const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p))
-const pinned = taskset !== undefined && (await import('node:os')).availableParallelism() >= 2
+const pinned =
+  process.env.PIN !== '0' && taskset !== undefined && (await import('node:os')).availableParallelism() >= 2
 if (pinned) execFileSync(taskset!, ['-cp', '1', String(process.pid)], { stdio: 'ignore' })
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url))

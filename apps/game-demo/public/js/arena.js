@@ -104,7 +104,12 @@ export function arenaView({ client, roomId, me, root }) {
         g.lineWidth = 1
       }
       g.fillStyle = name === me ? '#fff' : '#c9d1d9'
-      g.fillText(name, cx, cy - cell * 0.75)
+      // The name above the disc, kept inside the canvas at the walls.
+      g.fillText(
+        name,
+        Math.max(cell * 1.5, Math.min(canvas.width - cell * 1.5, cx)),
+        Math.max(12, cy - cell * 0.75),
+      )
     }
     frameId = requestAnimationFrame(draw)
   }
