@@ -1,3 +1,6 @@
+import { mergeConfig } from 'vitest/config'
 import { packageConfig } from '../../vitest.shared.ts'
 
-export default packageConfig('game-demo', { testTimeout: 30_000 })
+export default mergeConfig(packageConfig('game-demo', { testTimeout: 60_000 }), {
+  test: { globalSetup: ['test/globalSetup.ts'] },
+})

@@ -1,9 +1,15 @@
-// The wiring: a Hubbub server whose `c4:*` rooms run connect four, on the chosen transport, in memory.
+// The wiring: a Hubbub server whose `c4:*` rooms run connect four and `arena:*` rooms the arena, on the
+// chosen transport, in memory, with the game page (public/) and the client's browser bundle beside it.
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createServer, type HubbubServer, type Logger, type ServerOptions } from '@hubbub/server'
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
 import { wsTransport } from '@hubbub/transport-ws'
-import { arena } from './arena.js'
+import { type ArenaTick, arena } from './arena.js'
+import { clientBundlePath } from './clientBundlePath.js'
 import { connectFour } from './connectFour.js'
 
 export type TransportName = 'ws' | 'uws'
@@ -21,6 +27,30 @@ export interface GameServerOptions {
   /** An empty game room stops after this long (and its game is kept in memory). Default 60,000 ms. */
   roomGraceMs?: number
   logger?: Logger
+  /** Serve the game page (lobby, connect four, arena) at `/`. Default true. */
+  page?: boolean
+  /** The page's folder. Default: the app's `public/` (or `dist/public` when built). */
+  staticDir?: string
+  /**
+   * The client's ES module bundle, served as `/hubbub-client.js`. Default: the file behind the
+   * `@hubbub/client/browser` export (build it with `pnpm --filter @hubbub/client build`).
+   */
+  clientBundle?: string
+  /** Arena ticks per second. Default 20. */
+  arenaHz?: number
+  /** Called after each arena tick (simulation and broadcast): for benchmarks. */
+  onArenaTick?: (tick: ArenaTick) => void
+}
+
+/** The path the page imports the client from. */
+export const CLIENT_MODULE = '/hubbub-client.js'
+
+/** The page's folder: `public/` beside `src/` (from source) or inside `dist/` (built). */
+export function pageDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const found = [join(here, 'public'), join(here, '..', 'public')].find((d) => existsSync(d))
+  if (found === undefined) throw new Error(`the game page (public/) is not beside ${here}`)
+  return found
 }
 
 const transports: Record<TransportName, TransportFactory<any>> = {
@@ -41,18 +71,49 @@ export class GameServer {
     const o = this.options
     const factory = transports[o.transport ?? 'ws']
     if (factory === undefined) throw new Error(`unknown transport "${o.transport}" (use ws or uws)`)
+    const page = o.page ?? true
+    let bundle: Uint8Array | undefined
+    if (page) {
+      // Read once: a rebuild of the client (tsup empties dist) cannot race a request.
+      const path = o.clientBundle ?? clientBundlePath()
+      try {
+        bundle = new Uint8Array(await readFile(path))
+      } catch (cause) {
+        throw new Error(
+          `the game page needs the client's browser bundle (${path}): run \`pnpm --filter @hubbub/client build\``,
+          { cause },
+        )
+      }
+    }
+    const arenaOptions = {
+      ...(o.arenaHz === undefined ? {} : { hz: o.arenaHz }),
+      ...(o.onArenaTick === undefined ? {} : { onTick: o.onArenaTick }),
+    }
     const options: ServerOptions = {
       transport: factory,
+      ...(page ? { http: { staticFiles: { dir: o.staticDir ?? pageDir() } } } : {}),
       auth: { anonymous: true },
       rooms: [
         { match: GAME_ROOM, behaviour: connectFour(o.turnMs === undefined ? {} : { turnMs: o.turnMs }) },
-        { match: ARENA_ROOM, behaviour: arena() },
+        { match: ARENA_ROOM, behaviour: arena(arenaOptions) },
       ],
       roomGraceMs: o.roomGraceMs ?? 60_000,
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.logger ? { logger: o.logger } : {}),
     }
     const server = createServer(options)
+    if (bundle !== undefined && server.transport !== undefined) {
+      const body = bundle
+      server.transport.http((req) =>
+        req.method === 'GET' && req.path === CLIENT_MODULE
+          ? {
+              status: 200,
+              headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' },
+              body,
+            }
+          : undefined,
+      )
+    }
     try {
       await server.ready
       const bound = await server.listen({

@@ -21,6 +21,8 @@ export interface ArenaState {
   it: string | null
   /** Players who left since the last tick (sent in the next delta). */
   gone: string[]
+  /** Players who came since the last tick (their rows go out in the next delta, moved or not). */
+  came: string[]
 }
 
 export const arenaClientMessages = {
@@ -37,7 +39,7 @@ export const arenaServerMessages = {
   cursor: z.object({ user: z.string(), x: z.number(), y: z.number() }),
 }
 
-export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [] })
+export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [], came: [] })
 
 /** A new player in a free-ish spot (spread by name); the first one is "it". */
 export function enter(state: ArenaState, name: string): ArenaState {
@@ -45,14 +47,20 @@ export function enter(state: ArenaState, name: string): ArenaState {
   let h = 0
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0
   const players = { ...state.players, [name]: { x: h % SIZE, y: (h >>> 8) % SIZE, dx: 0, dy: 0 } }
-  return { ...state, players, it: state.it ?? name, gone: state.gone.filter((g) => g !== name) }
+  return {
+    ...state,
+    players,
+    it: state.it ?? name,
+    gone: state.gone.filter((g) => g !== name),
+    came: [...state.came, name],
+  }
 }
 
 export function leave(state: ArenaState, name: string): ArenaState {
   if (!state.players[name]) return state
   const { [name]: _, ...players } = state.players
   const it = state.it === name ? (Object.keys(players)[0] ?? null) : state.it
-  return { ...state, players, it, gone: [...state.gone, name] }
+  return { ...state, players, it, gone: [...state.gone, name], came: state.came.filter((c) => c !== name) }
 }
 
 export function steer(state: ArenaState, name: string, dx: number, dy: number): ArenaState {
@@ -65,11 +73,12 @@ const clamp = (v: number) => Math.max(0, Math.min(SIZE - 1, v))
 
 /**
  * One tick: everyone moves one cell along their input (walls stop them), then "it" tags the first
- * other player on its cell (who becomes "it"). Returns the new state and the rows that changed.
+ * other player on its cell (who becomes "it"). Returns the new state and the rows that changed
+ * (newcomers' rows too, so everyone already there sees them before they move).
  */
 export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow[]; gone: string[] } {
   const players: Record<string, ArenaPlayer> = {}
-  const moved = new Set<string>()
+  const moved = new Set<string>(state.came.filter((name) => state.players[name] !== undefined))
   for (const [name, p] of Object.entries(state.players)) {
     const x = clamp(p.x + p.dx)
     const y = clamp(p.y + p.dy)
@@ -88,7 +97,7 @@ export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow
       }
     }
   }
-  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [] }
+  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [], came: [] }
   const changed = [...moved].map((name) => rowOf(next, name))
   return { state: next, changed, gone: state.gone }
 }
@@ -105,8 +114,22 @@ export interface ArenaOptions {
   inputsPerSecond?: number
   /** Cursor positions per connection per second. Default 30. */
   cursorsPerSecond?: number
-  /** Called after each tick with how late it started and how long it took (ms): for benchmarks. */
-  onTick?: (lateMs: number, tookMs: number) => void
+  /** Called after each tick (its simulation and its broadcast): for benchmarks. */
+  onTick?: (tick: ArenaTick) => void
+}
+
+/** One tick as `onTick` sees it. */
+export interface ArenaTick {
+  roomId: string
+  tick: number
+  /** How late the tick timer fired (ms, whole). */
+  lateMs: number
+  /** How long the simulation and the broadcast of the delta took (ms). */
+  tookMs: number
+  /** When the tick started, as `performance.timeOrigin + performance.now()` (ms since the epoch). */
+  startedAt: number
+  /** Whether a delta went out. */
+  sent: boolean
 }
 
 /**
@@ -145,9 +168,23 @@ export function arena(options: ArenaOptions = {}) {
     onTimer: (ctx, _msg, state) => {
       const started = performance.now()
       const { state: next, changed, gone } = step(state)
-      if (changed.length > 0 || gone.length > 0)
-        ctx.broadcast({ type: 'delta', tick: next.tick, players: changed, gone })
-      onTick?.(ctx.timer?.lateMs ?? 0, performance.now() - started)
+      const sent = changed.length > 0 || gone.length > 0
+      if (sent) ctx.broadcast({ type: 'delta', tick: next.tick, players: changed, gone })
+      if (onTick) {
+        const { roomId } = ctx
+        const lateMs = ctx.timer?.lateMs ?? 0
+        // The room applies the broadcast synchronously once this handler returns: a microtask runs after it.
+        queueMicrotask(() =>
+          onTick({
+            roomId,
+            tick: next.tick,
+            lateMs,
+            tookMs: performance.now() - started,
+            startedAt: performance.timeOrigin + started,
+            sent,
+          }),
+        )
+      }
       return { state: next }
     },
   })

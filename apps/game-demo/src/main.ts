@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pnpm game [--transport uws] [--port N] [--turn-ms N]`: connect four on ws://localhost:7202/ws, in memory.
+// `pnpm game [--transport uws] [--port N] [--turn-ms N]`: the game page on http://localhost:7202/, in memory.
+import { ensureClientBundle } from './clientBundlePath.js'
 import { GameServer } from './GameServer.js'
 import { type GameConfig, gameConfig } from './gameConfig.js'
 
@@ -11,6 +12,12 @@ try {
     `${(err as Error).message}\nusage: pnpm game [--transport ws|uws] [--port N] [--host H] [--turn-ms N]`,
   )
   process.exit(2)
+}
+// The page imports the client's browser bundle: make it on the first run of a fresh clone.
+try {
+  ensureClientBundle()
+} catch (err) {
+  console.error(`could not build the client's browser bundle: ${(err as Error).message}`)
 }
 const game = new GameServer(config)
 try {
@@ -31,5 +38,5 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
 console.log(
-  `Hubbub games (${config.transport} transport) on ws://${shown}:${game.port}/ws: join a room "c4:<name>" to play connect four (turn timer ${config.turnMs ?? 30_000} ms)`,
+  `Hubbub games (${config.transport} transport): open http://${shown}:${game.port}/ (WebSocket ws://${shown}:${game.port}/ws; rooms "c4:<name>" play connect four with a ${config.turnMs ?? 30_000} ms turn timer, "arena:<name>" the arena)`,
 )

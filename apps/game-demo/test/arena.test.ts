@@ -1,4 +1,5 @@
-import { type Client, connect } from '@hubbub/client'
+import { type Client, connect, type WireFormat } from '@hubbub/client'
+import { msgpackWire } from '@hubbub/client/msgpack'
 import { protocol } from '@hubbub/protocol'
 import { afterEach, describe, expect, onTestFinished, test } from 'vitest'
 import { WebSocket } from 'ws'
@@ -45,6 +46,15 @@ describe('arena rules', () => {
     ])
   })
 
+  test('a newcomer is in the next delta even before it moves, and only in that one', () => {
+    const s = enter(step(enter(emptyArena(), 'ann')).state, 'bob')
+    const r = step(s)
+    expect(r.changed.map((row) => row[0])).toEqual(['bob'])
+    expect(step(r.state).changed).toEqual([])
+    // Who came and went within one tick is never sent.
+    expect(step(leave(enter(r.state, 'cat'), 'cat')).changed).toEqual([])
+  })
+
   test('a leaver is reported once in the next delta; "it" passes on', () => {
     const s = leave(enter(enter(emptyArena(), 'ann'), 'bob'), 'ann')
     expect(s.it).toBe('bob')
@@ -68,11 +78,12 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop({ graceMs: 0 })
 })
 
-async function joiner(url: string, name: string, typeRates?: Record<string, number>) {
+async function joiner(url: string, name: string, typeRates?: Record<string, number>, wire?: WireFormat) {
   const client: Client<typeof arenaMessages> = connect(url, {
     WebSocket: WebSocket as never,
     messages: arenaMessages,
     ...(typeRates ? { typeRates } : {}),
+    ...(wire ? { wire } : {}),
   })
   onTestFinished(() => client.close())
   const frames: Frame[] = []
@@ -119,6 +130,65 @@ describe.each(['ws', 'uws'] as const)('the arena over %s', (transport) => {
       .toEqual({ type: 'cursor', user: 'ann', x: 0.5, y: 0.25 })
     await expect.poll(() => bob.frames.find((f) => f.type === 'cursor')).toBeDefined()
     expect(ann.frames.some((f) => f.type === 'cursor')).toBe(false)
+  })
+
+  test('late joiners on raw sockets, while players move, get the whole arena before any delta', async () => {
+    const game = new GameServer({ transport, port: 0, host: '127.0.0.1', heartbeatMs: 0 })
+    servers.push(game)
+    await game.start()
+    const url = `ws://127.0.0.1:${game.port}/ws`
+    const ann = await joiner(url, 'ann', { input: 30 })
+    await expect.poll(() => ann.position('ann')).toBeDefined()
+    // ann bounces between the walls, so there is a delta at nearly every tick.
+    let dx = 1
+    const steer = setInterval(() => {
+      dx = -dx
+      ann.client.send({ type: 'input', roomId: 'arena:1', dx, dy: 0 })
+    }, 120)
+    onTestFinished(() => clearInterval(steer))
+    const ticks = () => ann.frames.filter((f) => f.type === 'delta').length
+    const seen = ticks()
+    await expect.poll(ticks).toBeGreaterThan(seen + 3)
+    const firsts = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const ws = new WebSocket(url)
+        onTestFinished(() => ws.terminate())
+        const frames: Frame[] = []
+        ws.on('message', (data) => {
+          const f = JSON.parse(String(data)) as Frame
+          if (f.type === 'arena' || f.type === 'delta') frames.push(f)
+        })
+        await new Promise((resolve) => ws.once('open', resolve))
+        ws.send(JSON.stringify({ type: 'join', roomId: 'arena:1', username: `late${i}` }))
+        await expect.poll(() => frames.length).toBeGreaterThan(2)
+        return frames
+      }),
+    )
+    for (const frames of firsts) {
+      expect(frames[0]!.type).toBe('arena')
+      // Every delta after it is of a later tick.
+      for (const f of frames.slice(1)) expect(f.tick).toBeGreaterThan(frames[0]!.tick)
+    }
+  })
+
+  test('a player on the msgpack wire gets the arena and its deltas as binary frames, beside a JSON player', async () => {
+    const game = new GameServer({ transport, port: 0, host: '127.0.0.1', heartbeatMs: 0, page: false })
+    servers.push(game)
+    await game.start()
+    const url = `ws://127.0.0.1:${game.port}/ws`
+    const ann = await joiner(url, 'ann', { input: 30 })
+    // The msgpack client refuses text frames: every frame it reads came binary.
+    const bob = await joiner(url, 'bob', { input: 30 }, msgpackWire)
+    await expect.poll(() => bob.frames[0]?.type).toBe('arena')
+    const annAt = bob.position('ann') as [number, number]
+    ann.client.send({ type: 'input', roomId: 'arena:1', dx: annAt[0] > 0 ? -1 : 1, dy: 0 })
+    await expect.poll(() => bob.position('ann')).not.toEqual(annAt)
+    const bobAt = ann.position('bob') as [number, number]
+    bob.client.send({ type: 'input', roomId: 'arena:1', dx: 0, dy: bobAt[1] > 0 ? -1 : 1 })
+    await expect.poll(() => ann.position('bob')).not.toEqual(bobAt)
+    const conn = (await game.server.introspect()).connections.find((c) => c.name === 'bob')!
+    expect(conn).toMatchObject({ rooms: ['arena:1'] })
+    expect(bob.frames.filter((f) => f.type === 'delta').length).toBeGreaterThan(0)
   })
 
   test('inputs over the per-user rate are dropped and counted; the player stays connected', async () => {

@@ -405,7 +405,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     if (b.t >= 1 && !b.next) {
       b.t--
       this.#lastOut = now
-      this.#ws!.send(JSON.stringify(frame))
+      this.#ws!.send(this._options.wire ? this._options.wire.encode(frame) : JSON.stringify(frame))
       return
     }
     if (!b.next)

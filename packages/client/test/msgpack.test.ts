@@ -59,6 +59,19 @@ describe.each(transports)('the msgpack wire over $name', ({ factory }) => {
     expect(relayed.data).toEqual(data)
   })
 
+  it('sends frames of `typeRates` types binary too (a server on msgpack refuses text)', async () => {
+    const { url } = await startServer(factory, { rooms: Echo as never })
+    const ann = testClient(url, { wire: msgpackWire, customTypes, typeRates: { blob: 10 } }) as Client
+    const bob = testClient(url, { wire: msgpackWire, customTypes }) as Client
+    await ann.join('bin', { username: 'ann' })
+    await bob.join('bin', { username: 'bob' })
+    const data = randomBytes(16)
+    const seen = next(bob, 'custom', (f: { type: string }) => f.type === 'blob_seen')
+    ann.send({ type: 'blob', roomId: 'bin', data } as never)
+    const relayed = (await seen) as unknown as { data: Uint8Array; from: string }
+    expect(relayed).toMatchObject({ from: 'ann', data })
+  })
+
   it('a JSON client cannot send bytes: the frame is refused, the connection stays', async () => {
     const { url } = await startServer(factory, { rooms: Echo as never })
     const ann = testClient(url, { customTypes })
