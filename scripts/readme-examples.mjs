@@ -8,6 +8,7 @@
 //
 // Which fences count: ```ts, ```typescript and ```tsx (indented ones in lists too). In the info string:
 //   ```ts run             also executed for real by packages/server/test/readmeRun.test.ts
+//                         (```js run too: a plain-JavaScript example that is run but has no types)
 //   ```ts no-check <why>  not checked; the reason is required and printed, so no opt-out is silent
 //
 //   node scripts/readme-examples.mjs            check all, exit 1 on an error (file:line of each)
@@ -19,9 +20,14 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const TS = ['ts', 'typescript', 'tsx']
+const JS = ['js', 'javascript', 'mjs']
 const FENCE = /^( *)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/
 
-/** The TypeScript fences of one Markdown text: `{ line, code, lang, rest }` (line: 1-based, of the first code line). */
+/**
+ * The TypeScript fences of one Markdown text, and the JavaScript ones marked `run`:
+ * `{ line, code, lang, rest, ts }` (line: 1-based, of the first code line).
+ */
 export function extractExamples(markdown) {
   const lines = markdown.split('\n')
   const out = []
@@ -36,8 +42,10 @@ export function extractExamples(markdown) {
       if (close && close[2][0] === marker[0] && close[2].length >= marker.length) break
       body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j].trimStart())
     }
-    if (['ts', 'typescript', 'tsx'].includes(lang.toLowerCase())) {
-      out.push({ line: i + 2, code: body.join('\n'), lang, rest: rest.trim() })
+    const ts = TS.includes(lang.toLowerCase())
+    // JavaScript fences only when they are to be run (they have no types to check).
+    if (ts || (JS.includes(lang.toLowerCase()) && runnable(rest.trim()))) {
+      out.push({ line: i + 2, code: body.join('\n'), lang, rest: rest.trim(), ts })
     }
     i = j
   }
@@ -116,6 +124,7 @@ export function check(only = []) {
   const skipped = []
   const files = new Map() // file name → example
   for (const ex of examples) {
+    if (!ex.ts) continue // a JavaScript fence to run: nothing to type-check
     if (ex.skip === '') problems.push(`${ex.where}: "no-check" needs a reason (\`\`\`ts no-check <why>)`)
     if (ex.skip !== undefined) {
       skipped.push(ex)
@@ -161,8 +170,10 @@ function main() {
   if (process.argv.includes('--list')) {
     const all = collect(only)
     for (const ex of all) {
-      const what = ex.skip !== undefined ? `no-check (${ex.skip || 'no reason'})` : ex.run ? 'check+run' : 'check'
-      console.log(`  ${what.padEnd(10)} ${ex.where}`)
+      const checked = !ex.ts ? undefined : ex.skip === undefined ? 'check' : 'no-check'
+      const what = [checked, ex.run ? 'run' : undefined].filter(Boolean).join('+')
+      const why = ex.skip ? ` (${ex.skip})` : ''
+      console.log(`  ${what.padEnd(14)} ${ex.where}${why}`)
     }
     console.log(`readme examples: ${all.length} fences`)
     return
@@ -170,7 +181,9 @@ function main() {
   const started = performance.now()
   const { checked, skipped, problems } = check(only)
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
-  console.log(`readme examples: ${checked.length} checked (one program, ${seconds} s), ${skipped.length} opted out`)
+  console.log(
+    `readme examples: ${checked.length} checked (one program, ${seconds} s), ${skipped.length} opted out`,
+  )
   for (const s of skipped) console.log(`  no-check ${s.where}: ${s.skip || '(no reason)'}`)
   if (problems.length > 0) {
     console.error(`\n${problems.length} problem(s) in README examples:`)
