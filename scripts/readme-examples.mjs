@@ -1,24 +1,33 @@
 #!/usr/bin/env node
-// Type-checks every TypeScript example of the root README and the package READMEs (strict, with the
-// repository's compiler options), each as a module of its own, from the folder of the package whose
-// README it is in, so that it imports what a user of that package has installed.
+// Type-checks every TypeScript example of the root README, the package READMEs and the app READMEs
+// (strict, exactOptionalPropertyTypes), each as a module of its own, placed in the folder of the
+// package whose README it is in, so that it imports what a user of that package has installed.
+// All examples are checked by ONE TypeScript program (the compiler API), and only the examples' own
+// diagnostics are asked for, so the libraries they import are read once and checked only as far as
+// the examples use them: one `tsc -p` per package took minutes under load.
 //
-// Which fences count: ```ts, ```typescript and ```tsx (indented ones in lists too). An example opts
-// out with a reason in its info string: ```ts no-check <why>. An opt-out without a reason fails, and
-// every opt-out is printed with its reason, so none is silent.
+// Which fences count: ```ts, ```typescript and ```tsx (indented ones in lists too). In the info string:
+//   ```ts run             also executed for real by packages/server/test/readmeRun.test.ts
+//                         (```js run too: a plain-JavaScript example that is run but has no types)
+//   ```ts no-check <why>  not checked; the reason is required and printed, so no opt-out is silent
 //
-//   node scripts/readme-examples.mjs            check all, exit 1 on an error
-//   node scripts/readme-examples.mjs --list     print what would be checked and what opts out
+//   node scripts/readme-examples.mjs            check all, exit 1 on an error (file:line of each)
+//   node scripts/readme-examples.mjs --list     print what would be checked, run, or opts out
 //   node scripts/readme-examples.mjs packages/server/README.md …   only these READMEs
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const TS = ['ts', 'typescript', 'tsx']
+const JS = ['js', 'javascript', 'mjs']
 const FENCE = /^( *)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/
 
-/** The TypeScript fences of one Markdown text: `{ line, code, lang, rest }` (line: 1-based, of the first code line). */
+/**
+ * The TypeScript fences of one Markdown text, and the JavaScript ones marked `run`:
+ * `{ line, code, lang, rest, ts }` (line: 1-based, of the first code line).
+ */
 export function extractExamples(markdown) {
   const lines = markdown.split('\n')
   const out = []
@@ -33,8 +42,10 @@ export function extractExamples(markdown) {
       if (close && close[2][0] === marker[0] && close[2].length >= marker.length) break
       body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j].trimStart())
     }
-    if (['ts', 'typescript', 'tsx'].includes(lang.toLowerCase())) {
-      out.push({ line: i + 2, code: body.join('\n'), lang, rest: rest.trim() })
+    const ts = TS.includes(lang.toLowerCase())
+    // JavaScript fences only when they are to be run (they have no types to check).
+    if (ts || (JS.includes(lang.toLowerCase()) && runnable(rest.trim()))) {
+      out.push({ line: i + 2, code: body.join('\n'), lang, rest: rest.trim(), ts })
     }
     i = j
   }
@@ -47,24 +58,44 @@ export function optOut(rest) {
   return m ? m[1].trim() : undefined
 }
 
-function readmes() {
-  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
-  if (only.length > 0) {
-    return only.map((path) => {
-      const readme = join(root, path)
-      const dir = dirname(readme) === root ? join(root, 'packages', 'server') : dirname(readme)
-      return { readme, dir }
-    })
-  }
-  const found = [{ readme: join(root, 'README.md'), dir: join(root, 'packages', 'server') }]
-  for (const name of readdirSync(join(root, 'packages')).sort()) {
-    const readme = join(root, 'packages', name, 'README.md')
-    if (existsSync(readme)) found.push({ readme, dir: join(root, 'packages', name) })
+/** `run` in the info string: the example is also executed (readmeRun.test.ts). */
+export function runnable(rest) {
+  return /^run\b/.test(rest)
+}
+
+/** The READMEs to check, each with the folder its examples are compiled (and run) from. */
+export function readmes(only = []) {
+  const home = (readme) => (dirname(readme) === root ? join(root, 'packages', 'server') : dirname(readme))
+  if (only.length > 0) return only.map((path) => ({ readme: join(root, path), dir: home(join(root, path)) }))
+  const found = [{ readme: join(root, 'README.md'), dir: home(join(root, 'README.md')) }]
+  for (const parent of ['packages', 'apps']) {
+    for (const name of readdirSync(join(root, parent)).sort()) {
+      const readme = join(root, parent, name, 'README.md')
+      if (existsSync(readme)) found.push({ readme, dir: dirname(readme) })
+    }
   }
   return found
 }
 
-const compilerOptions = {
+/** Every example of these READMEs: `{ where, readme, line, dir, code, lang, rest, skip?, run }`. */
+export function collect(only = []) {
+  const all = []
+  for (const { readme, dir } of readmes(only)) {
+    for (const ex of extractExamples(readFileSync(readme, 'utf8'))) {
+      all.push({
+        ...ex,
+        readme,
+        dir,
+        where: `${relative(root, readme)}:${ex.line}`,
+        skip: optOut(ex.rest),
+        run: runnable(ex.rest),
+      })
+    }
+  }
+  return all
+}
+
+export const compilerOptions = {
   target: 'ES2022',
   lib: ['ES2023', 'DOM'],
   module: 'NodeNext',
@@ -74,81 +105,86 @@ const compilerOptions = {
   strict: true,
   noUncheckedIndexedAccess: true,
   exactOptionalPropertyTypes: true,
+  noImplicitOverride: true,
   skipLibCheck: true,
   noEmit: true,
   esModuleInterop: true,
   isolatedModules: true,
+  incremental: false,
+}
+
+/**
+ * Type-checks the examples; returns `{ checked, skipped, problems }`, each problem "README:line: message".
+ * The examples are written to `<dir>/.readme-examples-<pid>/` for the time of the check.
+ */
+export function check(only = []) {
+  const ts = createRequire(join(root, 'package.json'))('typescript')
+  const examples = collect(only)
+  const problems = []
+  const skipped = []
+  const files = new Map() // file name → example
+  for (const ex of examples) {
+    if (!ex.ts) continue // a JavaScript fence to run: nothing to type-check
+    if (ex.skip === '') problems.push(`${ex.where}: "no-check" needs a reason (\`\`\`ts no-check <why>)`)
+    if (ex.skip !== undefined) {
+      skipped.push(ex)
+      continue
+    }
+    const work = join(ex.dir, `.readme-examples-${process.pid}`)
+    const base = relative(root, ex.readme).replaceAll('/', '_').replace(/\.md$/i, '')
+    files.set(join(work, `${base}-${ex.line}.${ex.lang === 'tsx' ? 'tsx' : 'ts'}`), ex)
+  }
+  const dirs = new Set([...files.keys()].map((f) => dirname(f)))
+  try {
+    for (const d of dirs) mkdirSync(d, { recursive: true })
+    // `export {}`: a module of its own (top-level await, no clashes between examples).
+    for (const [file, ex] of files) writeFileSync(file, `${ex.code}\nexport {}\n`)
+    const { options, errors } = ts.convertCompilerOptionsFromJson(compilerOptions, root)
+    if (errors.length > 0) throw new Error(ts.flattenDiagnosticMessageText(errors[0].messageText, '\n'))
+    options.typeRoots = [join(root, 'node_modules', '@types')]
+    const program = ts.createProgram({ rootNames: [...files.keys()], options })
+    const describe = (d) => {
+      const text = ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n')[0]
+      const ex = d.file && files.get(d.file.fileName)
+      if (!ex) return `${d.file ? relative(root, d.file.fileName) : '(program)'}: TS${d.code} ${text}`
+      const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0)
+      return `${relative(root, ex.readme)}:${ex.line + line}: TS${d.code} ${text}`
+    }
+    for (const d of [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]) {
+      problems.push(describe(d))
+    }
+    for (const sf of program.getSourceFiles()) {
+      if (!files.has(sf.fileName)) continue
+      for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
+        problems.push(describe(d))
+      }
+    }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
+  return { checked: [...files.values()], skipped, problems }
 }
 
 function main() {
-  const list = process.argv.includes('--list')
-  const skipped = []
-  const problems = []
-  const groups = new Map()
-  for (const { readme, dir } of readmes()) {
-    const examples = extractExamples(readFileSync(readme, 'utf8'))
-    for (const [n, ex] of examples.entries()) {
-      const where = `${relative(root, readme)}:${ex.line}`
-      const reason = optOut(ex.rest)
-      if (reason === '') problems.push(`${where}: "no-check" needs a reason (\`\`\`ts no-check <why>)`)
-      if (reason !== undefined) {
-        skipped.push(`${where}: ${reason || '(no reason)'}`)
-        continue
-      }
-      const files = groups.get(dir) ?? []
-      const base = relative(root, readme).replaceAll('/', '_').replace(/\.md$/i, '')
-      files.push({ name: `${base}-${n + 1}.${ex.lang === 'tsx' ? 'tsx' : 'ts'}`, where, ex })
-      groups.set(dir, files)
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+  if (process.argv.includes('--list')) {
+    const all = collect(only)
+    for (const ex of all) {
+      const checked = !ex.ts ? undefined : ex.skip === undefined ? 'check' : 'no-check'
+      const what = [checked, ex.run ? 'run' : undefined].filter(Boolean).join('+')
+      const why = ex.skip ? ` (${ex.skip})` : ''
+      console.log(`  ${what.padEnd(14)} ${ex.where}${why}`)
     }
-  }
-  const count = [...groups.values()].reduce((a, f) => a + f.length, 0)
-  console.log(`readme examples: ${count} to check, ${skipped.length} opted out`)
-  for (const s of skipped) console.log(`  no-check ${s}`)
-  if (list) {
-    for (const files of groups.values()) for (const f of files) console.log(`  check ${f.where}`)
+    console.log(`readme examples: ${all.length} fences`)
     return
   }
-
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  for (const [dir, files] of groups) {
-    // Inside the package's folder, so its dependencies (and devDependencies) resolve as in an app.
-    const work = join(dir, '.readme-examples')
-    rmSync(work, { recursive: true, force: true })
-    mkdirSync(work, { recursive: true })
-    for (const f of files) {
-      // A module of its own (top-level await, no clashes between examples).
-      writeFileSync(join(work, f.name), `${f.ex.code}\nexport {}\n`)
-    }
-    writeFileSync(
-      join(work, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions, include: files.map((f) => f.name) }, null, 2),
-    )
-    try {
-      execFileSync(process.execPath, [tsc, '-p', join(work, 'tsconfig.json'), '--pretty', 'false'], {
-        cwd: work,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    } catch (err) {
-      const output = `${err.stdout ?? ''}${err.stderr ?? ''}`
-      for (const line of output.split('\n')) {
-        const m = /^(.+?)\((\d+),(\d+)\): (.*)$/.exec(line)
-        if (!m) {
-          if (line.trim()) problems.push(`${relative(root, dir)}: ${line.trim()}`)
-          continue
-        }
-        const file = files.find((f) => m[1].endsWith(f.name))
-        if (!file) {
-          problems.push(line)
-          continue
-        }
-        const [readme, start] = file.where.split(':')
-        problems.push(`${readme}:${Number(start) + Number(m[2]) - 1}: ${m[4]}`)
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true })
-    }
-  }
+  const started = performance.now()
+  const { checked, skipped, problems } = check(only)
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  console.log(
+    `readme examples: ${checked.length} checked (one program, ${seconds} s), ${skipped.length} opted out`,
+  )
+  for (const s of skipped) console.log(`  no-check ${s.where}: ${s.skip || '(no reason)'}`)
   if (problems.length > 0) {
     console.error(`\n${problems.length} problem(s) in README examples:`)
     for (const p of problems) console.error(`  ${p}`)

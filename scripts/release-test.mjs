@@ -89,7 +89,7 @@ const started = performance.now()
 try {
   // The build is turbo's, in the source tree, so CI reuses the cached one; no built
   // file embeds a package version, so building before `changeset version` ships the same bytes.
-  await step('build (turbo)', () => run('pnpm', ['build'], { cwd: root, timeoutMs: 600_000 }))
+  await step('build (turbo)', () => run('pnpm', ['build'], { cwd: root, timeoutMs: 1_200_000 }))
 
   await step('copy the repository (git ls-files)', async () => {
     const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
@@ -154,10 +154,10 @@ try {
       join(app, 'package.json'),
       `${JSON.stringify({ name: 'hubbub-release-app', private: true, type: 'module' }, null, 2)}\n`,
     )
-    for (const file of ['esm.mjs', 'cjs.cjs', 'fastify.mjs', 'consumer.ts', 'tsconfig.json']) {
+    for (const file of ['esm.mjs', 'cjs.cjs', 'fastify.mjs', 'express.mjs', 'consumer.ts', 'tsconfig.json']) {
       cpSync(join(root, 'scripts', 'release-app', file), join(app, file))
     }
-    const deps = [...hubbub, 'fastify@^5', 'ws@^8', '@types/node@^20', '@types/ws@^8']
+    const deps = [...hubbub, 'fastify@^5', 'express@^5', 'ws@^8', '@types/node@^20', '@types/ws@^8']
     await run('npm', ['install', '--registry', registry.url, '--no-audit', '--no-fund', ...deps], {
       cwd: app,
       timeoutMs: 300_000,
@@ -175,6 +175,9 @@ try {
   await step('tsc --noEmit (strict, skipLibCheck: false)', () => run(bin('tsc'), ['-p', app], { cwd: app }))
   await step('Fastify app + installed client', async () =>
     process.stdout.write(await run('node', ['fastify.mjs'], { cwd: app, timeoutMs: 60_000 })),
+  )
+  await step('Express app (attach) + installed client', async () =>
+    process.stdout.write(await run('node', ['express.mjs'], { cwd: app, timeoutMs: 60_000 })),
   )
 } catch (err) {
   failed = true
