@@ -36,6 +36,13 @@ const systemLines = (page: Page) =>
 const waitState = (page: Page, state: string) =>
   page.waitForSelector(`[data-testid="conn-state"][data-state="${state}"]`, { timeout: 30_000 })
 
+/** Clicks "Retry now" (the button the notice offers) instead of waiting out the reconnect backoff. */
+const retryNow = (page: Page) =>
+  page.evaluate(() => {
+    const retry = document.querySelector<HTMLButtonElement>('[data-testid="retry-now"]')
+    if (retry && !retry.hidden) retry.click()
+  })
+
 /** Serious and critical axe-core violations on the page as it is now (rule id and the first offending node). */
 async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axePath })
@@ -92,13 +99,7 @@ describe
           await stopChatProcess(server, signal)
           for (const p of [ann, bob]) await waitState(p.page, 'reconnecting')
           server = await startChatProcess({ transport, dataDir, port })
-          // "Retry now" instead of waiting out the backoff (the button the notice offers).
-          for (const p of [ann, bob]) {
-            await p.page.evaluate(() => {
-              const retry = document.querySelector<HTMLButtonElement>('[data-testid="retry-now"]')
-              if (retry && !retry.hidden) retry.click()
-            })
-          }
+          for (const p of [ann, bob]) await retryNow(p.page)
           for (const p of [ann, bob]) await waitState(p.page, 'open')
           await exchange(signal === 'SIGTERM' ? ann : bob, `Back after ${signal}.`)
           for (const [i, p] of [ann, bob].entries()) {
@@ -210,6 +211,51 @@ describe
         await waitForMessage(bob.page, 'first line\nsecond line')
       }, 120_000)
     })
+
+    // An in-memory server forgets the room on restart: a new epoch whose offsets start again at 1.
+    // The page once matched messages by offset alone and so hid the new epoch's first messages
+    // (and removed the sender's own bubble as a "copy"). Over ws only: this is the page's logic.
+    test('an in-memory server restarts: the page says the history was lost, keeps what it showed, and shows the new messages', async () => {
+      const { chat, url } = await startChat('ws', bundle)
+      onTestFinished(() => chat.stop({ graceMs: 0 }))
+      const port = chat.port!
+      const ann = await joinAs(launched.browser, url, 'ann')
+      onTestFinished(() => ann.context.close())
+      const bob = await joinAs(launched.browser, url, 'bob')
+      onTestFinished(() => bob.context.close())
+      for (const [who, text] of [
+        [ann, 'First, before the restart.'],
+        [bob, 'Second, before the restart.'],
+      ] as const) {
+        await say(who.page, text)
+        for (const p of [ann, bob]) await waitForMessage(p.page, text)
+      }
+      await chat.stop({ graceMs: 0 })
+      for (const p of [ann, bob]) await waitState(p.page, 'reconnecting')
+      await chat.start({ port })
+      for (const p of [ann, bob]) await retryNow(p.page)
+      for (const p of [ann, bob]) await waitState(p.page, 'open')
+      for (const p of [ann, bob]) {
+        await p.page.waitForSelector('[data-kind="system"]:has-text("lost this room\'s history")', {
+          state: 'attached',
+        })
+      }
+      // Offsets 1 and 2 again, in the new epoch.
+      await say(ann.page, 'First after the restart.')
+      for (const p of [ann, bob]) await waitForMessage(p.page, 'First after the restart.')
+      await say(bob.page, 'Second after the restart.')
+      for (const p of [ann, bob]) await waitForMessage(p.page, 'Second after the restart.')
+      await ann.page.waitForSelector('[data-testid="message"][data-status]', { state: 'detached' })
+      for (const p of [ann, bob]) {
+        expect(await messageTexts(p.page), p.name).toEqual([
+          'First, before the restart.',
+          'Second, before the restart.',
+          'First after the restart.',
+          'Second after the restart.',
+        ])
+      }
+      expect([...ann.errors, ...bob.errors]).toEqual([])
+    }, 120_000)
 
     // The page is the same over both transports: one run (ws) keeps CI time down.
     test('axe-core finds no serious or critical violation on the login, room and phone views', async () => {
