@@ -257,6 +257,72 @@ describe
       expect([...ann.errors, ...bob.errors]).toEqual([])
     }, 120_000)
 
+    test('a send the server refuses shows "Not sent" with Retry, and Retry sends it once; a 5,000-character paste is kept whole and named over the limit, not cut or sent', async () => {
+      const { chat, url } = await startChat('ws', bundle)
+      onTestFinished(() => chat.stop({ graceMs: 0 }))
+      const refused = 'Refused the first time.'
+      let refusals = 0
+      // Ann's socket goes through the test: the first send of `refused` gets the server's refusal
+      // (RATE_LIMITED, as an over-eager sender would) instead of reaching the server.
+      const ann = await joinAs(launched.browser, url, 'ann', 'general', desktop, (page) =>
+        page.routeWebSocket(/\/ws$/, (ws) => {
+          const server = ws.connectToServer()
+          ws.onMessage((data) => {
+            const frame = typeof data === 'string' ? JSON.parse(data) : undefined
+            if (frame?.type === 'message' && frame.text === refused && refusals === 0) {
+              refusals++
+              ws.send(
+                JSON.stringify({
+                  type: 'error',
+                  code: 'RATE_LIMITED',
+                  message: 'slow down',
+                  replyTo: frame.id,
+                }),
+              )
+              return
+            }
+            server.send(data)
+          })
+        }),
+      )
+      onTestFinished(() => ann.context.close())
+      const bob = await joinAs(launched.browser, url, 'bob')
+      onTestFinished(() => bob.context.close())
+
+      await say(ann.page, refused)
+      const failed = '[data-testid="message"][data-status="failed"]'
+      await ann.page.waitForSelector(`${failed}:has-text("Not sent: Slow down")`)
+      expect(refusals).toBe(1)
+      expect(await ann.page.textContent(`${failed} .text`)).toBe(refused)
+      await ann.page.click(`${failed} [data-testid="retry"]`)
+      for (const p of [ann, bob]) await waitForMessage(p.page, refused)
+      await ann.page.waitForSelector('[data-testid="message"][data-status]', { state: 'detached' })
+
+      // A paste of 5,000 characters: all of it stays in the box, the counter says by how much it is
+      // over, and Enter does not send it (nor a cut copy).
+      const box = '[data-testid="message-input"]'
+      const long = `${'word '.repeat(999)}words`
+      expect(long).toHaveLength(5000)
+      await ann.page.click(box)
+      await ann.page.keyboard.insertText(long)
+      expect(await ann.page.inputValue(box)).toBe(long)
+      await ann.page.waitForSelector(
+        '[data-testid="counter"][data-over="true"]:text-is("3,000 characters over the 2,000 limit: shorten it or send it in parts.")',
+      )
+      expect(await ann.page.getAttribute(box, 'aria-invalid')).toBe('true')
+      await ann.page.press(box, 'Enter')
+      expect(await ann.page.inputValue(box)).toBe(long)
+      // Then a short one: what both pages show after it proves the long one never left.
+      await ann.page.fill(box, 'Shorter, in parts.')
+      expect(await ann.page.textContent('[data-testid="counter"]')).toBe('')
+      await ann.page.press(box, 'Enter')
+      for (const p of [ann, bob]) {
+        await waitForMessage(p.page, 'Shorter, in parts.')
+        expect(await messageTexts(p.page), p.name).toEqual([refused, 'Shorter, in parts.'])
+      }
+      expect([...ann.errors, ...bob.errors]).toEqual([])
+    }, 120_000)
+
     // The page is the same over both transports: one run (ws) keeps CI time down.
     test('axe-core finds no serious or critical violation on the login, room and phone views', async () => {
       const { chat, url } = await startChat('ws', bundle)

@@ -86,16 +86,21 @@ export const phone = {
 }
 export const desktop = { viewport: { width: 1280, height: 800 } }
 
-/** A fresh browser context that opens the page and joins `room` as `name`. */
+/**
+ * A fresh browser context that opens the page and joins `room` as `name`; `beforeOpen` runs on the
+ * page before it loads (to route its WebSocket, say).
+ */
 export async function joinAs(
   browser: Browser,
   url: string,
   name: string,
   room = 'general',
   device: typeof desktop | typeof phone = desktop,
+  beforeOpen?: (page: Page) => Promise<void>,
 ): Promise<ChatPage> {
   const context = await browser.newContext(device)
   const page = await context.newPage()
+  await beforeOpen?.(page)
   const dialogs: string[] = []
   const errors: Error[] = []
   page.on('dialog', (dialog) => {
