@@ -9,10 +9,8 @@ import { CHAT_ENV_KEYS } from '../src/index.js'
 import { chatEnv, spawnChat, stopChatProcess } from './support/processes.js'
 
 /**
- * Starts the CLI from source on a free port and resolves with its output once it printed the URL.
- * `spawnChat` runs it with node itself (tsx as a loader), not the `tsx` command: that one is a parent
- * process which relays SIGTERM and kills the server if it has not acknowledged within 30 ms, so a
- * stalled machine would turn the drain under test into a SIGKILL.
+ * Starts the CLI (built from source, run by node itself: see `spawnChat`) on a free port and
+ * resolves with its output once it printed the URL.
  */
 async function startCli(args: string[], env: Record<string, string> = {}) {
   // In memory unless a test says otherwise: several CLIs at once cannot share ./.hubbub-data.

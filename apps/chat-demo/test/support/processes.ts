@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server, Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { CHAT_ENV_KEYS } from '../../src/chatConfig.js'
-
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+import { CLI_BUNDLE } from './cliBundle.js'
 
 export interface ChatProcess {
   child: ChildProcess
@@ -14,8 +12,7 @@ export interface ChatProcess {
 }
 
 /**
- * The demo's CLI from source as its own process (node with tsx as a loader, so a signal reaches the
- * server itself), keeping history in `dataDir`. Without `port` it takes a random one below the
+ * The demo's CLI as its own process (see `spawnChat`), keeping history in `dataDir`. Without `port` it takes a random one below the
  * kernel's ephemeral range (32768 and up), so no outgoing connection, nor a page's reconnect attempt
  * connecting to itself, can hold it while the server is down; a restart passes the old port so the
  * pages find the server where it was. A port still held is retried (a fresh one when none was given).
@@ -65,16 +62,17 @@ export function chatEnv(
 }
 
 /**
- * The CLI from source (node with tsx as a loader, not the `tsx` command, so a signal reaches the
- * server itself) on 127.0.0.1 with `chatEnv(env)`; resolves once it printed its URL, and fails
- * (with what it printed) if it exits first or has not within `startTimeoutMs`.
+ * The CLI built from source (`CLI_BUNDLE`, made by test/globalSetup.ts) run by node itself, so a
+ * signal reaches the server (the `tsx` command is a parent process that relays SIGTERM and kills the
+ * server if it has not acknowledged within 30 ms), on 127.0.0.1 with `chatEnv(env)`. Resolves once it
+ * printed its URL; fails (with what it printed) if it exits first or has not within `startTimeoutMs`.
  */
 export async function spawnChat(
   args: string[],
   env: Record<string, string>,
   { startTimeoutMs = 60_000 }: { startTimeoutMs?: number } = {},
 ): Promise<ChatProcess> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args], {
+  const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
     env: chatEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
