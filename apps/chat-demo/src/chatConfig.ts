@@ -10,6 +10,20 @@ export const DEFAULT_PORT = 7201
 /** Where history is kept unless `DATA_DIR` says otherwise (an empty `DATA_DIR` keeps it in memory). */
 export const DEFAULT_DATA_DIR = './.hubbub-data'
 
+/** Every environment variable the CLI reads (here and in `main.ts`), so a harness can start it from a clean slate. */
+export const CHAT_ENV_KEYS = [
+  'TRANSPORT',
+  'PORT',
+  'HOST',
+  'AUTH_SECRET',
+  'BROADCAST_SECRET',
+  'INSPECTOR_SECRET',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'DATA_DIR',
+  'NODE_ID',
+] as const
+
 /** Reads the CLI flags (`--transport uws`, `--port 8080`, `--host 0.0.0.0`) and the environment; flags win. */
 export function chatConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ChatConfig {
   const flags = new Map<string, string>()

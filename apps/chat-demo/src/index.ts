@@ -4,5 +4,5 @@ export {
   type InProcessConnection,
   type TransportName,
 } from './ChatServer.js'
-export { type ChatConfig, chatConfig, DEFAULT_PORT } from './chatConfig.js'
+export { CHAT_ENV_KEYS, type ChatConfig, chatConfig, DEFAULT_PORT } from './chatConfig.js'
 export { clientBundlePath } from './clientBundlePath.js'

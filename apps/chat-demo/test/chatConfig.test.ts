@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { chatConfig } from '../src/index.js'
+import { CHAT_ENV_KEYS, chatConfig } from '../src/index.js'
 
 describe('chatConfig', () => {
   test('defaults: ws on 7201, every interface, anonymous, history in ./.hubbub-data', () => {
@@ -50,5 +50,18 @@ describe('chatConfig', () => {
     expect(() => chatConfig(['--transport', 'tcp'], {})).toThrow(/unknown transport/)
     expect(() => chatConfig(['--port', 'x'], {})).toThrow(/invalid port/)
     expect(() => chatConfig(['--verbose'], {})).toThrow(/unknown option/)
+  })
+
+  test('reads no environment variable outside CHAT_ENV_KEYS (the list test harnesses strip)', () => {
+    const read = new Set<string>()
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get: (_, key) => {
+        if (typeof key === 'string') read.add(key)
+        return undefined
+      },
+    })
+    chatConfig([], env)
+    expect(read.size).toBeGreaterThan(0)
+    expect([...read].filter((key) => !(CHAT_ENV_KEYS as readonly string[]).includes(key))).toEqual([])
   })
 })

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { setTimeout } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { clientBundlePath } from '../src/clientBundlePath.js'
+import { buildCliBundle } from './support/cliBundle.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -14,6 +15,12 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
  * the full turbo build is the fallback.
  */
 export default async function setup(): Promise<void> {
+  await buildClientBundle()
+  // The CLI the process tests spawn, as one file (see support/cliBundle.ts), fresh for each run.
+  await buildCliBundle()
+}
+
+async function buildClientBundle(): Promise<void> {
   const built = clientBundlePath()
   for (let waited = 0; !existsSync(built) && waited < 5000; waited += 250) await setTimeout(250)
   if (existsSync(built)) return

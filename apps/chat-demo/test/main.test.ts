@@ -1,14 +1,16 @@
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import WebSocket from 'ws'
-import { spawnChat } from './support/processes.js'
+import { CHAT_ENV_KEYS } from '../src/index.js'
+import { chatEnv, spawnChat, stopChatProcess } from './support/processes.js'
 
 /**
- * Starts the CLI from source on a free port and resolves with its output once it printed the URL.
- * `spawnChat` runs it with node itself (tsx as a loader), not the `tsx` command: that one is a parent
- * process which relays SIGTERM and kills the server if it has not acknowledged within 30 ms, so a
- * stalled machine would turn the drain under test into a SIGKILL.
+ * Starts the CLI (built from source, run by node itself: see `spawnChat`) on a free port and
+ * resolves with its output once it printed the URL.
  */
 async function startCli(args: string[], env: Record<string, string> = {}) {
   // In memory unless a test says otherwise: several CLIs at once cannot share ./.hubbub-data.
@@ -68,6 +70,74 @@ test('the inspector routes are on, behind INSPECTOR_SECRET or a random secret it
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
+/** Deletes this run's keys under `prefix` (never anything else) from the shared Redis. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL)
+  try {
+    for (const match of [`{${prefix}*`, `${prefix}*`]) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000)
+        if (keys.length > 0) await redis.del(...keys)
+        cursor = next
+      } while (cursor !== '0')
+    }
+  } finally {
+    await redis.quit()
+  }
+}
+
+describe("a spawned CLI takes none of the test process's chat settings", () => {
+  test('chatEnv drops every variable the CLI reads (and HUBBUB_*), keeps the rest, and sets what it is given', () => {
+    const parent: NodeJS.ProcessEnv = { PATH: '/bin', HOME: '/home/ci', HUBBUB_ANYTHING: 'x' }
+    for (const key of CHAT_ENV_KEYS) parent[key] = `from-parent-${key}`
+    const env = chatEnv({ DATA_DIR: '/tmp/given', PORT: '0' }, parent)
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/home/ci',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/tmp/given',
+      PORT: '0',
+    })
+  })
+
+  // What broke the restart page test on CI: CI sets REDIS_URL for the Redis suites, the spawned chat
+  // inherited it, and every spawned chat shared one Redis history under the default prefix.
+  test('with REDIS_URL, REDIS_PREFIX, NODE_ID and TRANSPORT set here, the CLI still keeps history in its own DATA_DIR', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'chat-env-'))
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }))
+    const prefix = `hubbub-test:chat-demo-leak:${process.pid}:${Math.random().toString(36).slice(2, 10)}`
+    const leaked = {
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      NODE_ID: 'leaked-node-id',
+      TRANSPORT: 'uws',
+      HUBBUB_LEAK: '1',
+    }
+    const saved = Object.fromEntries(Object.keys(leaked).map((key) => [key, process.env[key]]))
+    Object.assign(process.env, leaked)
+    onTestFinished(() => {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+    })
+    // A leaked REDIS_URL to an unreachable Redis would hang the start: fail after 30 s instead.
+    const cli = await spawnChat([], { PORT: '0', DATA_DIR: dataDir }, { startTimeoutMs: 30_000 })
+    onTestFinished(async () => {
+      if (cli.child.exitCode === null) await stopChatProcess(cli, 'SIGKILL')
+      // Keys only exist if the settings leaked (the failure this test is for): leave Redis clean.
+      if (cli.output().includes('one node of several')) await deleteKeys(prefix)
+    })
+    await expect.poll(() => cli.output(), { timeout: 10_000 }).toContain(`history kept in ${dataDir}`)
+    expect(cli.output()).not.toContain('one node of several')
+    expect(cli.output()).toContain('(ws transport)')
+    const stats = (await (await fetch(`${cli.url}/api/stats`)).json()) as { nodeId: string; nodes: unknown[] }
+    expect(stats.nodeId).not.toBe('leaked-node-id')
+    expect(stats.nodes).toHaveLength(1)
+  })
+})
+
 /** Why Redis cannot be used here, or undefined; with REQUIRE_REDIS=1 (CI) a missing Redis fails. */
 async function redisMissing(): Promise<string | undefined> {
   const redis = new Redis(REDIS_URL, {
@@ -94,18 +164,7 @@ describe.skipIf(missing !== undefined)(
   () => {
     test('members on different nodes share a room: presence, messages with the same offsets, and history', async () => {
       const prefix = `hubbub-test:chat-demo:${process.pid}:${Math.random().toString(36).slice(2, 10)}`
-      onTestFinished(async () => {
-        const redis = new Redis(REDIS_URL)
-        for (const match of [`{${prefix}*`, `${prefix}*`]) {
-          let cursor = '0'
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000)
-            if (keys.length > 0) await redis.del(...keys)
-            cursor = next
-          } while (cursor !== '0')
-        }
-        await redis.quit()
-      })
+      onTestFinished(() => deleteKeys(prefix))
       const env = { REDIS_URL, REDIS_PREFIX: prefix }
       const one = await startCli(['--transport', 'ws'], { ...env, NODE_ID: 'one' })
       const two = await startCli(['--transport', 'uws'], { ...env, NODE_ID: 'two' })

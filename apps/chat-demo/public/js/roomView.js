@@ -2,6 +2,7 @@
 // the room picker, unread counts (also in the tab title) and the "new messages" divider.
 import { hideNotice, showNotice } from './connection.js'
 import { describeError, roomNameProblem } from './format.js'
+import { holds } from './messages.js'
 import { $, el, newMessagesDivider, renderEntry } from './render.js'
 import { saveSession, state } from './state.js'
 
@@ -172,15 +173,19 @@ function onOutgoing(roomId, joined, out) {
   }
   if (!entry) return
   if (out.status === 'sent') {
-    const offset = out.message?.offset
-    if (offset !== undefined && joined.entries.some((e) => e !== entry && e.offset === offset)) {
+    const sent = out.message
+    // The sequenced copy may be on screen already (recovered after a reconnect): keep that one.
+    if (sent !== undefined && holds(joined.entries, { ...sent, epoch: joined.room.epoch }, entry)) {
       removeEntry(entry)
       return
     }
     entry.status = undefined
     entry.pendingId = undefined
-    entry.offset = offset
-    if (out.message?.timestamp) entry.timestamp = out.message.timestamp
+    if (sent !== undefined) {
+      entry.offset = sent.offset
+      entry.epoch = joined.room.epoch
+      if (sent.timestamp) entry.timestamp = sent.timestamp
+    }
   } else {
     entry.status = 'failed'
     entry.error = describeError(out.error, { token: Boolean(state.token) })
@@ -431,6 +436,7 @@ function attachRoom(room) {
       text: m.text,
       timestamp: m.timestamp,
       offset: m.offset,
+      epoch: room.epoch,
       history: true,
     })
   }
@@ -444,7 +450,9 @@ function attachRoom(room) {
   room.on('message', (m) => {
     clearTyping(joined, m.from)
     if (isViewing('room', id)) renderTyping()
-    if (joined.entries.some((e) => e.offset === m.offset)) return
+    // Offsets count per epoch: the room's epoch now is the one this message belongs to.
+    const message = { ...m, epoch: room.epoch }
+    if (holds(joined.entries, message)) return
     if (m.recovered) joined.recovered++
     appendEntry('room', id, {
       kind: 'message',
@@ -453,6 +461,7 @@ function attachRoom(room) {
       text: m.text,
       timestamp: m.timestamp,
       offset: m.offset,
+      epoch: room.epoch,
       recovered: m.recovered === true,
     })
   })

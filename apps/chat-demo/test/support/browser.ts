@@ -86,16 +86,21 @@ export const phone = {
 }
 export const desktop = { viewport: { width: 1280, height: 800 } }
 
-/** A fresh browser context that opens the page and joins `room` as `name`. */
+/**
+ * A fresh browser context that opens the page and joins `room` as `name`; `beforeOpen` runs on the
+ * page before it loads (to route its WebSocket, say).
+ */
 export async function joinAs(
   browser: Browser,
   url: string,
   name: string,
   room = 'general',
   device: typeof desktop | typeof phone = desktop,
+  beforeOpen?: (page: Page) => Promise<void>,
 ): Promise<ChatPage> {
   const context = await browser.newContext(device)
   const page = await context.newPage()
+  await beforeOpen?.(page)
   const dialogs: string[] = []
   const errors: Error[] = []
   page.on('dialog', (dialog) => {
@@ -135,3 +140,18 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.fill('[data-testid="message-input"]', text)
   await page.press('[data-testid="message-input"]', 'Enter')
 }
+
+/** The conversation's system lines ("ann joined", notices of lost history, …). */
+export const systemLines = (page: Page) =>
+  page.$$eval('[data-testid="messages"] [data-kind="system"]', (n) => n.map((e) => e.textContent ?? ''))
+
+/** Waits until the connection pill shows `state` (open, reconnecting, …). */
+export const waitState = (page: Page, state: string) =>
+  page.waitForSelector(`[data-testid="conn-state"][data-state="${state}"]`, { timeout: 30_000 })
+
+/** Clicks "Retry now" (the button the notice offers) instead of waiting out the reconnect backoff. */
+export const retryNow = (page: Page) =>
+  page.evaluate(() => {
+    const retry = document.querySelector<HTMLButtonElement>('[data-testid="retry-now"]')
+    if (retry && !retry.hidden) retry.click()
+  })

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type Server, Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
-
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+import { CHAT_ENV_KEYS } from '../../src/chatConfig.js'
+import { CLI_BUNDLE } from './cliBundle.js'
 
 export interface ChatProcess {
   child: ChildProcess
@@ -13,8 +12,7 @@ export interface ChatProcess {
 }
 
 /**
- * The demo's CLI from source as its own process (node with tsx as a loader, so a signal reaches the
- * server itself), keeping history in `dataDir`. Without `port` it takes a random one below the
+ * The demo's CLI as its own process (see `spawnChat`), keeping history in `dataDir`. Without `port` it takes a random one below the
  * kernel's ephemeral range (32768 and up), so no outgoing connection, nor a page's reconnect attempt
  * connecting to itself, can hold it while the server is down; a restart passes the old port so the
  * pages find the server where it was. A port still held is retried (a fresh one when none was given).
@@ -45,25 +43,59 @@ function spawnOnce(options: { transport: string; dataDir: string; port: number }
 }
 
 /**
- * The CLI from source (node with tsx as a loader, not the `tsx` command, so a signal reaches the
- * server itself) on 127.0.0.1 with `env` over this process's; resolves once it printed its URL.
+ * The environment of a chat process: this process's, without any chat setting it holds (every
+ * variable the CLI reads, and `HUBBUB_*`), then `HOST=127.0.0.1` and `env`. CI sets `REDIS_URL` for
+ * the Redis suites: inherited, it would turn every spawned chat into a node of one shared chat under
+ * the default prefix, whose history leaks from one test (and one run) into the next.
  */
-export async function spawnChat(args: string[], env: Record<string, string>): Promise<ChatProcess> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', main, ...args], {
-    env: { ...process.env, HOST: '127.0.0.1', ...env },
+export function chatEnv(
+  env: Record<string, string>,
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const settings = new Set<string>(CHAT_ENV_KEYS)
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(parent)) {
+    if (value === undefined || settings.has(key) || key.startsWith('HUBBUB_')) continue
+    out[key] = value
+  }
+  return { ...out, HOST: '127.0.0.1', ...env }
+}
+
+/**
+ * The CLI built from source (`CLI_BUNDLE`, made by test/globalSetup.ts) run by node itself, so a
+ * signal reaches the server (the `tsx` command is a parent process that relays SIGTERM and kills the
+ * server if it has not acknowledged within 30 ms), on 127.0.0.1 with `chatEnv(env)`. Resolves once it
+ * printed its URL; fails (with what it printed) if it exits first or has not within `startTimeoutMs`.
+ */
+export async function spawnChat(
+  args: string[],
+  env: Record<string, string>,
+  { startTimeoutMs = 60_000 }: { startTimeoutMs?: number } = {},
+): Promise<ChatProcess> {
+  const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+    env: chatEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
   child.stderr!.on('data', (d) => (out += d))
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d
+        const m = /on (http:\/\/\S+)/.exec(out)
+        if (m) resolve(m[1]!)
+      })
+      child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${out}`)))
+      timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`not listening after ${startTimeoutMs} ms:\n${out}`))
+      }, startTimeoutMs)
     })
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${out}`)))
-  })
-  return { child, url, port: Number(new URL(url).port), output: () => out }
+    return { child, url, port: Number(new URL(url).port), output: () => out }
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Stops a chat process with `signal` and waits until it is gone. */
