@@ -21,7 +21,7 @@ function processItem(p, child, flashing) {
   const li = el('li')
   const node = el('span', 'node')
   node.dataset.pid = String(p.pid)
-  const label = p.name ?? child?.id ?? `#${p.pid}`
+  const label = p.name ?? child?.id ?? (p.supervisor ? `supervisor #${p.pid}` : `#${p.pid}`)
   node.dataset.name = label
   node.append(el('span', 'name', label))
   node.append(el('span', 'meta', `pid ${p.pid} · ${p.status}`))

@@ -173,13 +173,14 @@ function onOutgoing(roomId, joined, out) {
   if (!entry) return
   if (out.status === 'sent') {
     const offset = out.message?.offset
-    if (offset !== undefined && joined.entries.some((e) => e !== entry && e.offset === offset)) {
+    if (offset !== undefined && seenBefore(joined, offset, entry)) {
       removeEntry(entry)
       return
     }
     entry.status = undefined
     entry.pendingId = undefined
     entry.offset = offset
+    entry.epoch = joined.room.epoch
     if (out.message?.timestamp) entry.timestamp = out.message.timestamp
   } else {
     entry.status = 'failed'
@@ -420,6 +421,16 @@ function clearTyping(joined, user) {
   joined.typing.delete(user)
 }
 
+/**
+ * True when the room's conversation already shows the message at `offset` of the room's current
+ * history epoch. An offset alone is not enough: after a room's history restarts (a new epoch, say
+ * after a crash that lost an in-memory log) offsets count from 1 again.
+ */
+function seenBefore(joined, offset, except) {
+  const epoch = joined.room.epoch
+  return joined.entries.some((e) => e !== except && e.offset === offset && e.epoch === epoch)
+}
+
 function attachRoom(room) {
   const id = room.id
   const joined = { room, entries: [], unread: 0, divider: undefined, typing: new Map(), recovered: 0 }
@@ -431,6 +442,7 @@ function attachRoom(room) {
       text: m.text,
       timestamp: m.timestamp,
       offset: m.offset,
+      epoch: room.epoch,
       history: true,
     })
   }
@@ -444,7 +456,7 @@ function attachRoom(room) {
   room.on('message', (m) => {
     clearTyping(joined, m.from)
     if (isViewing('room', id)) renderTyping()
-    if (joined.entries.some((e) => e.offset === m.offset)) return
+    if (seenBefore(joined, m.offset)) return
     if (m.recovered) joined.recovered++
     appendEntry('room', id, {
       kind: 'message',
@@ -453,6 +465,7 @@ function attachRoom(room) {
       text: m.text,
       timestamp: m.timestamp,
       offset: m.offset,
+      epoch: room.epoch,
       recovered: m.recovered === true,
     })
   })
