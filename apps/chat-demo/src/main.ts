@@ -60,9 +60,8 @@ console.log(`  metrics    ${base}/metrics`)
 console.log(
   `  transport  ${config.transport} (${config.transport === 'ws' ? 'the ws package' : 'uWebSockets.js'}; pick with --transport ws|uws)`,
 )
-console.log(
-  `inspector: GET http://${shown}:${chat.port}/inspector/snapshot with Authorization: Bearer ${config.inspectorSecret}`,
-)
+// The secret rides in the fragment, which the browser never sends: the page reads it and offers it at the upgrade.
+console.log(`  inspector  ${base}/inspector/#${config.inspectorSecret}`)
 if (config.redisUrl) {
   const redisShown = config.redisUrl.replace(/\/\/[^@/]*@/, '//***@')
   console.log(

@@ -53,7 +53,7 @@ describe.each(['ws', 'uws'])('the CLI with --transport %s', (transport) => {
   })
 })
 
-test('the inspector routes are on, behind INSPECTOR_SECRET or a random secret it prints', async () => {
+test('the inspector is on, behind INSPECTOR_SECRET or a random secret it prints as /inspector/#<secret>', async () => {
   const given = await startCli([], { INSPECTOR_SECRET: 'given-inspector-secret' })
   const snapshot = (url: string, secret?: string) =>
     fetch(`${url}/inspector/snapshot`, secret ? { headers: { authorization: `Bearer ${secret}` } } : {})
@@ -61,8 +61,9 @@ test('the inspector routes are on, behind INSPECTOR_SECRET or a random secret it
   expect((await snapshot(given.url, 'given-inspector-secret')).status).toBe(200)
 
   const random = await startCli([], { INSPECTOR_SECRET: '' })
-  await expect.poll(() => /Bearer (\S+)/.exec(random.output())?.[1], { timeout: 10_000 }).toBeDefined()
-  const printed = /Bearer (\S+)/.exec(random.output())![1]!
+  const printedUrl = /\/inspector\/#(\S+)/
+  await expect.poll(() => printedUrl.exec(random.output())?.[1], { timeout: 10_000 }).toBeDefined()
+  const printed = printedUrl.exec(random.output())![1]!
   expect(printed.length).toBeGreaterThanOrEqual(32)
   expect((await snapshot(random.url, printed)).status).toBe(200)
   expect((await snapshot(random.url, 'given-inspector-secret')).status).toBe(401)

@@ -2,6 +2,8 @@ import type { AnyRef, GenServer } from '@hubbub/actor'
 import { CloseCode, type ErrorCode } from '@hubbub/protocol'
 import { type OutgoingFrame, type RoomLostCode, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
 import { BinaryFrame, type ConnectionRecord } from './ConnectionRecord.js'
+import { INSPECTOR_ROOM } from './inspector/InspectorFeed.js'
+import { inspectorFrame } from './inspector/inspectorFrames.js'
 
 export type ConnectionCast = string | Uint8Array | BinaryFrame
 export type ConnectionInfoMessage =
@@ -93,6 +95,7 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const core = conn.core
   const roomId: string = frame.roomId
   const replyTo = frame.id
+  if (roomId === INSPECTOR_ROOM) return inspectorFrame(conn, frame)
   if (conn.membership(roomId) !== undefined)
     return sendError(conn, 'ALREADY_IN_ROOM', `already in room "${roomId}"`, replyTo)
   if (conn.membershipCount >= core.limits.roomsPerConnection) {
@@ -177,6 +180,7 @@ function resume(conn: ConnectionRecord, token: string, username: string | undefi
 async function leave(conn: ConnectionRecord, frame: Frame): Promise<void> {
   const roomId: string = frame.roomId
   const membership = conn.removeMembership(roomId)
+  if (membership === undefined && roomId === INSPECTOR_ROOM) return inspectorFrame(conn, frame)
   if (membership === undefined) return sendError(conn, 'NOT_IN_ROOM', `not in room "${roomId}"`, frame.id)
   try {
     const result = (await conn.core.system.call(membership.ref, {
@@ -234,8 +238,10 @@ function handleFrame(conn: ConnectionRecord, frame: Frame): void | Promise<void>
   switch (frame.type) {
     case 'message': {
       const membership = conn.membership(frame.roomId)
-      if (membership === undefined)
+      if (membership === undefined) {
+        if (frame.roomId === INSPECTOR_ROOM) return inspectorFrame(conn, frame)
         return sendError(conn, 'NOT_IN_ROOM', `not in room "${frame.roomId}"`, replyTo)
+      }
       core.system.cast(membership.ref, { type: 'message', member: conn, text: frame.text, replyTo })
       return
     }

@@ -6,6 +6,7 @@ import type { ClientDecoder } from './ClientDecoder.js'
 import { ConnectionActor } from './ConnectionActor.js'
 import type { ConnectionDirectory } from './ConnectionDirectory.js'
 import { ConnectionRecord } from './ConnectionRecord.js'
+import type { InspectorFeed, InspectorWatcher } from './inspector/InspectorFeed.js'
 import type { Logger } from './Logger.js'
 import type { ServerMetrics } from './metrics/index.js'
 import { RateLimitConfig } from './RateLimiter.js'
@@ -76,6 +77,10 @@ export class ConnectionCore {
   connectionSupervisor: SupervisorRef | undefined
   /** Set by the server when it starts draining: new connections are refused. */
   draining = false
+  /** Set by the server when it has an inspector: the feed its inspector connections watch. */
+  inspector: InspectorFeed | undefined
+  /** Connections that gave the inspector secret at the upgrade (only they may join `hubbub:inspector`). */
+  readonly inspectors = new Map<ConnectionRecord, InspectorWatcher>()
 
   constructor(options: ConnectionCoreOptions) {
     this.system = options.system
@@ -141,6 +146,11 @@ export class ConnectionCore {
     }
     this.directory.add(conn)
     this.metrics.connections.set(this.directory.size)
+    if (info.inspector === true) {
+      this.inspectors.set(conn, {
+        sendFrame: (frame) => conn.send(this.encode(conn, frame as OutgoingFrame)),
+      })
+    }
     const welcome: OutgoingFrame = {
       type: 'welcome',
       connectionId: id,
@@ -217,6 +227,13 @@ export class ConnectionCore {
   connectionClosed(conn: ConnectionRecord, code?: number): void {
     if (conn.isClosed) return
     conn.isClosed = true
+    if (this.inspectors.size > 0) {
+      const watcher = this.inspectors.get(conn)
+      if (watcher !== undefined) {
+        this.inspectors.delete(conn)
+        this.inspector?.unwatch(watcher)
+      }
+    }
     const dropped = code !== undefined && droppedCodes.has(code) && this.presenceGraceMs > 0
     if (dropped) conn.presenceGraceMs = this.presenceGraceMs
     const token = conn.resumeToken

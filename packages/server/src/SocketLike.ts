@@ -23,6 +23,8 @@ export interface ConnectionInfo {
   /** The negotiated subprotocol: `hubbub.v1.msgpack` for binary frames, anything else is JSON. */
   protocol?: string | undefined
   remoteAddress?: string | undefined
+  /** The upgrade gave the inspector secret: the connection may join the `hubbub:inspector` room. */
+  inspector?: boolean | undefined
 }
 
 /** The core's handle on one socket: feed it what the socket receives, and tell it when the socket closed. */

@@ -1,6 +1,7 @@
 import { type Limits, negotiate, type Subprotocol } from '@hubbub/protocol'
 import type { Connection, Transport, TransportOptions, UpgradeRequest } from '@hubbub/transport'
 import { AuthError, type AuthHook, type Identity, isTokenProtocol } from './auth/index.js'
+import { inspectorCredential, isInspectorProtocol } from './inspector/inspectorProtocol.js'
 import type { ServerMetrics } from './metrics/index.js'
 import { ServerError } from './ServerError.js'
 import type { ServerOptions } from './ServerOptions.js'
@@ -18,6 +19,8 @@ export interface TransportHooks {
   handleConnection(socket: SocketLike, info: ConnectionInfo): ServerConnection
   /** Answers a socket whose credential was refused: `UNAUTHORIZED`, then close 4401. */
   refuse(socket: SocketLike, protocol: string, message: string): void
+  /** The inspector's secret when the server has an inspector. */
+  readonly inspectorSecret: string | undefined
 }
 
 /**
@@ -28,6 +31,9 @@ export interface TransportHooks {
 class RefusedCredential {
   constructor(readonly message: string) {}
 }
+
+/** What the upgrade hands over for a connection that gave the inspector secret (the app's auth is not asked). */
+class InspectorCredential {}
 
 function isTransport(t: ServerOptions['transport']): t is Transport<any> {
   return t !== undefined && typeof t !== 'function'
@@ -56,7 +62,7 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
       ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
       selectProtocol: (offered: readonly string[]) => {
         // `hubbub.token.<jwt>` entries carry credentials, not a wire format.
-        const formats = offered.filter((p) => !isTokenProtocol(p))
+        const formats = offered.filter((p) => !isTokenProtocol(p) && !isInspectorProtocol(p))
         // Nothing offered (or only a token): v1 JSON, without a Sec-WebSocket-Protocol answer.
         if (formats.length === 0) return ''
         return negotiate(formats, supported)
@@ -65,6 +71,10 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
       // Always installed, so a draining server refuses new upgrades even in anonymous mode.
       authenticate: async (req: UpgradeRequest) => {
         if (hooks.closing()) throw new ServerError('closed', 'server is shutting down')
+        // The inspector's own secret, independent of the app's auth: a wrong one is 401 at the upgrade.
+        const inspector = inspectorCredential(req.protocols, hooks.inspectorSecret)
+        if (inspector === 'valid') return new InspectorCredential()
+        if (inspector === 'invalid') throw new Error('wrong inspector secret')
         if (auth === undefined) return undefined
         try {
           return await auth.authenticate(req)
@@ -81,8 +91,10 @@ export function attachTransport(options: ServerOptions, hooks: TransportHooks): 
       hooks.refuse(conn, conn.protocol, conn.identity.message)
       return
     }
+    const inspector = conn.identity instanceof InspectorCredential
     const handle = hooks.handleConnection(conn, {
-      identity: conn.identity as Identity | undefined,
+      identity: inspector ? undefined : (conn.identity as Identity | undefined),
+      ...(inspector ? { inspector } : {}),
       protocol: conn.protocol,
       remoteAddress: conn.remoteAddress,
     })

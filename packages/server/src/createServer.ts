@@ -11,7 +11,7 @@ import { ConnectionCore } from './ConnectionCore.js'
 import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
 import type { BroadcastFilter, ServerStats } from './http/index.js'
-import { inspectorHttp } from './inspector/index.js'
+import { type InspectorAction, InspectorFeed, inspectorHttp } from './inspector/index.js'
 import { type IntrospectOptions, introspect, RoomRates, type ServerSnapshot } from './introspection/index.js'
 import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
@@ -108,16 +108,17 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       closing: () => this.#core.draining,
       handleConnection: (socket, info) => this.handleConnection(socket, info),
       refuse: (socket, protocol, message) => this.#core.refuse(socket, protocol, message),
+      inspectorSecret: options.inspector === undefined ? undefined : options.inspector.secret,
     })
     this.transport = this.#transport as TransportOf<T>
     if (this.#transport !== undefined) mountHttpApi(this.#transport, options, this)
     if (options.inspector !== undefined) {
-      const handler = inspectorHttp(options.inspector, {
-        introspect: () => this.introspect(),
-        terminate: (id) => this.terminate(id),
-        roomRef: (id) => this.#core.roomManager?.whereis(id),
-        crash: (ref, error) => this.system.exit(ref, { error }),
-      })
+      const wsPath = (options.transportOptions as { path?: string } | undefined)?.path ?? '/ws'
+      const handler = inspectorHttp(
+        options.inspector,
+        { introspect: () => this.introspect(), act: (a) => this.#act(a) },
+        wsPath,
+      )
       this.#transport?.http(handler)
     }
     this.#core = new ConnectionCore({
@@ -132,6 +133,14 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       heartbeatMs: this.heartbeatMs,
       presenceGraceMs: options.presenceGraceMs ?? 5000,
     })
+
+    if (options.inspector !== undefined) {
+      this.#core.inspector = new InspectorFeed({
+        system: this.system,
+        introspect: (o) => this.introspect(o),
+        act: (a) => this.#act(a),
+      })
+    }
 
     this.#ready = this.#boot(codecs.behaviourFor)
     this.#core.ready = this.#ready
@@ -281,6 +290,18 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
     return introspect(source, options)
   }
 
+  /** An inspector action: terminate a connection, or crash a running room (its supervisor restarts it). */
+  async #act(action: InspectorAction): Promise<{ ok: boolean; message?: string }> {
+    if (action.action === 'terminate') {
+      const done = await this.terminate(action.connectionId)
+      return done ? { ok: true } : { ok: false, message: 'no such connection' }
+    }
+    const ref = this.#core.roomManager?.whereis(action.roomId)
+    if (ref === undefined) return { ok: false, message: 'the room is not running here' }
+    this.system.exit(ref, { error: new Error('crashed from the inspector') })
+    return { ok: true }
+  }
+
   /** Open connections (all of them, transport or `handleConnection`). */
   get connections(): number {
     return this.#directory.size
@@ -305,6 +326,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
   close(options: { graceMs?: number } = {}): Promise<void> {
     this.#core.draining = true
     this.#rates.stop()
+    this.#core.inspector?.stop()
     this.#closing ??= drain(
       {
         core: this.#core,

@@ -37,6 +37,12 @@ export {
   serveStatic,
 } from './http/index.js'
 export type { InspectorAction, InspectorOptions } from './inspector/index.js'
+export {
+  INSPECTOR_PROTOCOL_PREFIX,
+  INSPECTOR_ROOM,
+  InspectorFeed,
+  inspectorProtocol,
+} from './inspector/index.js'
 export type {
   ConnectionFigures,
   IntrospectOptions,

@@ -1,13 +1,15 @@
+import { INSPECTOR_BENCH_SECRET } from '../inspector/secret.js'
 import { type RunningServer, startTransport, type TransportName } from './benchTransport.js'
 import { windowProfiler } from './windowProfiler.js'
 import { windowStrace } from './windowStrace.js'
 
 /**
  * Server side of the full-server fan-out bench, in its own pinned process.
- * argv: <ws|uws> <raw|full|redis|sio|sio-redis> [redisUrl] [prefix]
+ * argv: <ws|uws> <raw|full|inspector|redis|sio|sio-redis> [redisUrl] [prefix]
  *  raw:  the bare transport; every connection is subscribed to one topic and
  *        each text frame received is handed as-is to `transport.publish`.
  *  full: the Hubbub server (protocol, connection and room actors, bus).
+ *  inspector: the same with its inspector enabled (secret `INSPECTOR_BENCH_SECRET`); open or not is up to the bench.
  *  redis: the Hubbub server as one node on Redis (`redisNode` at redisUrl, key prefix `prefix`).
  *  sio, sio-redis: Socket.IO (the Redis bench's peer row), alone or with `@socket.io/redis-adapter`.
  * IPC out: {type:'listening', port}; in: cpu-start → cpu-started, cpu-stop → cpu {us}, exit.
@@ -30,6 +32,10 @@ async function startFull(): Promise<RunningServer> {
 
 async function start(): Promise<RunningServer> {
   if (mode === 'full') return startFull()
+  if (mode === 'inspector') {
+    const { startFullServer } = await import('./startFullServer.js')
+    return startFullServer(transportName, { inspector: { secret: INSPECTOR_BENCH_SECRET } })
+  }
   if (mode === 'redis')
     return (await import('../redis/redisNodeServer.js')).startRedisNode(transportName, redisUrl, prefix)
   if (mode === 'sio') return (await import('../redis/socketIoServer.js')).startSocketIo()

@@ -1,17 +1,16 @@
-import type { AnyRef } from '@hubbub/actor'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import type { HttpHandler, HttpRequest, HttpResponse } from '@hubbub/transport'
 import { bearerMatches } from '../http/bearerMatches.js'
 import { ServerError } from '../ServerError.js'
 import type { InspectorAction, InspectorOptions } from './InspectorOptions.js'
+import { parseAction } from './parseAction.js'
 
 /** What the inspector's routes need from the server. */
 export interface InspectorServer {
   introspect(): Promise<unknown>
-  terminate(connectionId: string): boolean | Promise<boolean>
-  /** The running room's actor, or undefined. */
-  roomRef(roomId: string): AnyRef | undefined
-  /** Sends an abnormal exit signal to an actor (its supervisor restarts it). */
-  crash(ref: AnyRef, reason: Error): void
+  act(action: InspectorAction): Promise<{ ok: boolean; message?: string }>
 }
 
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -19,25 +18,6 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   body: JSON.stringify(value),
 })
-
-const MAX_ID = 256
-
-/** Reads an action body; undefined when it is not one. */
-function parseAction(body: Uint8Array): InspectorAction | undefined {
-  let raw: unknown
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
-  } catch {
-    return undefined
-  }
-  if (raw === null || typeof raw !== 'object') return undefined
-  const r = raw as Record<string, unknown>
-  const ok = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID
-  if (r.action === 'terminate' && ok(r.connectionId))
-    return { action: 'terminate', connectionId: r.connectionId }
-  if (r.action === 'crash' && ok(r.roomId)) return { action: 'crash', roomId: r.roomId }
-  return undefined
-}
 
 /** Checks the options; returns the normalised path (no trailing slash). */
 export function inspectorPath(options: InspectorOptions): string {
@@ -54,16 +34,78 @@ export function inspectorPath(options: InspectorOptions): string {
   return path
 }
 
+/** The page's own script and style may run; nothing else (no inline script, no other origin). */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+type Asset = { type: string; file: string }
+
+/** The page's files: the secret is not needed to load them (it travels in the URL fragment, read by the page). */
+function pageAssets(): Record<string, Asset> {
+  const ui = fileURLToPath(new URL('../../inspector-ui/', import.meta.url))
+  const require = createRequire(import.meta.url)
+  const uplot = require.resolve('uplot/dist/uPlot.iife.min.js')
+  return {
+    '/': { type: 'text/html; charset=utf-8', file: `${ui}index.html` },
+    '/inspector.js': { type: 'text/javascript; charset=utf-8', file: `${ui}inspector.js` },
+    '/tree.js': { type: 'text/javascript; charset=utf-8', file: `${ui}tree.js` },
+    '/inspector.css': { type: 'text/css; charset=utf-8', file: `${ui}inspector.css` },
+    '/uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', file: uplot },
+    '/uPlot.min.css': {
+      type: 'text/css; charset=utf-8',
+      file: uplot.replace(/uPlot\.iife\.min\.js$/, 'uPlot.min.css'),
+    },
+  }
+}
+
 /**
- * The inspector's HTTP routes: `GET <path>/snapshot` (this node's `introspect()`) and
- * `POST <path>/actions` (`{action:'terminate',connectionId}` or `{action:'crash',roomId}`).
- * Every request under `<path>` without the bearer secret is answered 401.
+ * The inspector's HTTP routes. Without a secret: the page (`<path>/` and its scripts and styles,
+ * under a CSP). Behind `Authorization: Bearer <secret>` (401 without): `GET <path>/snapshot` (this
+ * node's `introspect()`) and `POST <path>/actions` (`{action:'terminate',connectionId}` or
+ * `{action:'crash',roomId}`); any other path under `<path>` is 401 without the secret too.
  */
-export function inspectorHttp(options: InspectorOptions, server: InspectorServer): HttpHandler {
+export function inspectorHttp(
+  options: InspectorOptions,
+  server: InspectorServer,
+  wsPath = '/ws',
+): HttpHandler {
   const path = inspectorPath(options)
   const secret = options.secret
+  const assets = pageAssets()
+  const cache = new Map<string, string | Uint8Array>()
+  const read = (route: string, asset: Asset): string | Uint8Array => {
+    let body = cache.get(route)
+    if (body === undefined) {
+      const bytes = readFileSync(asset.file)
+      // The page learns where the Hubbub socket is from a meta tag (no inline script under the CSP).
+      body =
+        route === '/'
+          ? bytes.toString('utf8').replace('__WS_PATH__', wsPath.replace(/[^A-Za-z0-9/_.-]/g, ''))
+          : new Uint8Array(bytes)
+      cache.set(route, body)
+    }
+    return body
+  }
   return async (req: HttpRequest) => {
     if (req.path !== path && !req.path.startsWith(`${path}/`)) return undefined
+    if (req.path === path && req.method === 'GET') {
+      return { status: 308, headers: { location: `${path}/` } }
+    }
+    const route = req.path.slice(path.length)
+    const asset = assets[route]
+    if (asset !== undefined && req.method === 'GET') {
+      return {
+        status: 200,
+        headers: {
+          'content-type': asset.type,
+          'cache-control': 'no-cache',
+          'content-security-policy': CSP,
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+        },
+        body: read(route, asset),
+      }
+    }
     if (!bearerMatches(req.headers.authorization, secret)) {
       return json(
         401,
@@ -71,7 +113,6 @@ export function inspectorHttp(options: InspectorOptions, server: InspectorServer
         { 'www-authenticate': 'Bearer' },
       )
     }
-    const route = req.path.slice(path.length)
     if (route === '/snapshot' && req.method === 'GET') return json(200, await server.introspect())
     if (route === '/actions' && req.method === 'POST') return act(server, req.body)
     return undefined
@@ -86,13 +127,8 @@ async function act(server: InspectorServer, body: Uint8Array): Promise<HttpRespo
       message: 'expected {"action":"terminate","connectionId"} or {"action":"crash","roomId"}',
     })
   }
-  if (action.action === 'terminate') {
-    const done = await server.terminate(action.connectionId)
-    return done ? json(200, { ok: true }) : json(404, { error: 'NOT_FOUND', message: 'no such connection' })
-  }
-  const ref = server.roomRef(action.roomId)
-  if (ref === undefined)
-    return json(404, { error: 'ROOM_NOT_FOUND', message: 'the room is not running here' })
-  server.crash(ref, new Error('crashed from the inspector'))
-  return json(200, { ok: true })
+  const result = await server.act(action)
+  if (result.ok) return json(200, { ok: true })
+  const error = action.action === 'terminate' ? 'NOT_FOUND' : 'ROOM_NOT_FOUND'
+  return json(404, { error, message: result.message })
 }

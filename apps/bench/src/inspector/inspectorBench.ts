@@ -1,0 +1,146 @@
+import { execSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { INSPECTOR_PROTOCOL_PREFIX, INSPECTOR_ROOM } from '@hubbub/server'
+import WebSocket from 'ws'
+import type { TransportName } from '../server/benchTransport.js'
+import { PinnedChild } from '../server/PinnedChild.js'
+import { INSPECTOR_BENCH_SECRET } from './secret.js'
+
+/**
+ * What the inspector costs the fan-out path: the full-server fan-out bench (1 room × MEMBERS
+ * sockets, 64-byte texts, server pinned to CPU 1 and sockets to CPU 0) in three variants, run in
+ * rounds A B C A B C … so background load hits them alike:
+ *  - disabled: no `inspector` option;
+ *  - closed: `inspector` enabled, nobody watching (the claim: no cost);
+ *  - open: enabled, with one inspector socket joined to `hubbub:inspector` for the whole run
+ *    (snapshots each second, lifecycle events, the event-loop histogram).
+ * Each variant's server CPU per 1M deliveries is the median of ROUNDS runs; the overheads are
+ * relative to the disabled median. The last line is a JSON object with `closedOverheadPct` and
+ * `openOverheadPct`.
+ *
+ * Env: ROUNDS (5), MEMBERS (1000), PUBLISHES (2000 on ws, 10000 on uws), WARMUP (500), BURST (20),
+ *      TRANSPORT (ws).
+ */
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const rounds = env('ROUNDS', 5)
+const members = env('MEMBERS', 1000)
+const transport = (process.env.TRANSPORT ?? 'ws') as TransportName
+const publishes = env('PUBLISHES', transport === 'ws' ? 2000 : 10_000)
+const warmup = env('WARMUP', 500)
+const burst = env('BURST', 20)
+const TEXT = 'x'.repeat(64)
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+
+type Variant = 'disabled' | 'closed' | 'open'
+const variants: Variant[] = ['disabled', 'closed', 'open']
+
+/** One inspector page's worth of load: a socket with the secret, joined to the inspector room. */
+async function watch(port: number): Promise<{ snapshots(): number; close(): void }> {
+  const protocol = INSPECTOR_PROTOCOL_PREFIX + Buffer.from(INSPECTOR_BENCH_SECRET).toString('base64url')
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['hubbub.v1.json', protocol])
+  let snapshots = 0
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data)) as { type: string; kind?: string }
+      if (f.type === 'welcome') ws.send(JSON.stringify({ type: 'join', roomId: INSPECTOR_ROOM }))
+      if (f.type === 'inspector' && f.kind === 'snapshot' && snapshots++ === 0) resolve()
+    })
+    ws.once('error', reject)
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`inspector upgrade: HTTP ${res.statusCode}`)),
+    )
+  })
+  return { snapshots: () => snapshots, close: () => ws.terminate() }
+}
+
+async function trial(variant: Variant): Promise<{ cpuMsPer1M: number; snapshots: number }> {
+  const server = new PinnedChild(1, here('../server/fanoutServer.ts'), [
+    transport,
+    variant === 'disabled' ? 'full' : 'inspector',
+  ])
+  const clients = new PinnedChild(0, here('../server/fanoutClients.ts'))
+  let watcher: Awaited<ReturnType<typeof watch>> | undefined
+  try {
+    const { port } = await server.next<{ port: number }>('listening')
+    await clients.request({ type: 'setup', port, members, mode: 'full', roomId: 'bench' }, 'ready')
+    if (variant === 'open') watcher = await watch(port)
+    await clients.request({ type: 'run', publishes: warmup, burst, text: TEXT }, 'done')
+    await server.request({ type: 'cpu-start' }, 'cpu-started')
+    const before = watcher?.snapshots() ?? 0
+    const done = await clients.request<{ deliveries: number }>(
+      { type: 'run', publishes, burst, text: TEXT },
+      'done',
+    )
+    const cpu = await server.request<{ us: number }>({ type: 'cpu-stop' }, 'cpu')
+    return {
+      cpuMsPer1M: cpu.us / 1000 / (done.deliveries / 1e6),
+      snapshots: (watcher?.snapshots() ?? 0) - before,
+    }
+  } finally {
+    watcher?.close()
+    await Promise.all([clients.stop(), server.stop()])
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const loadavg = () => {
+  try {
+    return execSync('uptime', { encoding: 'utf8' }).trim()
+  } catch {
+    return 'uptime unavailable'
+  }
+}
+
+console.error(
+  `inspector overhead bench: ${transport}, ${members} members, ${publishes} publishes, ${rounds} rounds`,
+)
+console.error(`before: ${loadavg()}`)
+const runs: Record<Variant, number[]> = { disabled: [], closed: [], open: [] }
+let snapshotsSeen = 0
+for (let r = 0; r < rounds; r++) {
+  const row: string[] = []
+  for (const v of variants) {
+    const t = await trial(v)
+    runs[v].push(t.cpuMsPer1M)
+    if (v === 'open') snapshotsSeen += t.snapshots
+    row.push(`${v} ${t.cpuMsPer1M.toFixed(0)}`)
+  }
+  console.error(`  round ${r + 1}: ${row.join('  ')} (ms CPU / 1M deliveries)`)
+}
+const after = loadavg()
+const med = Object.fromEntries(variants.map((v) => [v, median(runs[v])])) as Record<Variant, number>
+const pct = (x: number) => Number(((x / med.disabled - 1) * 100).toFixed(2))
+
+const rows = [
+  ['variant', ...Array.from({ length: rounds }, (_, i) => `run ${i + 1}`), 'median', 'vs disabled'],
+]
+for (const v of variants) {
+  rows.push([
+    v,
+    ...runs[v].map((x) => x.toFixed(0)),
+    med[v].toFixed(0),
+    v === 'disabled' ? '-' : `${pct(med[v]) >= 0 ? '+' : ''}${pct(med[v]).toFixed(1)}%`,
+  ])
+}
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+for (const row of rows)
+  console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+console.log(`server CPU ms per 1M deliveries; after: ${after}`)
+console.log(
+  JSON.stringify({
+    bench: 'inspector-overhead',
+    transport,
+    members,
+    publishes,
+    rounds,
+    medianCpuMsPer1M: Object.fromEntries(variants.map((v) => [v, Math.round(med[v])])),
+    openSnapshotsMeasured: snapshotsSeen,
+    uptime: after,
+    closedOverheadPct: pct(med.closed),
+    openOverheadPct: pct(med.open),
+  }),
+)
