@@ -18,11 +18,17 @@ function delayed<T extends object>(store: T) {
   return asyncStore(store, { seed })
 }
 
-roomLogConformance({ name: 'MemoryRoomLog', create: () => new MemoryRoomLog(), keeps: 100 })
+roomLogConformance({
+  name: 'MemoryRoomLog',
+  create: () => new MemoryRoomLog(),
+  keeps: 100,
+  binaryPayloads: true,
+})
 roomLogConformance({
   name: 'MemoryRoomLog (size 10, retain)',
   create: () => new MemoryRoomLog({ size: 10, retain: true }),
   keeps: 10,
+  binaryPayloads: true,
 })
 roomLogConformance({
   name: 'asyncStore(MemoryRoomLog)',
