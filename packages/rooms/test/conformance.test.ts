@@ -41,10 +41,15 @@ roomLogConformance({
   keeps: 10,
 })
 
-roomStateStoreConformance({ name: 'MemoryRoomStateStore', create: () => new MemoryRoomStateStore() })
+roomStateStoreConformance({
+  name: 'MemoryRoomStateStore',
+  create: () => new MemoryRoomStateStore(),
+  epochs: true,
+})
 roomStateStoreConformance({
   name: 'asyncStore(MemoryRoomStateStore)',
   create: () => delayed(new MemoryRoomStateStore()),
+  epochs: true,
 })
 
 // A TTL long enough that a stalled test process does not drop the node that keeps beating.
