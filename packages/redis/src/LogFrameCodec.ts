@@ -38,3 +38,13 @@ export function decodeLogFrame(data: Uint8Array): SequencedFrame {
     throw new TypeError('a log entry does not hold a frame')
   return value as SequencedFrame
 }
+
+/** A room state as `RedisRoomStateStore` keeps it: any msgpack value (JSON values and bytes). */
+export function encodeStateValue(value: unknown): Buffer {
+  return packr.pack(value)
+}
+
+/** The state `encodeStateValue` stored. */
+export function decodeStateValue(data: Uint8Array): unknown {
+  return unpackr.unpack(data)
+}
