@@ -10,6 +10,7 @@ import {
   type SequencedFrame,
 } from '@hubbub/rooms'
 import { ReplyError } from 'ioredis'
+import { decodeLogFrame, encodeLogFrame } from './LogFrameCodec.js'
 import { RedisLogError } from './RedisLogError.js'
 import {
   closeRedis,
@@ -62,15 +63,15 @@ export interface RedisRoomLogOptions {
   onError?: (err: unknown) => void
 }
 
-/** One frame as it arrives on a room's channel: `<epoch>\n<offset>\n<frame>`. */
+/** One frame as it arrives on a room's channel: `<epoch>\n<offset>\n<frame>` (see `LogFrameCodec`). */
 interface Arrival {
   epoch: string
   offset: number
-  payload: string
+  payload: Uint8Array
 }
 
-/** What the read script answers: epoch, top, recovered (1/0) and XRANGE entries. */
-type RawRead = [string, number, number, [string, string[]][]]
+/** What the read script answers (as bytes): epoch, top, recovered (1/0) and XRANGE entries. */
+type RawRead = [Buffer, number, number, [Buffer, Buffer[]][]]
 
 /** A room this node has open: its listeners and how far it has delivered them. */
 class OpenRoom {
@@ -103,10 +104,10 @@ interface ScriptCommands {
     meta: string,
     stream: string,
     sent: string,
-    ...args: (string | number)[]
+    ...args: (string | number | Buffer)[]
   ): Promise<[string, number]>
   hubbubLogPosition(meta: string, stream: string, epoch: string): Promise<[string, number]>
-  hubbubLogRead(meta: string, stream: string, ...args: (string | number)[]): Promise<RawRead>
+  hubbubLogReadBuffer(meta: string, stream: string, ...args: (string | number)[]): Promise<RawRead>
 }
 
 /**
@@ -178,15 +179,16 @@ export class RedisRoomLog implements RoomLog {
       })
     })
     this.#sub.on('error', this.#onError)
-    const onMessage = (channel: string, message: string) => this.#onMessage(channel, message)
+    // As bytes: frames are msgpack (see `LogFrameCodec`).
+    const onMessage = (channel: Buffer, message: Buffer) => this.#onMessage(channel.toString(), message)
     if (this.#sharded) {
       // ioredis keeps one subscriber per master and subscribes each slot's channels again after
       // a slot moved or a subscriber reconnected; frames published meanwhile are read from the
       // streams, now and once more after the resubscriptions have gone out.
-      this.#sub.on('smessage', onMessage)
+      this.#sub.on('smessageBuffer', onMessage)
       this.#sub.on('subscribersReady', () => this.#afterResubscribe())
     } else {
-      this.#sub.on('message', onMessage)
+      this.#sub.on('messageBuffer', onMessage)
       this.#sub.on('ready', () => {
         if (this.#subReadyOnce) void this.#resubscribe()
         this.#subReadyOnce = true
@@ -222,11 +224,11 @@ export class RedisRoomLog implements RoomLog {
 
   async publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): Promise<LogPosition> {
     const key = options?.key
-    let payload: string
+    let payload: Buffer
     try {
-      payload = JSON.stringify(frame)
+      payload = encodeLogFrame(frame)
     } catch (err) {
-      throw new TypeError(`room ${roomId}: the frame cannot be encoded as JSON`, { cause: err })
+      throw new TypeError(`room ${roomId}: ${(err as Error).message}`, { cause: err })
     }
     try {
       const [epoch, offset] = await this.#redis.hubbubLogPublish(
@@ -269,7 +271,7 @@ export class RedisRoomLog implements RoomLog {
     const since = options.since
     const valid = since !== undefined && Number.isInteger(since.offset) && since.offset >= 0
     try {
-      const [epoch, top, recovered, entries] = await this.#redis.hubbubLogRead(
+      const [epoch, top, recovered, entries] = await this.#redis.hubbubLogReadBuffer(
         this.#key(roomId, 'meta'),
         this.#key(roomId, 'stream'),
         this.#nextEpoch(),
@@ -279,7 +281,7 @@ export class RedisRoomLog implements RoomLog {
         this.historySize,
       )
       const messages = entries.map(toFrame)
-      return { messages, top: { epoch, offset: top }, recovered: recovered === 1 }
+      return { messages, top: { epoch: epoch.toString(), offset: top }, recovered: recovered === 1 }
     } catch (err) {
       throw toLogError(err, `could not read room ${roomId}`)
     }
@@ -365,17 +367,17 @@ export class RedisRoomLog implements RoomLog {
     return position
   }
 
-  #onMessage(channel: string, message: string): void {
+  #onMessage(channel: string, message: Buffer): void {
     const room = this.#byChannel.get(channel)
     if (room === undefined) return
-    const a = message.indexOf('\n')
-    const b = message.indexOf('\n', a + 1)
-    const offset = Number(message.slice(a + 1, b))
+    const a = message.indexOf(NEWLINE)
+    const b = message.indexOf(NEWLINE, a + 1)
+    const offset = Number(message.toString('latin1', a + 1, b))
     if (a < 0 || b < 0 || !Number.isInteger(offset)) {
       this.#onError(new Error(`room ${room.roomId}: an unreadable frame arrived on ${channel}`))
       return
     }
-    const arrival = { epoch: message.slice(0, a), offset, payload: message.slice(b + 1) }
+    const arrival = { epoch: message.toString('utf8', 0, a), offset, payload: message.subarray(b + 1) }
     if (!room.live || room.catching) {
       room.buffer.push(arrival)
       return
@@ -392,12 +394,12 @@ export class RedisRoomLog implements RoomLog {
     void this.#catchUp(room)
   }
 
-  #deliver(room: OpenRoom, offset: number, payload: string): void {
+  #deliver(room: OpenRoom, offset: number, payload: Uint8Array): void {
     let frame: SequencedFrame
     try {
-      frame = JSON.parse(payload) as SequencedFrame
+      frame = decodeLogFrame(payload)
     } catch (err) {
-      this.#onError(new Error(`room ${room.roomId}: offset ${offset} is not JSON`, { cause: err }))
+      this.#onError(new Error(`room ${room.roomId}: offset ${offset} holds no frame`, { cause: err }))
       room.delivered = offset
       return
     }
@@ -506,9 +508,12 @@ export class RedisRoomLog implements RoomLog {
 /** How long after a Cluster resubscription the open rooms read the streams once more. */
 const RECHECK_MS = 1000
 
-function toFrame([id, fields]: [string, string[]]): SequencedFrame {
-  const frame = JSON.parse(fields[1]!) as SequencedFrame
-  frame.offset = Number.parseInt(id, 10)
+/** The byte between an arrival's epoch, offset and frame. */
+const NEWLINE = 0x0a
+
+function toFrame([id, fields]: [Buffer, Buffer[]]): SequencedFrame {
+  const frame = decodeLogFrame(fields[1]!)
+  frame.offset = Number.parseInt(id.toString(), 10)
   return frame
 }
 

@@ -2,6 +2,7 @@ import { RedisBusAdapter } from './RedisBusAdapter.js'
 import { RedisConnectionRegistry } from './RedisConnectionRegistry.js'
 import { RedisPresenceStore } from './RedisPresenceStore.js'
 import { RedisRoomLog } from './RedisRoomLog.js'
+import { RedisRoomStateStore } from './RedisRoomStateStore.js'
 import type { RedisConnectionTarget } from './redisConnection.js'
 
 export interface RedisNodeOptions {
@@ -31,14 +32,16 @@ export interface RedisNode {
     bus: RedisBusAdapter
     presence: RedisPresenceStore
     registry: RedisConnectionRegistry
+    /** Snapshots of rooms that `persist`, shared by the nodes (a Yjs document). */
+    state: RedisRoomStateStore
   }
   /** Closes every connection to Redis; call it after `server.close()`. */
   close(): Promise<void>
 }
 
 /**
- * The four Redis parts of one node, on one prefix: the room log, the bus adapter, presence and
- * the connection registry (each opens its own connections, as it must: subscriber connections
+ * The Redis parts of one node, on one prefix: the room log, the bus adapter, presence, the
+ * connection registry and the room state store (each opens its own connections, as it must: subscriber connections
  * cannot send commands).
  */
 export function redisNode(options: RedisNodeOptions = {}): RedisNode {
@@ -59,10 +62,17 @@ export function redisNode(options: RedisNodeOptions = {}): RedisNode {
   })
   const presence = new RedisPresenceStore({ redis, prefix, onError, ...ttl })
   const registry = new RedisConnectionRegistry({ redis, prefix, ...ttl })
+  const state = new RedisRoomStateStore({ redis, prefix })
   return {
-    server: { log, bus, presence, registry },
+    server: { log, bus, presence, registry, state },
     async close() {
-      await Promise.all([bus.close(), log.disconnect(), presence.close(), registry.disconnect()])
+      await Promise.all([
+        bus.close(),
+        log.disconnect(),
+        presence.close(),
+        registry.disconnect(),
+        state.disconnect(),
+      ])
     },
   }
 }

@@ -11,6 +11,7 @@ describe.skipIf(redisSkipReason !== undefined)('RedisRoomLog on a real Redis', (
   roomLogConformance({
     name: 'redis',
     keeps: 20,
+    binaryPayloads: true,
     create: () => new RedisRoomLog({ redis: REDIS_URL, prefix, historySize: 20 }),
     cleanup: (log) => (log as RedisRoomLog).disconnect(),
   })

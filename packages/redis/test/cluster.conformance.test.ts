@@ -21,6 +21,7 @@ if (clusterSkipReason === undefined) {
     roomLogConformance({
       name: 'RedisRoomLog on a Cluster',
       keeps: 20,
+      binaryPayloads: true,
       create: () => new RedisRoomLog({ redis: cluster.target, prefix: `${prefix}:log`, historySize: 20 }),
       cleanup: (log) => (log as RedisRoomLog).disconnect(),
     })

@@ -1,6 +1,7 @@
 import type { GenServer, SystemMessage } from '@hubbub/actor'
 import type { z } from 'zod'
 import { sendPresenceCount } from './announcePresence.js'
+import { catchUp, followFrame } from './followLog.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } from './RoomState.js'
 import { restoreState } from './restoreState.js'
@@ -69,9 +70,14 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
     })
     const opening = env.log.open(roomId, env.onSequenced)
     const position = isThenable(opening) ? await opening : opening
-    s.offset = position.offset
-    s.behaviourState = await restoreState(s, position)
+    s.epoch = position.epoch
+    const restored = await restoreState(s, position)
+    s.offset = restored.offset
+    s.behaviourState = restored.state
     env.local.set(roomId, s)
+    // Frames that came while the room was starting reached no listener here: read them now
+    // (those from now on are cast to the room, and skipped when already applied).
+    if (s.follows) await catchUp(s).catch((err: unknown) => env.observer.error?.(roomId, err))
     const onStart = s.behaviour.onStart
     if (onStart !== undefined) {
       await runHandler(s, null, { member: undefined, replyTo: undefined }, (ctx) =>
@@ -150,6 +156,21 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
         sendToOthers(s, { type: 'typing', roomId: s.roomId, username: name, isTyping: msg.isTyping }, [name])
         return s
       }
+      case 'sequenced': {
+        const following = followFrame(s, msg.frame)
+        if (following === undefined) return s
+        return following.then(
+          () => s,
+          (err: unknown) => {
+            s.env.observer.error?.(s.roomId, err)
+            return s
+          },
+        )
+      }
+      case 'log_reset':
+        s.epoch = msg.epoch
+        s.offset = 0
+        return s
       case 'custom': {
         const { member, replyTo } = msg
         if (!s.members.has(member.ref)) {

@@ -94,9 +94,12 @@ export class RoomManager {
     this.#unwatch = Promise.resolve(watching)
     this.#unwatch.catch((err: unknown) => env.observer.error?.('', err))
     // A shared log lost a room's data: its members here join it afresh.
-    this.#unreset = env.log.onReset?.((roomId) => {
+    this.#unreset = env.log.onReset?.((roomId, epoch) => {
       const s = env.local.get(roomId)
-      if (s !== undefined) resetMembers(s)
+      if (s === undefined) return
+      // Before the new epoch's frames, in the actor's order.
+      if (s.follows) env.system.cast(s.self, { type: 'log_reset', epoch })
+      resetMembers(s)
     })
   }
 

@@ -3,6 +3,7 @@ import type { ErrorCode } from '@hubbub/protocol'
 import type { RoomBehaviour, RoomUser, ScheduledMessage } from './defineRoom.js'
 import type { PresenceDiff, PresenceEntry } from './PresenceStore.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
+import type { SequencedFrame } from './RoomLog.js'
 import { type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
 
 export interface JoinRequest {
@@ -41,6 +42,10 @@ export type RoomCast =
   | { type: 'member_down'; member: RoomMember }
   /** Users came or went through another node (or a dead node was dropped): tell the local members. */
   | { type: 'presence'; diff: PresenceDiff }
+  /** A `follows` room: a sequenced frame of the room (from any node) to apply with `replay`. */
+  | { type: 'sequenced'; frame: SequencedFrame }
+  /** A `follows` room: the log lost the room's data and goes on in `epoch` from offset 0. */
+  | { type: 'log_reset'; epoch: string }
 
 export type RoomInfo =
   | { type: 'idle'; generation: number }
@@ -90,8 +95,19 @@ export class RoomState {
   readonly members = new Map<AnyRef, RoomMember>()
   binaryMembers = 0
   users = 0
-  /** The highest log offset this room has seen (its own publishes and its open): what a snapshot reflects. */
+  /**
+   * The log offset a snapshot of the state reflects: the highest this room has seen (its own
+   * publishes and its open), or in a `follows` room the last frame applied with `replay`.
+   */
   offset = 0
+  /** The log epoch `offset` counts in. */
+  epoch = ''
+  /**
+   * A shared room that persists with `replay`: its state follows the log, so every node's copy
+   * applies every sequenced frame of the room (its own publishes included: `replay` must take a
+   * frame whose effect the state already has, as a Yjs update).
+   */
+  readonly follows: boolean
   behaviourState: unknown
   idleGeneration = 0
   idleTimer: TimerRef | undefined = undefined
@@ -117,6 +133,7 @@ export class RoomState {
     readonly behaviour: RoomBehaviour,
     readonly self: RoomRef,
   ) {
+    this.follows = behaviour.placement === 'shared' && behaviour.persist === true && !!behaviour.replay
     this.topic = roomTopic(roomId)
     this.binaryTopic = roomBinaryTopic(roomId)
   }

@@ -2,18 +2,29 @@
 export interface RoomSnapshot<S = unknown> {
   state: S
   offset: number
+  /**
+   * The log epoch `offset` counts in (absent from a store that does not record it, or a save
+   * without one). A room restoring a snapshot of another epoch keeps its state but not its
+   * offset: the log started over, so the snapshot covers none of the current epoch's frames.
+   */
+  epoch?: string
 }
 
 /**
  * The one persistence seam for a room's authoritative state, next to its `RoomLog`: a room
  * restores the last snapshot and replays the log after its offset. `save` keeps the snapshot
  * with the newest offset: an older one arriving late (a slow write, a second node) is ignored.
+ * Offsets only compare within an epoch: a save in another epoch than the stored one (the log
+ * lost or forgot the room and started over at 0) replaces it, whatever its offset.
  * Signatures are `T | Promise<T>` so the in-memory store stays synchronous.
  */
 export interface RoomStateStore {
   load(roomId: string): RoomSnapshot | undefined | Promise<RoomSnapshot | undefined>
-  /** Stores `state` as of `offset`, unless a snapshot with a higher offset is already stored. */
-  save(roomId: string, state: unknown, offset: number): void | Promise<void>
+  /**
+   * Stores `state` as of `offset` in `epoch`, unless a snapshot with a higher offset in the same
+   * epoch is already stored (a snapshot or a save without an epoch compares by offset alone).
+   */
+  save(roomId: string, state: unknown, offset: number, epoch?: string): void | Promise<void>
   /** Forgets a room's snapshot (the application deleted the room). */
   delete(roomId: string): void | Promise<void>
 }

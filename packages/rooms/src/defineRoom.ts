@@ -252,6 +252,10 @@ export interface RoomDefinition<S, M extends MessageSchemas, E extends MessageSc
   /**
    * With `persist`: applies one sequenced frame published after the snapshot was saved, so a
    * restored room catches up with its log (frames after the snapshot's offset, oldest first).
+   * In a `shared` room it also applies, live and in offset order, every frame of the room that
+   * any node publishes, this node's own included, so every node's copy follows the log: it must
+   * then take a frame whose effect the state already has (a Yjs update does), and a snapshot
+   * covers the last frame applied.
    */
   replay?: (state: S, frame: OutgoingFrame & { offset: number }) => S
   /**

@@ -139,12 +139,22 @@ export function publishSequenced(
     return
   }
   if (!isThenable(position)) {
-    if (position.offset > s.offset) s.offset = position.offset
+    published(s, position)
     return
   }
-  position.then((p) => {
-    if (p.offset > s.offset) s.offset = p.offset
-  }, failed)
+  position.then((p) => published(s, p), failed)
+}
+
+/**
+ * The room's offset after one of its publishes: the highest seen. A `follows` room's offset
+ * moves only as it applies frames (an earlier offset from another node may not have come yet).
+ */
+function published(s: RoomState, p: LogPosition): void {
+  if (s.follows) return
+  if (p.epoch !== s.epoch) {
+    s.epoch = p.epoch
+    s.offset = p.offset
+  } else if (p.offset > s.offset) s.offset = p.offset
 }
 
 /**
@@ -161,5 +171,7 @@ export function createLogListener(
     // Who came before it is announced before what was said after.
     if (s.presenceBatch !== undefined) flushPresence(s)
     deliverLocal(s, frame, env)
+    // Applied in the room's actor, in order with its handlers.
+    if (s.follows) s.env.system.cast(s.self, { type: 'sequenced', frame })
   }
 }

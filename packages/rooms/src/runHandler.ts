@@ -190,7 +190,7 @@ function saveState(s: RoomState): void {
   try {
     const { snapshot } = s.behaviour
     const value = snapshot ? snapshot(s.behaviourState) : s.behaviourState
-    const saved = env.state.save(s.roomId, value, s.offset)
+    const saved = env.state.save(s.roomId, value, s.offset, s.epoch)
     if (isThenable(saved)) saved.then(undefined, (err: unknown) => env.observer.error?.(s.roomId, err))
   } catch (err) {
     env.observer.error?.(s.roomId, err)

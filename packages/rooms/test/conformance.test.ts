@@ -18,11 +18,17 @@ function delayed<T extends object>(store: T) {
   return asyncStore(store, { seed })
 }
 
-roomLogConformance({ name: 'MemoryRoomLog', create: () => new MemoryRoomLog(), keeps: 100 })
+roomLogConformance({
+  name: 'MemoryRoomLog',
+  create: () => new MemoryRoomLog(),
+  keeps: 100,
+  binaryPayloads: true,
+})
 roomLogConformance({
   name: 'MemoryRoomLog (size 10, retain)',
   create: () => new MemoryRoomLog({ size: 10, retain: true }),
   keeps: 10,
+  binaryPayloads: true,
 })
 roomLogConformance({
   name: 'asyncStore(MemoryRoomLog)',
@@ -35,10 +41,15 @@ roomLogConformance({
   keeps: 10,
 })
 
-roomStateStoreConformance({ name: 'MemoryRoomStateStore', create: () => new MemoryRoomStateStore() })
+roomStateStoreConformance({
+  name: 'MemoryRoomStateStore',
+  create: () => new MemoryRoomStateStore(),
+  epochs: true,
+})
 roomStateStoreConformance({
   name: 'asyncStore(MemoryRoomStateStore)',
   create: () => delayed(new MemoryRoomStateStore()),
+  epochs: true,
 })
 
 // A TTL long enough that a stalled test process does not drop the node that keeps beating.

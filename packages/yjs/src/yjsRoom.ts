@@ -262,9 +262,18 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
       const update = typeof snap?.update === 'string' ? Buffer.from(snap.update, 'base64') : undefined
       return track(roomId, new YjsRoomState(update))
     },
+    // On restore, and live for every update any node sequenced (a shared room that persists with
+    // `replay` follows its log): each node's document converges. This node's own updates come
+    // back too; Yjs ignores what it has already.
     replay: (state, frame) => {
       const update = frame.type === 'yjs_update' ? updateOf(frame) : undefined
-      if (update !== undefined) Y.applyUpdate(state.doc, update)
+      if (update === undefined) return state
+      try {
+        Y.applyUpdate(state.doc, update, 'log')
+        state.dirty = true
+      } catch {
+        // Checked by the node that sequenced it; a frame that still fails leaves the document as it was.
+      }
       return state
     },
     onText: (ctx) => ctx.reject('UNKNOWN_MESSAGE', 'a Yjs room takes no chat messages'),

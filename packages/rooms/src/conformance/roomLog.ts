@@ -13,6 +13,11 @@ export interface RoomLogTarget extends StoreTarget<RoomLog> {
   keeps?: number
   /** How long to wait for a listener's deliveries before failing. Default 5,000 ms. */
   deliveryTimeoutMs?: number
+  /**
+   * The log keeps binary values (`Uint8Array`) as bytes, in deliveries and reads (a Yjs room's
+   * updates need it): checked when true. Default false (a log that stores JSON cannot).
+   */
+  binaryPayloads?: boolean
 }
 
 const frame = (i: number, more: Record<string, unknown> = {}): OutgoingFrame => ({
@@ -119,6 +124,31 @@ export function roomLogConformance(target: RoomLogTarget): void {
         expect(read.messages).toEqual([{ ...copy, offset: 1 }])
         expect(read.top).toEqual(position)
       })
+
+      test.runIf(target.binaryPayloads === true)(
+        'a binary payload is delivered and read back as the same bytes',
+        async () => {
+          const { log, listen } = await setup()
+          const r = room('r')
+          const node = await listen(r)
+          // Every byte value, a newline among them (the bytes must not be taken for text).
+          const bytes = Uint8Array.from({ length: 300 }, (_, k) => (k * 7 + 10) % 256)
+          await log.publish(r, frame(1, { update: bytes, nested: { data: new Uint8Array([0, 10, 255]) } }))
+          await node.rec.received(1)
+          const check = (got: OutgoingFrame) => {
+            expect(got.update).toBeInstanceOf(Uint8Array)
+            expect([...(got.update as Uint8Array)]).toEqual([...bytes])
+            const nested = (got.nested as { data: unknown }).data
+            expect(nested).toBeInstanceOf(Uint8Array)
+            expect([...(nested as Uint8Array)]).toEqual([0, 10, 255])
+            expect(got.offset).toBe(1)
+          }
+          check(node.rec.deliveries[0]!.frame)
+          const read = await log.read(r, { limit: 10 })
+          expect(read.messages).toHaveLength(1)
+          check(read.messages[0]!)
+        },
+      )
 
       test('delivers the publisher its own frames, in offset order', async () => {
         const { log, listen, publishMany } = await setup()

@@ -3,7 +3,14 @@ import type { RoomStateStore } from '../RoomStateStore.js'
 import { roomIds, type StoreTarget, useStore } from './target.js'
 
 /** A `RoomStateStore` under test. */
-export type RoomStateStoreTarget = StoreTarget<RoomStateStore>
+export interface RoomStateStoreTarget extends StoreTarget<RoomStateStore> {
+  /**
+   * The store records the epoch a snapshot's offset counts in (`save`'s fourth argument): checked
+   * when true (load answers it; a save in another epoch replaces the snapshot whatever its
+   * offset). Default false.
+   */
+  epochs?: boolean
+}
 
 /**
  * Registers the `RoomStateStore` conformance suite (vitest `describe`/`test`) for one
@@ -75,6 +82,38 @@ export function roomStateStoreConformance(target: RoomStateStoreTarget): void {
         ),
       )
       for (const r of rooms) expect(await store.load(r)).toEqual({ state: { v: 'new' }, offset: 5 })
+    })
+
+    describe.runIf(target.epochs === true)('epochs', () => {
+      test('load answers the epoch saved with the snapshot', async () => {
+        const { store } = await useStore(target)
+        const r = room('r')
+        await store.save(r, { v: 1 }, 7, 'e1')
+        expect(await store.load(r)).toEqual({ state: { v: 1 }, offset: 7, epoch: 'e1' })
+      })
+
+      test('in one epoch an older save is ignored; a save in another epoch replaces whatever its offset', async () => {
+        const { store } = await useStore(target)
+        const r = room('r')
+        await store.save(r, { v: 'e1 at 40' }, 40, 'e1')
+        await store.save(r, { v: 'e1 at 3' }, 3, 'e1')
+        expect(await store.load(r)).toEqual({ state: { v: 'e1 at 40' }, offset: 40, epoch: 'e1' })
+        // The log forgot the room and started over at 0 in a new epoch.
+        await store.save(r, { v: 'e2 at 1' }, 1, 'e2')
+        expect(await store.load(r)).toEqual({ state: { v: 'e2 at 1' }, offset: 1, epoch: 'e2' })
+        await store.save(r, { v: 'e2 at 2' }, 2, 'e2')
+        expect(await store.load(r)).toEqual({ state: { v: 'e2 at 2' }, offset: 2, epoch: 'e2' })
+      })
+
+      test('a save without an epoch compares by offset alone', async () => {
+        const { store } = await useStore(target)
+        const r = room('r')
+        await store.save(r, { v: 'new' }, 9, 'e1')
+        await store.save(r, { v: 'old' }, 4)
+        expect((await store.load(r))?.state).toEqual({ v: 'new' })
+        await store.save(r, { v: 'newer' }, 10)
+        expect(await store.load(r)).toMatchObject({ state: { v: 'newer' }, offset: 10 })
+      })
     })
 
     test('delete forgets the snapshot; a later save of any offset is kept', async () => {
