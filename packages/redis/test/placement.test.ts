@@ -209,4 +209,25 @@ describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node t
         expect(f.count).toBe(counts.get(f.moves as number))
     }
   }, 60_000)
+
+  test('a node that loses its lease stops its copy at once: its members are refused until an owner answers', async () => {
+    const a = await inProcessNode('node-a3')
+    const roomId = 'game-3'
+    const ann = await member(a.port, 'ann', roomId)
+    await ann.move(2)
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    // Someone else holds the lease now (as after a pause longer than its TTL): the next renewal finds it.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    onTestFinished(() => redis.disconnect())
+    await redis.set(`{${prefix}:${roomId}}:lease`, '7 node-gone', 'PX', 60_000)
+    await expect.poll(() => a.placement.fenceOf(roomId), settle).toBeUndefined()
+    expect(a.placement.owned).toEqual([])
+    // The holder does not answer: the move is refused (retryable), never applied by the old copy.
+    const id = 'ann-late'
+    ann.ws.send(JSON.stringify({ type: 'add', roomId, n: 1, id }))
+    await expect
+      .poll(() => ann.frames.find((f) => f.replyTo === id), settle)
+      .toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    expect(ann.states().at(-1)).toBe('1:2')
+  })
 })
