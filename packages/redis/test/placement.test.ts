@@ -100,6 +100,8 @@ async function member(port: number, name: string, roomId: string) {
   send({ type: 'join', roomId, username: name })
   await expect.poll(() => frames.some((f) => f.type === 'joined'), settle).toBe(true)
   const states = () => frames.filter((f) => f.type === 'state').map((f) => `${f.moves}:${f.count}`)
+  // Synced once the room's state reached it (its onSync runs on the owner after the join).
+  await expect.poll(() => states().length, settle).toBeGreaterThan(0)
   /** Sends one move until the owner acknowledges it (a move refused as `UNAVAILABLE` is sent again). */
   const move = async (n: number): Promise<void> => {
     for (;;) {
