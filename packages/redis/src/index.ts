@@ -1,3 +1,4 @@
+export { RedisRoomPlacement, type RedisRoomPlacementOptions } from './placement/RedisRoomPlacement.js'
 export { RedisBusAdapter, type RedisBusAdapterOptions, type RedisBusEvent } from './RedisBusAdapter.js'
 export { RedisConnectionRegistry, type RedisConnectionRegistryOptions } from './RedisConnectionRegistry.js'
 export { RedisLogError, type RedisLogErrorCode } from './RedisLogError.js'

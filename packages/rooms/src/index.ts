@@ -47,6 +47,7 @@ export type {
 } from './RoomLog.js'
 export { RoomManager, type RoomManagerOptions } from './RoomManager.js'
 export { type RoomLostCode, type RoomMember, roomBinaryTopic, roomTopic } from './RoomMember.js'
+export type { RoomPlacer } from './RoomPlacer.js'
 export {
   type JoinRequest,
   type RoomCall,

@@ -1,6 +1,6 @@
 import type { BusAdapter, ConnectionRegistry, EventBus } from '@hubbub/bus'
 import type { Limits } from '@hubbub/protocol'
-import type { PresenceStore, RoomBehaviour, RoomLog, RoomStateStore } from '@hubbub/rooms'
+import type { PresenceStore, RoomBehaviour, RoomLog, RoomPlacer, RoomStateStore } from '@hubbub/rooms'
 import type { Transport, TransportFactory } from '@hubbub/transport'
 import type { AuthHook } from './auth/index.js'
 import type { InspectorOptions } from './inspector/index.js'
@@ -65,6 +65,11 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
   presence?: PresenceStore
   /** Snapshots of behaviours that `persist`; default a `MemoryRoomStateStore`. */
   state?: RoomStateStore
+  /**
+   * Runs each room of an `owned` behaviour on one node when `log` is shared (e.g. `RedisRoomPlacement`
+   * of @hubbub/redis). Without it, a shared log refuses `owned` behaviours at start.
+   */
+  placement?: RoomPlacer
   /** The topic bus (or just its adapter, e.g. Redis). Default: an in-memory bus. */
   bus?: EventBus<any> | BusAdapter
   /**

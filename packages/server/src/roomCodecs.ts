@@ -106,7 +106,7 @@ function typeLimits(
 
 /**
  * On a log shared by several nodes every node runs its own copy of a room, so rules that hold
- * authoritative state would diverge: refuse them at start instead.
+ * authoritative state would diverge: refuse them at start instead, unless a placement layer runs them.
  */
 function refuseOwned(behaviours: readonly RoomBehaviour[]): void {
   const owned = behaviours.filter((b) => b.placement === 'owned').map((b) => `"${b.name}"`)
@@ -117,6 +117,24 @@ function refuseOwned(behaviours: readonly RoomBehaviour[]): void {
   )
 }
 
+/** With a placement layer on a shared log, an `owned` behaviour runs as the layer's stand-in (made once). */
+function placedBehaviours(
+  options: Pick<ServerOptions, 'log' | 'placement'>,
+): (behaviour: RoomBehaviour) => RoomBehaviour {
+  const placement = options.placement
+  if (placement === undefined || !options.log?.shared) return (b) => b
+  const made = new Map<RoomBehaviour, RoomBehaviour>()
+  return (b) => {
+    if (b.placement !== 'owned') return b
+    let stand = made.get(b)
+    if (stand === undefined) {
+      stand = placement.place(b)
+      made.set(b, stand)
+    }
+    return stand
+  }
+}
+
 /**
  * Routes `options.rooms` (one behaviour, or routes by room id) and builds the client
  * decoders (JSON, and msgpack unless `msgpack: false`) that also accept the message
@@ -125,7 +143,7 @@ function refuseOwned(behaviours: readonly RoomBehaviour[]): void {
  * behaviour does not define.
  */
 export function roomCodecs(
-  options: Pick<ServerOptions, 'rooms' | 'msgpack' | 'log'>,
+  options: Pick<ServerOptions, 'rooms' | 'msgpack' | 'log' | 'placement'>,
   protocol: Protocol,
 ): RoomCodecs {
   const routes =
@@ -133,7 +151,7 @@ export function roomCodecs(
   const single =
     options.rooms !== undefined && 'name' in options.rooms ? (options.rooms as RoomBehaviour) : undefined
   const behaviours = single ? [single] : routes.map((r) => r.behaviour)
-  if (options.log?.shared) refuseOwned(behaviours)
+  if (options.log?.shared && options.placement === undefined) refuseOwned(behaviours)
   const { shapes, owner, shared } = toShapes(behaviours, protocol.schemas.roomId)
   const codec = owner.size > 0 ? protocol.defineMessages(shapes) : protocol
   let binaryDecoder: ClientDecoder | undefined
@@ -143,7 +161,7 @@ export function roomCodecs(
     binaryDecoder = mp as unknown as ClientDecoder
     encodeBinary = (frame) => mp.encodeServerFrame(frame as never)
   }
-  const behaviourFor = single
+  const routeOf = single
     ? () => single
     : (roomId: string) => {
         for (const r of routes) {
@@ -151,11 +169,12 @@ export function roomCodecs(
         }
         return chatRoom
       }
+  const placed = placedBehaviours(options)
   return {
-    behaviourFor,
+    behaviourFor: (roomId) => placed(routeOf(roomId)),
     customTypes: owner,
     sharedTypes: shared,
-    limitOf: typeLimits(behaviours, behaviourFor, protocol.limits.rateAbuseMs),
+    limitOf: typeLimits(behaviours, routeOf, protocol.limits.rateAbuseMs),
     jsonDecoder: codec as unknown as ClientDecoder,
     binaryDecoder,
     encodeBinary,

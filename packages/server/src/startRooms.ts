@@ -32,7 +32,7 @@ export interface RoomsStart {
  */
 export async function startRooms(s: RoomsStart): Promise<RoomManager> {
   const { options: o, core, roomConnections, rates } = s
-  return RoomManager.start({
+  const manager = await RoomManager.start({
     system: core.system,
     nodeId: s.nodeId,
     ...(o.presenceHeartbeatMs === undefined ? {} : { heartbeatMs: o.presenceHeartbeatMs }),
@@ -80,4 +80,6 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
       error: (roomId, err) => core.logger.error({ err, roomId }, 'room store call failed'),
     },
   })
+  if (o.placement && o.log?.shared) await o.placement.start(manager.env)
+  return manager
 }

@@ -1,0 +1,377 @@
+import type {
+  HandlerResult,
+  OutgoingFrame,
+  RoomBehaviour,
+  RoomContext,
+  RoomEffect,
+  RoomLog,
+  RoomStateStore,
+  RoomUser,
+  ScheduledMessage,
+  ScheduleOptions,
+  TimerInfo,
+} from '@hubbub/rooms'
+import type { CallEffect, HostInput, NodeEffect } from './placementMessages.js'
+
+export interface RoomHostOptions {
+  readonly roomId: string
+  /** The real (`owned`) behaviour. */
+  readonly behaviour: RoomBehaviour
+  /** The fence of this node's lease on the room. */
+  readonly fence: number
+  readonly log: RoomLog
+  readonly state: RoomStateStore
+  /** False once the lease may be lost: nothing is applied or sent after that. */
+  holds(): boolean
+  /** Sends one node its members' effects of one handler run (this node's own included). */
+  deliver(node: string, effects: NodeEffect[]): void
+  /** The room has no connection left: the placement may stop it. */
+  empty(): void
+  onError(err: unknown): void
+}
+
+interface Connection {
+  readonly node: string
+  readonly user: RoomUser
+}
+
+interface Run {
+  readonly user: RoomUser | null
+  readonly timer: TimerInfo | null
+  /** Answers for the invoking connection go to it directly (a resync has no frame to answer). */
+  readonly answer: 'result' | 'connection'
+}
+
+/**
+ * The one running copy of an owned room, on the node holding its lease: the behaviour's state,
+ * timers and handlers, fed by every node's members. Inputs run one after the other; each run's
+ * effects go out once its publishes are sequenced and its state saved.
+ */
+export class RoomHost {
+  readonly roomId: string
+  readonly fence: number
+  readonly #o: RoomHostOptions
+  readonly #users = new Map<string, RoomUser>()
+  readonly #connections = new Map<string, Connection>()
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
+  readonly #unnamed = new Set<ReturnType<typeof setTimeout>>()
+  #queue: Promise<unknown>
+  #state: unknown
+  #offset = 0
+  #stopped = false
+
+  constructor(options: RoomHostOptions) {
+    this.#o = options
+    this.roomId = options.roomId
+    this.fence = options.fence
+    this.#queue = this.#start()
+    this.#queue.catch((err: unknown) => {
+      options.onError(err)
+      this.stop()
+    })
+  }
+
+  /** Connections the room knows of, on any node. */
+  get connections(): number {
+    return this.#connections.size
+  }
+
+  get stopped(): boolean {
+    return this.#stopped
+  }
+
+  /** Runs one input after those before it; undefined when the room stopped (or lost its lease) first. */
+  call(input: HostInput, node: string): Promise<CallEffect[] | undefined> {
+    const run = this.#queue.then(() => this.#handle(input, node))
+    this.#queue = run.catch(() => undefined)
+    return run.then(
+      (effects) => (this.#stopped ? undefined : effects),
+      (err: unknown) => {
+        // A throwing handler stops the room; it starts afresh (from its snapshot) on the next input.
+        this.#o.onError(err)
+        this.stop()
+        return undefined
+      },
+    )
+  }
+
+  /** Stops at once: no timer fires and no effect leaves after this. */
+  stop(): void {
+    this.#stopped = true
+    for (const t of this.#timers.values()) clearTimeout(t)
+    for (const t of this.#unnamed) clearTimeout(t)
+    this.#timers.clear()
+    this.#unnamed.clear()
+  }
+
+  async #start(): Promise<void> {
+    const { behaviour, log, roomId } = this.#o
+    const top = (await log.read(roomId, { limit: 1 })).top
+    this.#offset = top.offset
+    this.#state = await this.#restore(top)
+    const onStart = behaviour.onStart
+    if (onStart !== undefined)
+      await this.#run({ user: null, timer: null, answer: 'connection' }, (ctx) => onStart(ctx, this.#state))
+  }
+
+  /** `init`, or for a behaviour that persists the last snapshot and the log frames sequenced after it. */
+  async #restore(top: { epoch: string; offset: number }): Promise<unknown> {
+    const { behaviour, roomId, state, log } = this.#o
+    if (!behaviour.persist) return behaviour.init?.(roomId)
+    const snapshot = await state.load(roomId)
+    if (snapshot === undefined) return behaviour.init?.(roomId)
+    let restored = behaviour.restore ? behaviour.restore(snapshot.state, roomId) : snapshot.state
+    const replay = behaviour.replay
+    if (replay === undefined || snapshot.offset >= top.offset) return restored
+    const read = await log.read(roomId, {
+      since: { epoch: top.epoch, offset: snapshot.offset },
+      limit: top.offset - snapshot.offset,
+    })
+    if (!read.recovered) return restored
+    for (const frame of read.messages) restored = replay(restored, frame)
+    return restored
+  }
+
+  async #handle(input: HostInput, node: string): Promise<CallEffect[]> {
+    if (this.#stopped) return []
+    const b = this.#o.behaviour
+    const run = (user: RoomUser, answer: Run['answer'] = 'result') => ({ user, timer: null, answer })
+    switch (input.kind) {
+      case 'join': {
+        this.#connections.set(input.user.connectionId, { node, user: input.user })
+        if (this.#users.has(input.user.name)) return []
+        this.#users.set(input.user.name, input.user)
+        const h = b.onJoin
+        return h ? this.#run(run(input.user), (ctx) => h(ctx as never, this.#state)) : []
+      }
+      case 'sync': {
+        this.#connections.set(input.user.connectionId, { node, user: input.user })
+        if (!this.#users.has(input.user.name)) this.#users.set(input.user.name, input.user)
+        const h = b.onSync
+        return h ? this.#run(run(input.user), (ctx) => h(ctx as never, this.#state)) : []
+      }
+      case 'leave': {
+        const name = input.user.name
+        for (const [id, c] of this.#connections) if (c.user.name === name) this.#connections.delete(id)
+        if (!this.#users.delete(name)) return []
+        const h = b.onLeave
+        const effects = h ? await this.#run(run(input.user), (ctx) => h(ctx as never, this.#state)) : []
+        if (this.#connections.size === 0) this.#o.empty()
+        return effects
+      }
+      case 'message': {
+        const h = b.onMessage
+        return h ? this.#run(run(input.user), (ctx) => h(ctx, input.frame as never, this.#state)) : []
+      }
+      case 'text': {
+        const h = b.onText
+        return h ? this.#run(run(input.user), (ctx) => h(ctx as never, input.text, this.#state)) : []
+      }
+      case 'members': {
+        for (const user of input.users) {
+          if (this.#connections.has(user.connectionId)) continue
+          this.#connections.set(user.connectionId, { node, user })
+          if (!this.#users.has(user.name)) {
+            this.#users.set(user.name, user)
+            const h = b.onJoin
+            if (h) await this.#run(run(user, 'connection'), (ctx) => h(ctx as never, this.#state))
+          }
+          const h = b.onSync
+          if (h) await this.#run(run(user, 'connection'), (ctx) => h(ctx as never, this.#state))
+        }
+        return []
+      }
+    }
+  }
+
+  #timer(message: ScheduledMessage, key: string | undefined, due: number): void {
+    const h = this.#o.behaviour.onTimer ?? this.#o.behaviour.onMessage
+    if (h === undefined || this.#stopped) return
+    const timer = { key, due, lateMs: Math.max(0, Date.now() - due) }
+    const run = this.#queue.then(() =>
+      this.#stopped
+        ? []
+        : this.#run({ user: null, timer, answer: 'connection' }, (ctx) =>
+            h(ctx, message as never, this.#state),
+          ),
+    )
+    this.#queue = run.catch((err: unknown) => {
+      this.#o.onError(err)
+      this.stop()
+    })
+  }
+
+  #schedule(message: ScheduledMessage, ms: number, options: ScheduleOptions): void {
+    const key = options.key
+    const every = options.every === true
+    const delay = Math.max(every ? 1 : 0, ms)
+    if (key !== undefined) this.#cancel(key)
+    let due = Date.now() + delay
+    const fire = (): void => {
+      const fired = due
+      if (key === undefined) this.#unnamed.delete(handle)
+      else if (every) {
+        due += delay
+        if (due < Date.now() - delay) due = Date.now()
+        handle = setTimeout(fire, Math.max(0, due - Date.now()))
+        this.#timers.set(key, handle)
+      } else this.#timers.delete(key)
+      this.#timer(message, key, fired)
+    }
+    let handle = setTimeout(fire, delay)
+    if (key === undefined) this.#unnamed.add(handle)
+    else this.#timers.set(key, handle)
+  }
+
+  #cancel(key: string): void {
+    const t = this.#timers.get(key)
+    if (t === undefined) return
+    clearTimeout(t)
+    this.#timers.delete(key)
+  }
+
+  /** Runs one handler and applies its effects, in order; answers what goes to the invoking connection. */
+  async #run(
+    run: Run,
+    call: (ctx: RoomContext<unknown>) => HandlerResult<unknown> | Promise<HandlerResult<unknown>>,
+  ): Promise<CallEffect[]> {
+    const effects: RoomEffect[] = []
+    const result = await call(new HostContext(this, this.#state, run, effects, [...this.#users.keys()]))
+    if (result !== undefined && result !== null) {
+      if (Array.isArray(result)) effects.push(...(result as RoomEffect[]))
+      else {
+        const r = result as { state?: unknown; effects?: readonly RoomEffect[] }
+        if ('state' in r) effects.push({ kind: 'setState', state: r.state })
+        if (r.effects) effects.push(...r.effects)
+      }
+    }
+    return this.#apply(run, effects)
+  }
+
+  async #apply(run: Run, effects: RoomEffect[]): Promise<CallEffect[]> {
+    const o = this.#o
+    const answers: CallEffect[] = []
+    const byNode = new Map<string, NodeEffect[]>()
+    const toNodes = (nodes: Iterable<string>, effect: NodeEffect): void => {
+      for (const node of nodes) {
+        const list = byNode.get(node)
+        if (list === undefined) byNode.set(node, [effect])
+        else list.push(effect)
+      }
+    }
+    const nodesOf = (user?: string): Set<string> => {
+      const nodes = new Set<string>()
+      for (const c of this.#connections.values())
+        if (user === undefined || c.user.name === user) nodes.add(c.node)
+      return nodes
+    }
+    const answer = (frame: OutgoingFrame): void => {
+      if (run.user === null) return
+      const id = run.user.connectionId
+      if (run.answer === 'result') answers.push({ kind: 'reply', frame })
+      else {
+        const c = this.#connections.get(id)
+        if (c !== undefined) toNodes([c.node], { kind: 'toConnection', connectionId: id, frame })
+      }
+    }
+    let changed = false
+    for (const e of effects) {
+      if (!o.holds()) {
+        this.stop()
+        return []
+      }
+      switch (e.kind) {
+        case 'publish': {
+          // A move counts once the log gave it an offset: a snapshot saved after it reflects it.
+          const position = await o.log.publish(this.roomId, e.frame)
+          if (position.offset > this.#offset) this.#offset = position.offset
+          break
+        }
+        case 'setState':
+          this.#state = e.state
+          changed = true
+          break
+        case 'broadcast':
+          toNodes(nodesOf(), { kind: 'broadcast', frame: e.frame, exclude: e.exclude })
+          break
+        case 'sendTo':
+          toNodes(nodesOf(e.user), { kind: 'sendTo', user: e.user, frame: e.frame })
+          break
+        case 'reply':
+          answer(e.frame)
+          break
+        case 'reject':
+          if (run.answer === 'result') answers.push({ kind: 'reject', code: e.code, message: e.message })
+          else answer({ type: 'error', code: e.code, message: e.message })
+          break
+        case 'schedule': {
+          const { kind: _k, message, ms, ...options } = e
+          this.#schedule(message, ms, options)
+          break
+        }
+        case 'cancel':
+          this.#cancel(e.key)
+          break
+      }
+    }
+    const b = o.behaviour
+    if (changed && b.persist) {
+      await o.state.save(this.roomId, b.snapshot ? b.snapshot(this.#state) : this.#state, this.#offset)
+    }
+    // Checked again after the awaits: a lease lost meanwhile sends nothing.
+    if (!o.holds()) {
+      this.stop()
+      return []
+    }
+    for (const [node, list] of byNode) o.deliver(node, list)
+    return answers
+  }
+}
+
+/** The handler's view of an owned room on its owner; effect methods collect, applied after it returns. */
+class HostContext implements RoomContext<unknown> {
+  readonly user: RoomUser | null
+  readonly timer: TimerInfo | null
+  constructor(
+    readonly host: RoomHost,
+    readonly state: unknown,
+    run: Run,
+    readonly effects: RoomEffect[],
+    readonly members: readonly string[],
+  ) {
+    this.user = run.user
+    this.timer = run.timer
+  }
+  get roomId(): string {
+    return this.host.roomId
+  }
+  publish(frame: OutgoingFrame): void {
+    this.effects.push({ kind: 'publish', frame })
+  }
+  broadcast(frame: OutgoingFrame, options: { exclude?: string | readonly string[] } = {}): void {
+    const ex = options.exclude
+    this.effects.push({
+      kind: 'broadcast',
+      frame,
+      exclude: ex === undefined ? [] : typeof ex === 'string' ? [ex] : ex,
+    })
+  }
+  sendTo(user: string, frame: OutgoingFrame): void {
+    this.effects.push({ kind: 'sendTo', user, frame })
+  }
+  reply(frame: OutgoingFrame): void {
+    this.effects.push({ kind: 'reply', frame })
+  }
+  setState(state: unknown): void {
+    this.effects.push({ kind: 'setState', state })
+  }
+  schedule(message: ScheduledMessage, ms: number, options: ScheduleOptions = {}): void {
+    this.effects.push({ kind: 'schedule', message, ms, ...options })
+  }
+  cancel(key: string): void {
+    this.effects.push({ kind: 'cancel', key })
+  }
+  reject(code: string, message: string): void {
+    this.effects.push({ kind: 'reject', code, message })
+  }
+}

@@ -1,0 +1,37 @@
+import type { OutgoingFrame, RoomUser } from '@hubbub/rooms'
+
+/** What a node asks a room's owner to run: a member's join, sync, leave, custom frame or chat text. */
+export type HostInput =
+  | { kind: 'join'; user: RoomUser }
+  | { kind: 'sync'; user: RoomUser }
+  | { kind: 'leave'; user: RoomUser }
+  | { kind: 'message'; user: RoomUser; frame: { type: string } & Record<string, unknown> }
+  | { kind: 'text'; user: RoomUser; text: string }
+  /** After an owner change: the connections a node holds in the room (each joins and syncs once). */
+  | { kind: 'members'; users: RoomUser[] }
+
+/** An owner's answer to the connection whose input it ran (the node applies it with the frame's id). */
+export type CallEffect =
+  | { kind: 'reply'; frame: OutgoingFrame }
+  | { kind: 'reject'; code: string; message: string }
+
+/** An owner's effect for the members of one node. */
+export type NodeEffect =
+  | { kind: 'broadcast'; frame: OutgoingFrame; exclude: readonly string[] }
+  | { kind: 'sendTo'; user: string; frame: OutgoingFrame }
+  | { kind: 'toConnection'; connectionId: string; frame: OutgoingFrame }
+
+/** What travels on a node's channel (`<prefix>:placement:node:<nodeId>`). */
+export type NodeMessage =
+  | { t: 'call'; id: number; from: string; roomId: string; input: HostInput }
+  /** `fence` undefined: the receiver does not own the room (any more). */
+  | { t: 'result'; id: number; roomId: string; fence?: number; effects?: CallEffect[] }
+  | { t: 'deliver'; roomId: string; from: string; fence: number; effects: NodeEffect[] }
+
+/** What travels on the owners channel (`<prefix>:placement:owners`): a node took a room's lease. */
+export interface OwnerMessage {
+  t: 'owner'
+  roomId: string
+  node: string
+  fence: number
+}

@@ -1,0 +1,235 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createServer } from '@hubbub/server'
+import { wsTransport } from '@hubbub/transport-ws'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
+import { WebSocket } from 'ws'
+import { RedisRoomPlacement } from '../src/placement/RedisRoomPlacement.js'
+import { RedisRoomStateStore } from '../src/RedisRoomStateStore.js'
+import { redisNode } from '../src/redisNode.js'
+import { counterRoom } from './fixtures/counterRoom.js'
+import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
+
+const prefix = uniquePrefix('placement')
+const fixture = fileURLToPath(new URL('./fixtures/placementNode.ts', import.meta.url))
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+/** Short leases, so a killed owner's rooms move within a few seconds; waits stay generous for a busy machine. */
+const leaseTtlMs = 1000
+const renewEveryMs = 300
+const settle = { timeout: 20_000, interval: 50 }
+
+type Frame = { type: string } & Record<string, unknown>
+
+/** A node in this process: server, Redis parts, snapshots and placement on the test's prefix. */
+async function inProcessNode(nodeId: string) {
+  const node = redisNode({ redis: REDIS_URL, prefix, nodeId })
+  const state = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
+  const placement = new RedisRoomPlacement({ redis: REDIS_URL, prefix, leaseTtlMs, renewEveryMs })
+  const server = createServer({
+    ...node.server,
+    state,
+    placement,
+    rooms: counterRoom,
+    transport: wsTransport,
+    auth: { anonymous: true },
+    heartbeatMs: 0,
+    nodeId,
+  })
+  onTestFinished(async () => {
+    await server.close({ graceMs: 1000 })
+    await placement.close()
+    await Promise.all([node.close(), state.disconnect()])
+  })
+  const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
+  return { port, placement }
+}
+
+/** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
+async function childNode(nodeId: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@hubbub/source', '--import', 'tsx', fixture],
+    {
+      cwd: packageDir,
+      env: {
+        ...process.env,
+        REDIS_URL,
+        PLACEMENT_PREFIX: prefix,
+        NODE_ID: nodeId,
+        LEASE_TTL_MS: String(leaseTtlMs),
+        RENEW_EVERY_MS: String(renewEveryMs),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  let out = ''
+  child.stderr!.on('data', (d) => (out += d))
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d
+      const m = /listening (\d+)/.exec(out)
+      if (m) resolve(Number(m[1]))
+    })
+    child.once('exit', (code, signal) =>
+      reject(new Error(`node exited (${code ?? signal}) before listening:\n${out}`)),
+    )
+  })
+  return { child, port }
+}
+
+/** A raw protocol client: every frame it receives, in order. */
+async function member(port: number, name: string, roomId: string) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'hubbub.v1.json')
+  const frames: Frame[] = []
+  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame))
+  onTestFinished(() => ws.close())
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  let id = 0
+  const send = (frame: Record<string, unknown>): string => {
+    const frameId = `${name}-${++id}`
+    ws.send(JSON.stringify({ ...frame, id: frameId }))
+    return frameId
+  }
+  send({ type: 'join', roomId, username: name })
+  await expect.poll(() => frames.some((f) => f.type === 'joined'), settle).toBe(true)
+  const states = () => frames.filter((f) => f.type === 'state').map((f) => `${f.moves}:${f.count}`)
+  // Synced once the room's state reached it (its onSync runs on the owner after the join).
+  await expect.poll(() => states().length, settle).toBeGreaterThan(0)
+  /** Sends one move until the owner acknowledges it (a move refused as `UNAVAILABLE` is sent again). */
+  const move = async (n: number): Promise<void> => {
+    for (;;) {
+      const frameId = send({ type: 'add', roomId, n })
+      const answer = await expect
+        .poll(
+          () => frames.find((f) => f.replyTo === frameId && (f.type === 'ack' || f.type === 'error')),
+          settle,
+        )
+        .toBeDefined()
+        .then(() => frames.find((f) => f.replyTo === frameId)!)
+      if (answer.type === 'ack') return
+      expect(answer.code).toBe('UNAVAILABLE')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  return { frames, states, move, ws }
+}
+
+async function lease(roomId: string): Promise<string | null> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+  try {
+    return await redis.get(`{${prefix}:${roomId}}:lease`)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node through Redis', () => {
+  afterAll(() => deletePrefix(prefix))
+
+  test('members on three nodes play one owned room and see the same states in the same order', async () => {
+    const [a, b, c] = await Promise.all([
+      inProcessNode('node-a'),
+      inProcessNode('node-b'),
+      inProcessNode('node-c'),
+    ])
+    const roomId = 'game-1'
+    const ann = await member(a.port, 'ann', roomId)
+    // ann's node needed the room first: it owns it, with the first fence.
+    await expect.poll(() => lease(roomId), settle).toBe('1 node-a')
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    expect(b.placement.fenceOf(roomId)).toBeUndefined()
+    const bob = await member(b.port, 'bob', roomId)
+    const cat = await member(c.port, 'cat', roomId)
+    for (const m of [ann, bob, cat]) await expect.poll(() => m.states()[0], settle).toBe('0:0')
+    const expected: string[] = []
+    let count = 0
+    for (let k = 1; k <= 10; k++) {
+      const n = k % 2 === 0 ? 2 : 3
+      await (k % 2 === 0 ? bob : ann).move(n)
+      count += n
+      expected.push(`${k}:${count}`)
+    }
+    // Everyone got the initial state once, then every move's state in one order.
+    for (const m of [ann, bob, cat]) await expect.poll(() => m.states(), settle).toEqual(['0:0', ...expected])
+    expect(b.placement.owned).toEqual([])
+    expect(c.placement.owned).toEqual([])
+  })
+
+  test('the owner is killed: another node takes the room over with a larger fence, from its snapshot', async () => {
+    const roomId = 'game-2'
+    const owner = await childNode('node-k')
+    const [a, b] = await Promise.all([inProcessNode('node-a2'), inProcessNode('node-b2')])
+    // A spectator on the child node makes it the owner.
+    await member(owner.port, 'kim', roomId)
+    await expect.poll(() => lease(roomId), settle).toBe('1 node-k')
+    const ann = await member(a.port, 'ann', roomId)
+    const bob = await member(b.port, 'bob', roomId)
+    await ann.move(5)
+    await bob.move(7)
+    for (const m of [ann, bob]) await expect.poll(() => m.states(), settle).toEqual(['0:0', '1:5', '2:12'])
+
+    owner.child.kill('SIGKILL')
+    // A move sent while the room has no owner is refused as UNAVAILABLE and sent again until a node
+    // with members in the room took the lease over (after it ran out), with the next fence.
+    await ann.move(1)
+    const holder = (await lease(roomId))!
+    expect(holder).toMatch(/^2 node-[ab]2$/)
+    const successor = holder.endsWith('node-a2') ? a : b
+    expect(successor.placement.fenceOf(roomId)).toBe(2)
+    for (const m of [ann, bob]) {
+      // Told to resync, then given the state restored from the last snapshot, then the new move.
+      await expect.poll(() => m.states().at(-1), settle).toBe('3:13')
+      const resync = m.frames.findIndex((f) => f.type === 'room_resync')
+      expect(m.frames[resync]).toMatchObject({ roomId, fence: 2 })
+      // A node's members that registered with the new owner after ann's move get its state in their sync.
+      const after = m.frames
+        .slice(resync)
+        .filter((f) => f.type === 'state')
+        .map((f) => `${f.moves}:${f.count}`)
+      expect([['2:12', '3:13'], ['3:13']]).toContainEqual(after)
+    }
+    // The game goes on on the new owner: no move lost, none applied twice.
+    await bob.move(1)
+    for (const m of [ann, bob]) await expect.poll(() => m.states().at(-1), settle).toBe('4:14')
+    // Every state anyone saw is the one of its move number: no move was lost or applied twice.
+    const counts = new Map([
+      [0, 0],
+      [1, 5],
+      [2, 12],
+      [3, 13],
+      [4, 14],
+    ])
+    for (const m of [ann, bob]) {
+      for (const f of m.frames.filter((f) => f.type === 'state'))
+        expect(f.count).toBe(counts.get(f.moves as number))
+    }
+  }, 60_000)
+
+  test('a node that loses its lease stops its copy at once: its members are refused until an owner answers', async () => {
+    const a = await inProcessNode('node-a3')
+    const roomId = 'game-3'
+    const ann = await member(a.port, 'ann', roomId)
+    await ann.move(2)
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    // Someone else holds the lease now (as after a pause longer than its TTL): the next renewal finds it.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    onTestFinished(() => redis.disconnect())
+    await redis.set(`{${prefix}:${roomId}}:lease`, '7 node-gone', 'PX', 60_000)
+    await expect.poll(() => a.placement.fenceOf(roomId), settle).toBeUndefined()
+    expect(a.placement.owned).toEqual([])
+    // The holder does not answer: the move is refused (retryable), never applied by the old copy.
+    const id = 'ann-late'
+    ann.ws.send(JSON.stringify({ type: 'add', roomId, n: 1, id }))
+    await expect
+      .poll(() => ann.frames.find((f) => f.replyTo === id), settle)
+      .toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    expect(ann.states().at(-1)).toBe('1:2')
+  })
+})
