@@ -26,7 +26,7 @@ export function ratios(results: Results): Ratios {
   const throughput = (a: string, b: string, bothSaturated = false): number | null => {
     const ra = fan(a)
     const rb = fan(b)
-    if (!ra || !rb || !rb.serverSaturated || (bothSaturated && !ra.serverSaturated)) return null
+    if (!ra || !rb?.serverSaturated || (bothSaturated && !ra.serverSaturated)) return null
     return ratio(ra.maxCleanPerSecond, rb.maxCleanPerSecond)
   }
   const quoted = results.peers.flatMap((p) => [...Object.values(p.fanout), ...(p.rooms ? [p.rooms] : [])])

@@ -18,6 +18,8 @@ export interface Step {
   /** The busiest generator process's share of its core over the window. */
   genCpuShare: number
   genStalls: number
+  /** Latencies recorded in the histogram: one per delivery in the window. */
+  latencySamples: number
   /** Nothing lost or duplicated, p99 within the limit. */
   clean: boolean
   /** The generator used ≥ 90% of its core or could not write: the step measures the client. */
