@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { connect as tcpConnect, type Socket } from 'node:net'
+import { type Socket, connect as tcpConnect } from 'node:net'
 import * as hdr from 'hdr-histogram-js'
 import type { WireName } from './peers.js'
 import { MARK, payloadTemplate, SEQ_AT, SEQ_DIGITS, TS_AT, TS_DIGITS, type Wire, wires } from './wire.js'
