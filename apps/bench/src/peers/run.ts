@@ -17,7 +17,7 @@ import type { FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
  *    loses a message or its p99 passes 50 ms;
  *  - rooms: R rooms × M members, every member publishes (the chat path), stepped rates.
  * Options: --quick, --tiny (smoke-test sizes), --peers=a,b, --scenarios=join,fanout,rooms,
- * --runs=N (paired order A B … B A, median kept), --gens=N, --out=dir.
+ * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --p99=ms, --out=dir.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const args = new Map(
@@ -66,6 +66,8 @@ const runs = Number(args.get('runs') ?? preset.runs)
 const gens = Number(args.get('gens') ?? 1)
 const selected = (args.get('peers') ?? peerNames.join(',')).split(',')
 const scenarios = new Set((args.get('scenarios') ?? 'join,fanout,rooms').split(','))
+// Every message is counted; the latency of every n-th (parsing its send time costs the generator).
+const latencyEvery = Number(args.get('latency-every') ?? (mode === 'tiny' ? 1 : 4))
 const outDir = args.get('out') ?? join(here, '../../results')
 const SERVER_CORE = 0
 const GEN_CORE = 1
@@ -253,6 +255,7 @@ async function steppedLoad(
               warmMs: preset.warmMs,
               durMs: preset.durMs,
               startUs,
+              latencyEvery,
             },
             'loaded',
           ),
@@ -435,6 +438,7 @@ const results: Results = {
   cores: { server: SERVER_CORE, generator: GEN_CORE },
   generators: gens,
   payloadBytes: PAYLOAD,
+  latencyEvery,
   p99LimitMs: P99_LIMIT_MS,
   windowMs: { warmup: preset.warmMs, measured: preset.durMs },
   runs,

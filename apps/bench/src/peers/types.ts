@@ -18,7 +18,7 @@ export interface Step {
   /** The busiest generator process's share of its core over the window. */
   genCpuShare: number
   genStalls: number
-  /** Latencies recorded in the histogram: one per delivery in the window. */
+  /** Latencies recorded in the histogram: one per `latencyEvery`-th delivery in the window. */
   latencySamples: number
   /** Nothing lost or duplicated, p99 within the limit. */
   clean: boolean
@@ -87,6 +87,8 @@ export interface Results {
   cores: { server: number; generator: number }
   generators: number
   payloadBytes: number
+  /** Latency is recorded for every n-th message of each publisher; every message is counted. */
+  latencyEvery: number
   p99LimitMs: number
   windowMs: { warmup: number; measured: number }
   runs: number
