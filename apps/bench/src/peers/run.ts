@@ -36,8 +36,8 @@ const presets = {
       rates: [50e3, 100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6, 12.8e6],
     },
     rooms: { rooms: 1_000, members: 10, rates: [1, 2, 5, 10, 20, 40] },
-    warmMs: 1_000,
-    durMs: 4_000,
+    warmMs: 700,
+    durMs: 3_000,
     settleMs: 1_000,
   },
   quick: {
