@@ -172,19 +172,28 @@ async function settledRss(pid: number): Promise<void> {
   }
 }
 
+/**
+ * The same reading for every peer: a full GC in the server (heap used read then), then RSS from
+ * /proc once it has settled (V8 and malloc give pages back some time after a collection).
+ */
+async function memoryAfterGc(server: Server): Promise<{ rss: number; heapUsed: number }> {
+  await settledRss(server.pid)
+  const { heapUsed } = await server.child.request<{ heapUsed: number }>({ type: 'memory' }, 'memory')
+  await settledRss(server.pid)
+  return { rss: rssBytes(server.pid), heapUsed }
+}
+
 async function joinScenario(session: Session): Promise<JoinRow> {
   const { name, gs } = session
   const peer = peers[name]!
   return withServer(session, async (server) => {
-    await settledRss(server.pid)
-    const base = await server.child.request<{ rss: number; heapUsed: number }>({ type: 'memory' }, 'memory')
+    const base = await memoryAfterGc(server)
     const { conns, rooms } = preset.join
     const list = Array.from({ length: conns }, (_, id) => ({ user: nextUser++, room: `j${id % rooms}` }))
     const cpu0 = cpuSeconds(server.pid)
     const { ms } = await connect(server, peer, gs, list)
     const serverCpuS = cpuSeconds(server.pid) - cpu0
-    await settledRss(server.pid)
-    const mem = await server.child.request<{ rss: number; heapUsed: number }>({ type: 'memory' }, 'memory')
+    const mem = await memoryAfterGc(server)
     const one = await gs[0]!.request<{ ms: number }>({ type: 'one', room: 'j0', user: nextUser++ }, 'one')
     const row: JoinRow = {
       conns,
