@@ -238,6 +238,8 @@ interface LoadMsg {
   startUs: number
   /** Latency of every n-th message of each publisher (by sequence number); all are counted. */
   latencyEvery: number
+  /** Members of each room held by this process when it holds them all (one generator), else 0. */
+  membersHere: number
 }
 
 const RING_BYTES = 4 * 1024 * 1024
@@ -321,12 +323,19 @@ async function load(msg: LoadMsg): Promise<void> {
     }
     setTimeout(tick, Math.max(0, (startUs - clockUs()) / 1000))
   })
-  // Drain: wait until deliveries stop (300 ms without one), at most 5 s.
+  // Drain. When every member is here (one generator), until each window message reached every
+  // member (at most 10 s: a loaded machine can pause longer than any quiet period); otherwise until
+  // deliveries stop (300 ms without one, at most 5 s).
   const drainStart = performance.now()
-  for (let last = -1; delivered !== last && performance.now() - drainStart < 5000; ) {
-    last = delivered
-    await new Promise((r) => setTimeout(r, 300))
-  }
+  const expected = msg.membersHere * pubs.reduce((s, p) => s + p.sentInWindow, 0)
+  if (msg.membersHere > 0)
+    while (inWindow < expected && performance.now() - drainStart < 10_000)
+      await new Promise((r) => setTimeout(r, 20))
+  else
+    for (let last = -1; delivered !== last && performance.now() - drainStart < 5000; ) {
+      last = delivered
+      await new Promise((r) => setTimeout(r, 300))
+    }
   const windowUs = Math.max(1, cpu0.at ? stopUs - cpu0.at : msg.durMs * 1000)
   const cpuUs = cpuWindow ? cpuWindow.user + cpuWindow.system : 0
   process.send?.({

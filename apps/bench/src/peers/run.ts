@@ -265,6 +265,7 @@ async function steppedLoad(
               durMs: preset.durMs,
               startUs,
               latencyEvery,
+              membersHere: gs.length === 1 ? members : 0,
             },
             'loaded',
           ),
