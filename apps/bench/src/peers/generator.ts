@@ -48,6 +48,13 @@ let nowUs = 0
 let seqFrom = 0
 let seqTo = 0
 let latencyEvery = 1
+/**
+ * Each load step numbers its messages from its own base (loads are counted the same way in every
+ * generator process), so a message of the previous step still in flight is told apart.
+ */
+const STEP_SEQS = 1e9
+let loads = 0
+let seqBase = 0
 
 const clockUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
 
@@ -60,8 +67,10 @@ function digits(buf: Buffer, at: number, n: number): number {
 function onFrame(index: number, conn: Conn, buf: Buffer, start: number, end: number): void {
   const m = buf.indexOf(MARK, start)
   if (m >= 0 && m < end - TS_AT) {
-    delivered++
     const seq = digits(buf, m + SEQ_AT, SEQ_DIGITS)
+    // a late message of an earlier step: not this step's to count
+    if (seq < seqBase || seq >= seqBase + STEP_SEQS) return
+    delivered++
     const slot = pubsPerRoom === 1 ? index : index * pubsPerRoom + (digits(buf, m + 1, 8) % pubsPerRoom)
     const last = lastSeq[slot]!
     if (seq <= last) dups++
@@ -246,7 +255,6 @@ const RING_BYTES = 4 * 1024 * 1024
 
 async function load(msg: LoadMsg): Promise<void> {
   pubsPerRoom = msg.pubsPerRoom
-  lastSeq = new Float64Array(conns.length * pubsPerRoom).fill(-1)
   delivered = inWindow = dups = gaps = 0
   histogram.reset()
   const startUs = msg.startUs
@@ -255,8 +263,10 @@ async function load(msg: LoadMsg): Promise<void> {
   const stopUs = winEnd
   const intervalUs = 1e6 / msg.rate
   // message k is meant to leave at startUs + k × interval: the window is a range of sequence numbers
-  seqFrom = Math.ceil((winStart - startUs) / intervalUs)
-  seqTo = Math.ceil((winEnd - startUs) / intervalUs)
+  seqBase = ((loads++ % 9) + 1) * STEP_SEQS
+  seqFrom = seqBase + Math.ceil((winStart - startUs) / intervalUs)
+  seqTo = seqBase + Math.ceil((winEnd - startUs) / intervalUs)
+  lastSeq = new Float64Array(conns.length * pubsPerRoom).fill(seqBase - 1)
   latencyEvery = Math.max(1, msg.latencyEvery)
   const pubs = msg.publishers.map((p) => {
     const conn = conns[p.conn]!
@@ -305,8 +315,9 @@ async function load(msg: LoadMsg): Promise<void> {
         }
         const from = cursor
         for (let k = 0; k < due; k++) {
-          const seq = pub.sent++
-          const intended = Math.round(startUs + seq * intervalUs)
+          const n = pub.sent++
+          const seq = seqBase + n
+          const intended = Math.round(startUs + n * intervalUs)
           pub.template.copy(ring, cursor)
           patch(cursor, pub, SEQ_AT, seq, SEQ_DIGITS)
           patch(cursor, pub, TS_AT, intended, TS_DIGITS)
