@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto'
+import { type Socket, connect as tcpConnect } from 'node:net'
+import * as hdr from 'hdr-histogram-js'
+import type { WireName } from './peers.js'
+import { MARK, payloadTemplate, SEQ_AT, SEQ_DIGITS, TS_AT, TS_DIGITS, type Wire, wires } from './wire.js'
+
+/**
+ * The load generator, one process pinned to the generator core (the runner may start several).
+ * It speaks WebSocket over raw TCP itself: an HTTP upgrade, masked client frames, a header-only
+ * frame parser that only looks inside a text frame for the payload marker (`wire.ts`). Publishing
+ * is open-loop: each publisher's frame is built and masked once; a message is that frame copied
+ * into a shared ring buffer with its sequence and intended send time patched in (digits XORed with
+ * the mask), one `write` per publisher per tick. Latency runs from the intended send time, so a
+ * late sender shows up as latency (no coordinated omission).
+ *
+ * IPC in: connect {port, wire, conns:[{user, room}], inFlight, size} → connected {ms};
+ *         load {publishers:[{conn, pubId}], pubsPerRoom, rate, warmMs, durMs} → loaded {…};
+ *         one {room} → one {ms} (connect + join one more client); reset → reset (closes every
+ *         connection); exit.
+ */
+
+interface Conn {
+  socket: Socket
+  mask: Buffer
+  pending: Buffer | undefined
+  waiter: ((text: string) => void) | undefined
+}
+
+let wire: Wire = wires.raw
+let port = 0
+let size = 64
+const conns: Conn[] = []
+let histogram = hdr.build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 120_000_000,
+  numberOfSignificantValueDigits: 3,
+})
+
+// Per-window counters.
+let delivered = 0
+let inWindow = 0
+let dups = 0
+let gaps = 0
+let lastSeq = new Float64Array(0)
+let pubsPerRoom = 1
+let nowUs = 0
+/** Sequence numbers of the measured window (every publisher shares start and rate). */
+let seqFrom = 0
+let seqTo = 0
+let latencyEvery = 1
+/**
+ * Each load step numbers its messages from its own base (loads are counted the same way in every
+ * generator process), so a message of the previous step still in flight is told apart.
+ */
+const STEP_SEQS = 1e9
+let loads = 0
+let seqBase = 0
+
+const clockUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
+
+function digits(buf: Buffer, at: number, n: number): number {
+  let v = 0
+  for (let i = 0; i < n; i++) v = v * 10 + (buf[at + i]! - 48)
+  return v
+}
+
+function onFrame(index: number, conn: Conn, buf: Buffer, start: number, end: number): void {
+  const m = buf.indexOf(MARK, start)
+  if (m >= 0 && m < end - TS_AT) {
+    const seq = digits(buf, m + SEQ_AT, SEQ_DIGITS)
+    // a late message of an earlier step: not this step's to count
+    if (seq < seqBase || seq >= seqBase + STEP_SEQS) return
+    delivered++
+    const slot = pubsPerRoom === 1 ? index : index * pubsPerRoom + (digits(buf, m + 1, 8) % pubsPerRoom)
+    const last = lastSeq[slot]!
+    if (seq <= last) dups++
+    else {
+      if (seq > last + 1) gaps += seq - last - 1
+      lastSeq[slot] = seq
+    }
+    if (seq >= seqFrom && seq < seqTo) {
+      inWindow++
+      // the send time is parsed only for the sampled sequence numbers: the rest are only counted
+      if (seq % latencyEvery === 0)
+        histogram.recordValue(Math.max(1, nowUs - digits(buf, m + TS_AT, TS_DIGITS)))
+    }
+    return
+  }
+  if (conn.waiter) conn.waiter(buf.toString('utf8', start, end))
+}
+
+function onData(index: number, conn: Conn, chunk: Buffer): void {
+  let buf = conn.pending ? Buffer.concat([conn.pending, chunk]) : chunk
+  conn.pending = undefined
+  nowUs = clockUs()
+  let at = 0
+  while (buf.length - at >= 2) {
+    const b0 = buf[at]!
+    let len = buf[at + 1]! & 0x7f
+    let head = 2
+    if (len === 126) {
+      if (buf.length - at < 4) break
+      len = buf.readUInt16BE(at + 2)
+      head = 4
+    } else if (len === 127) {
+      if (buf.length - at < 10) break
+      len = Number(buf.readBigUInt64BE(at + 2))
+      head = 10
+    }
+    if (buf.length - at < head + len) break
+    const opcode = b0 & 0x0f
+    const start = at + head
+    if (opcode === 0x1) onFrame(index, conn, buf, start, start + len)
+    else if (opcode === 0x9) conn.socket.write(frame(buf.subarray(start, start + len), conn.mask, 0xa))
+    at = start + len
+  }
+  if (at < buf.length) {
+    buf = buf.subarray(at)
+    conn.pending = Buffer.from(buf)
+  }
+}
+
+/** One masked client frame (RFC 6455 §5.3). */
+function frame(data: string | Buffer, mask: Buffer, opcode = 0x1): Buffer {
+  const payload = typeof data === 'string' ? Buffer.from(data) : data
+  const len = payload.length
+  const headerLength = len < 126 ? 2 : len < 65_536 ? 4 : 10
+  const out = Buffer.allocUnsafe(headerLength + 4 + len)
+  out[0] = 0x80 | opcode
+  if (headerLength === 2) out[1] = 0x80 | len
+  else if (headerLength === 4) {
+    out[1] = 0x80 | 126
+    out.writeUInt16BE(len, 2)
+  } else {
+    out[1] = 0x80 | 127
+    out.writeBigUInt64BE(BigInt(len), 2)
+  }
+  mask.copy(out, headerLength)
+  for (let i = 0; i < len; i++) out[headerLength + 4 + i] = payload[i]! ^ mask[i & 3]!
+  return out
+}
+
+/** HTTP upgrade over a fresh TCP socket; resolves with the connection once the 101 is read. */
+function upgrade(): Promise<{ socket: Socket; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect({ port, host: '127.0.0.1' })
+    socket.setNoDelay(true)
+    let head = Buffer.alloc(0)
+    const fail = (err: Error) => {
+      socket.destroy()
+      reject(err)
+    }
+    socket.once('error', fail)
+    socket.on('connect', () => {
+      const protocol = wire.protocols.length ? `Sec-WebSocket-Protocol: ${wire.protocols.join(', ')}\r\n` : ''
+      socket.write(
+        `GET ${wire.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+          `Origin: http://127.0.0.1:${port}\r\n${protocol}\r\n`,
+      )
+    })
+    const onHead = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk])
+      const end = head.indexOf('\r\n\r\n')
+      if (end < 0) return
+      socket.off('data', onHead)
+      socket.off('error', fail)
+      socket.pause()
+      const status = head.toString('latin1', 0, end).split(' ')[1]
+      if (status !== '101') return fail(new Error(`upgrade answered ${status}`))
+      resolve({ socket, rest: head.subarray(end + 4) })
+    }
+    socket.on('data', onHead)
+  })
+}
+
+function nextText(conn: Conn, pick: (text: string) => boolean, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out waiting for the server')), timeoutMs)
+    conn.waiter = (text) => {
+      try {
+        if (!pick(text)) return
+      } catch (err) {
+        reject(err)
+      }
+      clearTimeout(timer)
+      conn.waiter = undefined
+      resolve()
+    }
+  })
+}
+
+/** Connects, says hello and joins `room`; answers the connection's index. */
+async function open(user: number, room: string): Promise<number> {
+  const { socket, rest } = await upgrade()
+  const conn: Conn = { socket, mask: randomBytes(4), pending: undefined, waiter: undefined }
+  const index = conns.push(conn) - 1
+  socket.on('data', (chunk: Buffer) => onData(index, conn, chunk))
+  socket.on('error', () => {})
+  const { hello } = wire
+  const first = hello.first ? nextText(conn, hello.first) : undefined
+  if (rest.length > 0) onData(index, conn, rest)
+  socket.resume()
+  await first
+  const helloAnswer = hello.await ? nextText(conn, hello.await) : undefined
+  for (const text of hello.send) socket.write(frame(text, conn.mask))
+  await helloAnswer
+  const joined = nextText(conn, (t) => wire.joined(t))
+  socket.write(frame(wire.join(room, `u${user}`), conn.mask))
+  await joined
+  return index
+}
+
+interface ConnectMsg {
+  port: number
+  wire: WireName
+  conns: Array<{ user: number; room: string }>
+  inFlight: number
+  size: number
+}
+
+async function connectAll(msg: ConnectMsg): Promise<void> {
+  port = msg.port
+  wire = wires[msg.wire]
+  size = msg.size
+  const t0 = performance.now()
+  let next = 0
+  const worker = async () => {
+    while (next < msg.conns.length) {
+      const { user, room } = msg.conns[next++]!
+      await open(user, room)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(msg.inFlight, msg.conns.length) }, worker))
+  process.send?.({ type: 'connected', ms: performance.now() - t0, open: conns.length })
+}
+
+interface LoadMsg {
+  /** Local connection index and global publisher id of each publisher in this process. */
+  publishers: Array<{ conn: number; pubId: number; room: string }>
+  pubsPerRoom: number
+  /** Messages/s per publisher. */
+  rate: number
+  warmMs: number
+  durMs: number
+  /** Wall-clock µs at which publishing starts (the same for every generator process). */
+  startUs: number
+  /** Latency of every n-th message of each publisher (by sequence number); all are counted. */
+  latencyEvery: number
+  /** Members of each room held by this process when it holds them all (one generator), else 0. */
+  membersHere: number
+}
+
+const RING_BYTES = 4 * 1024 * 1024
+
+async function load(msg: LoadMsg): Promise<void> {
+  pubsPerRoom = msg.pubsPerRoom
+  delivered = inWindow = dups = gaps = 0
+  histogram.reset()
+  const startUs = msg.startUs
+  const winStart = startUs + msg.warmMs * 1000
+  const winEnd = winStart + msg.durMs * 1000
+  const stopUs = winEnd
+  const intervalUs = 1e6 / msg.rate
+  // message k is meant to leave at startUs + k × interval: the window is a range of sequence numbers
+  seqBase = ((loads++ % 9) + 1) * STEP_SEQS
+  seqFrom = seqBase + Math.ceil((winStart - startUs) / intervalUs)
+  seqTo = seqBase + Math.ceil((winEnd - startUs) / intervalUs)
+  lastSeq = new Float64Array(conns.length * pubsPerRoom).fill(seqBase - 1)
+  latencyEvery = Math.max(1, msg.latencyEvery)
+  const pubs = msg.publishers.map((p) => {
+    const conn = conns[p.conn]!
+    const text = Buffer.from(wire.publish(p.room, payloadTemplate(p.pubId, size)))
+    const template = frame(text, conn.mask)
+    const headerLength = template.length - 4 - text.length
+    const offset = text.indexOf(MARK) // the marker's offset in the payload
+    return { conn, template, headerLength, offset, sent: 0, sentInWindow: 0 }
+  })
+  let ring = Buffer.allocUnsafe(RING_BYTES)
+  let cursor = 0
+  let stalls = 0
+  const cpu0 = { at: 0, usage: process.cpuUsage() }
+  let cpuWindow: NodeJS.CpuUsage | undefined
+
+  const patch = (at: number, pub: (typeof pubs)[number], digitsAt: number, value: number, n: number) => {
+    const { mask } = pub.conn
+    const base = at + pub.headerLength + 4
+    for (let i = n - 1; i >= 0; i--) {
+      const p = pub.offset + digitsAt + i
+      ring[base + p] = (48 + (value % 10)) ^ mask[p & 3]!
+      value = Math.floor(value / 10)
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = clockUs()
+      if (cpu0.at === 0 && now >= winStart) {
+        cpu0.usage = process.cpuUsage()
+        cpu0.at = now
+      }
+      const until = Math.min(now, stopUs)
+      for (const pub of pubs) {
+        if (pub.conn.socket.writableLength > 256 * 1024) {
+          stalls++
+          continue
+        }
+        const due = Math.floor((until - startUs) / intervalUs) + 1 - pub.sent
+        if (due <= 0) continue
+        const bytes = due * pub.template.length
+        if (cursor + bytes > ring.length) {
+          if (bytes > ring.length) ring = Buffer.allocUnsafe(bytes)
+          else if (pubs.some((p) => p.conn.socket.writableLength > 0)) ring = Buffer.allocUnsafe(RING_BYTES)
+          cursor = 0
+        }
+        const from = cursor
+        for (let k = 0; k < due; k++) {
+          const n = pub.sent++
+          const seq = seqBase + n
+          const intended = Math.round(startUs + n * intervalUs)
+          pub.template.copy(ring, cursor)
+          patch(cursor, pub, SEQ_AT, seq, SEQ_DIGITS)
+          patch(cursor, pub, TS_AT, intended, TS_DIGITS)
+          if (seq >= seqFrom && seq < seqTo) pub.sentInWindow++
+          cursor += pub.template.length
+        }
+        pub.conn.socket.write(ring.subarray(from, cursor))
+      }
+      if (now >= stopUs) {
+        cpuWindow = process.cpuUsage(cpu0.usage)
+        return resolve()
+      }
+      setTimeout(tick, 1)
+    }
+    setTimeout(tick, Math.max(0, (startUs - clockUs()) / 1000))
+  })
+  // Drain. When every member is here (one generator), until each window message reached every
+  // member (at most 10 s: a loaded machine can pause longer than any quiet period); otherwise until
+  // deliveries stop (300 ms without one, at most 5 s).
+  const drainStart = performance.now()
+  const expected = msg.membersHere * pubs.reduce((s, p) => s + p.sentInWindow, 0)
+  if (msg.membersHere > 0)
+    while (inWindow < expected && performance.now() - drainStart < 10_000)
+      await new Promise((r) => setTimeout(r, 20))
+  else
+    for (let last = -1; delivered !== last && performance.now() - drainStart < 5000; ) {
+      last = delivered
+      await new Promise((r) => setTimeout(r, 300))
+    }
+  const windowUs = Math.max(1, cpu0.at ? stopUs - cpu0.at : msg.durMs * 1000)
+  const cpuUs = cpuWindow ? cpuWindow.user + cpuWindow.system : 0
+  process.send?.({
+    type: 'loaded',
+    sentInWindow: pubs.reduce((s, p) => s + p.sentInWindow, 0),
+    sent: pubs.reduce((s, p) => s + p.sent, 0),
+    delivered,
+    inWindow,
+    dups,
+    gaps,
+    stalls,
+    cpuShare: cpuUs / windowUs,
+    p50Ms: histogram.getValueAtPercentile(50) / 1000,
+    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+    p999Ms: histogram.getValueAtPercentile(99.9) / 1000,
+    maxMs: histogram.maxValue / 1000,
+    samples: histogram.totalCount,
+  })
+}
+
+async function one(msg: { room: string; user: number }): Promise<void> {
+  const t0 = performance.now()
+  await open(msg.user, msg.room)
+  process.send?.({ type: 'one', ms: performance.now() - t0 })
+}
+
+process.on('message', (msg: { type: string } & Record<string, unknown>) => {
+  const fail = (err: unknown) =>
+    process.send?.({ type: 'failed', error: err instanceof Error ? err.message : String(err) })
+  if (msg.type === 'connect') connectAll(msg as unknown as ConnectMsg).catch(fail)
+  else if (msg.type === 'load') load(msg as unknown as LoadMsg).catch(fail)
+  else if (msg.type === 'one') one(msg as unknown as { room: string; user: number }).catch(fail)
+  else if (msg.type === 'reset') {
+    for (const conn of conns) conn.socket.destroy()
+    conns.length = 0
+    process.send?.({ type: 'reset' })
+  } else if (msg.type === 'exit') {
+    for (const conn of conns) conn.socket.destroy()
+    histogram = hdr.build()
+    process.exit(0)
+  }
+})

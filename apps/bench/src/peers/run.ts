@@ -1,0 +1,478 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { hostname, loadavg } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PinnedChild } from '../server/PinnedChild.js'
+import { type Peer, peerNames, peers, versionOf } from './peers.js'
+import { cpuSeconds, rssBytes } from './procStat.js'
+import { ratios, renderMarkdown, renderSvg } from './report.js'
+import type { FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
+
+/**
+ * The peer bench: every peer server (peers.ts) in its own process on the server core, the load
+ * generator (generator.ts) in one or more processes on the other core, the same scenarios for all:
+ *  - join: connect and join `joinConns` clients into `joinRooms` rooms (the join path), then the
+ *    settled RSS / heap per idle connection and the join time of one more client;
+ *  - fanout: 1 room × N members, one member publishes at stepped open-loop rates until a step
+ *    loses a message or its p99 passes 50 ms;
+ *  - rooms: R rooms × M members, every member publishes (the chat path), stepped rates.
+ * Options: --quick, --tiny (smoke-test sizes), --peers=a,b, --scenarios=join,fanout,rooms,
+ * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --p99=ms, --out=dir.
+ */
+const here = dirname(fileURLToPath(import.meta.url))
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=')
+    return [k!, v ?? 'true'] as const
+  }),
+)
+const mode = args.has('tiny') ? 'tiny' : args.has('quick') ? 'quick' : 'full'
+const presets = {
+  full: {
+    runs: 2,
+    join: { conns: 10_000, rooms: 100 },
+    fanout: {
+      members: [100, 1_000, 10_000],
+      rates: [50e3, 100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6, 12.8e6],
+    },
+    rooms: { rooms: 1_000, members: 10, rates: [1, 2, 5, 10, 20, 40] },
+    warmMs: 700,
+    durMs: 3_000,
+    settleMs: 1_000,
+  },
+  quick: {
+    runs: 1,
+    join: { conns: 10_000, rooms: 100 },
+    fanout: { members: [1_000], rates: [100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6] },
+    rooms: { rooms: 1_000, members: 10, rates: [2, 5, 10, 20] },
+    warmMs: 500,
+    durMs: 2_000,
+    settleMs: 1_000,
+  },
+  tiny: {
+    runs: 1,
+    join: { conns: 40, rooms: 4 },
+    fanout: { members: [20], rates: [2_000, 4_000] },
+    rooms: { rooms: 4, members: 5, rates: [20] },
+    warmMs: 200,
+    durMs: 500,
+    settleMs: 100,
+    // a smoke check counts messages; latency on a loaded test machine is not judged
+    p99LimitMs: 60_000,
+  },
+}
+const preset = presets[mode]
+const runs = Number(args.get('runs') ?? preset.runs)
+const gens = Number(args.get('gens') ?? 1)
+const selected = (args.get('peers') ?? peerNames.join(',')).split(',')
+const scenarios = new Set((args.get('scenarios') ?? 'join,fanout,rooms').split(','))
+// Every message is counted; the latency of every n-th (parsing its send time costs the generator).
+const latencyEvery = Number(args.get('latency-every') ?? (mode === 'tiny' ? 1 : 4))
+const outDir = args.get('out') ?? join(here, '../../results')
+const SERVER_CORE = 0
+const GEN_CORE = 1
+const P99_LIMIT_MS = Number(args.get('p99') ?? ('p99LimitMs' in preset ? preset.p99LimitMs : 50))
+const PAYLOAD = 64
+
+for (const name of selected)
+  if (!peers[name]) throw new Error(`unknown peer ${name} (known: ${peerNames.join(', ')})`)
+
+const progress = (line: string) =>
+  process.stderr.write(`[peers ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+interface Server {
+  child: PinnedChild
+  pid: number
+  port: number
+}
+
+async function startServer(name: string): Promise<Server> {
+  const child = new PinnedChild(SERVER_CORE, join(here, 'peerServer.ts'), [name], ['--expose-gc'])
+  const { port } = await child.next<{ port: number }>('listening')
+  return { child, pid: child.child.pid!, port }
+}
+
+function startGens(n: number): PinnedChild[] {
+  return Array.from({ length: n }, () => new PinnedChild(GEN_CORE, join(here, 'generator.ts')))
+}
+
+/** Deals `conns` (global ids with their room) over the generators in contiguous blocks. */
+function deal<T>(items: T[], n: number): T[][] {
+  const per = Math.ceil(items.length / n)
+  return Array.from({ length: n }, (_, g) => items.slice(g * per, (g + 1) * per))
+}
+
+async function connect(
+  server: Server,
+  peer: Peer,
+  gs: PinnedChild[],
+  conns: Array<{ user: number; room: string }>,
+) {
+  const blocks = deal(conns, gs.length)
+  const t0 = performance.now()
+  await Promise.all(
+    gs.map((g, i) =>
+      g.request(
+        {
+          type: 'connect',
+          port: server.port,
+          wire: peer.wire,
+          conns: blocks[i],
+          inFlight: Math.max(1, Math.ceil(100 / gs.length)),
+          size: PAYLOAD,
+        },
+        'connected',
+      ),
+    ),
+  )
+  return { ms: performance.now() - t0, blocks }
+}
+
+/**
+ * What one peer's scenarios share: the generator processes (reset between scenarios) and, in tiny
+ * mode only (a smoke check, not a measurement), one server for all scenarios; otherwise each
+ * scenario gets a fresh server.
+ */
+interface Session {
+  name: string
+  gs: PinnedChild[]
+  shared?: Server
+}
+
+/** Unique user names across a session's scenarios (a server may still hold a closed user's presence). */
+let nextUser = 0
+
+async function withServer<T>(session: Session, body: (server: Server) => Promise<T>): Promise<T> {
+  const server = session.shared ?? (await startServer(session.name))
+  try {
+    return await body(server)
+  } finally {
+    await Promise.all(session.gs.map((g) => g.request({ type: 'reset' }, 'reset')))
+    if (!session.shared) await server.child.stop()
+  }
+}
+
+/** Waits until the server's RSS moves less than 1% over 500 ms (at most 10 s). */
+async function settledRss(pid: number): Promise<void> {
+  let last = rssBytes(pid)
+  for (let i = 0; i < 20; i++) {
+    await sleep(500)
+    const now = rssBytes(pid)
+    if (Math.abs(now - last) < last * 0.01) return
+    last = now
+  }
+}
+
+/**
+ * The same reading for every peer: a full GC in the server (heap used read then), then RSS from
+ * /proc once it has settled (V8 and malloc give pages back some time after a collection).
+ */
+async function memoryAfterGc(server: Server): Promise<{ rss: number; heapUsed: number }> {
+  await settledRss(server.pid)
+  const { heapUsed } = await server.child.request<{ heapUsed: number }>({ type: 'memory' }, 'memory')
+  await settledRss(server.pid)
+  return { rss: rssBytes(server.pid), heapUsed }
+}
+
+async function joinScenario(session: Session): Promise<JoinRow> {
+  const { name, gs } = session
+  const peer = peers[name]!
+  return withServer(session, async (server) => {
+    const base = await memoryAfterGc(server)
+    const { conns, rooms } = preset.join
+    const list = Array.from({ length: conns }, (_, id) => ({ user: nextUser++, room: `j${id % rooms}` }))
+    const cpu0 = cpuSeconds(server.pid)
+    const { ms } = await connect(server, peer, gs, list)
+    const serverCpuS = cpuSeconds(server.pid) - cpu0
+    const mem = await memoryAfterGc(server)
+    const one = await gs[0]!.request<{ ms: number }>({ type: 'one', room: 'j0', user: nextUser++ }, 'one')
+    const row: JoinRow = {
+      conns,
+      rooms,
+      ms,
+      joinsPerSecond: conns / (ms / 1000),
+      serverCpuS,
+      rssPerConnKiB: (mem.rss - base.rss) / conns / 1024,
+      heapPerConnKiB: (mem.heapUsed - base.heapUsed) / conns / 1024,
+      oneMoreJoinMs: one.ms,
+    }
+    progress(
+      `${name} join: ${conns} in ${ms.toFixed(0)} ms, RSS ${row.rssPerConnKiB.toFixed(2)} KiB/conn, one more ${one.ms.toFixed(1)} ms`,
+    )
+    return row
+  })
+}
+
+/**
+ * Stepped open-loop load on `rooms` rooms of `members`, `pubsPerRoom` publishers each (the first
+ * members), each step's offered rate given as deliveries/s; stops after the first unclean step.
+ */
+async function steppedLoad(
+  session: Session,
+  label: string,
+  rooms: number,
+  members: number,
+  pubsPerRoom: number,
+  deliveryRates: number[],
+): Promise<Step[]> {
+  const { name, gs } = session
+  const peer = peers[name]!
+  const steps: Step[] = []
+  const prefix = `${label.replace(/[^A-Za-z0-9]/g, '')}-`
+  return withServer(session, async (server) => {
+    const list = Array.from({ length: rooms * members }, (_, id) => ({
+      user: nextUser++,
+      room: `${prefix}${Math.floor(id / members)}`,
+    }))
+    const { blocks } = await connect(server, peer, gs, list)
+    await sleep(preset.settleMs) // the join presence storm of a filling room passes
+    const per = blocks[0]!.length
+    const publishers = blocks.map((block, g) =>
+      block.flatMap((c, local) => {
+        const id = g * per + local
+        return id % members < pubsPerRoom
+          ? [{ conn: local, pubId: Math.floor(id / members) * pubsPerRoom + (id % members), room: c.room }]
+          : []
+      }),
+    )
+    const totalPublishers = rooms * pubsPerRoom
+    for (const offered of deliveryRates) {
+      const rate = offered / members / totalPublishers // messages/s per publisher
+      const startUs = Math.round((performance.timeOrigin + performance.now()) * 1000) + 200_000
+      const winStartMs = startUs / 1000 - performance.timeOrigin - performance.now() + preset.warmMs
+      const cpu: number[] = []
+      const timers = [winStartMs, winStartMs + preset.durMs].map((at) =>
+        setTimeout(() => cpu.push(cpuSeconds(server.pid)), at),
+      )
+      const results = await Promise.all(
+        gs.map((g, i) =>
+          g.request<GenResult>(
+            {
+              type: 'load',
+              publishers: publishers[i],
+              pubsPerRoom,
+              rate,
+              warmMs: preset.warmMs,
+              durMs: preset.durMs,
+              startUs,
+              latencyEvery,
+              membersHere: gs.length === 1 ? members : 0,
+            },
+            'loaded',
+          ),
+        ),
+      )
+      for (const t of timers) clearTimeout(t)
+      // the generators answer as soon as the window's messages are in, which can beat the end timer
+      if (cpu.length === 1) cpu.push(cpuSeconds(server.pid))
+      const expected = results.reduce((s, r) => s + r.sentInWindow, 0) * members
+      const inWindow = results.reduce((s, r) => s + r.inWindow, 0)
+      const dups = results.reduce((s, r) => s + r.dups, 0)
+      const lost = Math.max(0, expected - (inWindow - dups))
+      const p99Ms = Math.max(...results.map((r) => r.p99Ms))
+      const genCpuShare = Math.max(...results.map((r) => r.cpuShare))
+      const serverCpuS = cpu.length === 2 ? cpu[1]! - cpu[0]! : Number.NaN
+      const step: Step = {
+        offered,
+        achieved: inWindow / (preset.durMs / 1000),
+        expected,
+        delivered: inWindow,
+        lost,
+        dups,
+        p50Ms: Math.max(...results.map((r) => r.p50Ms)),
+        p99Ms,
+        p999Ms: Math.max(...results.map((r) => r.p999Ms)),
+        maxMs: Math.max(...results.map((r) => r.maxMs)),
+        serverCpuS,
+        serverCoreShare: serverCpuS / (preset.durMs / 1000),
+        cpuSPer1M: inWindow > 0 ? serverCpuS / (inWindow / 1e6) : Number.NaN,
+        genCpuShare,
+        genStalls: results.reduce((s, r) => s + r.stalls, 0),
+        latencySamples: results.reduce((s, r) => s + r.samples, 0),
+        clean: expected > 0 && lost === 0 && dups === 0 && p99Ms <= P99_LIMIT_MS,
+        clientBound: genCpuShare >= 0.9 || results.some((r) => r.stalls > 0),
+      }
+      steps.push(step)
+      progress(
+        `${name} ${label} @${fmt(offered)}/s: ${fmt(step.achieved)}/s, lost ${lost}, dup ${dups}, p99 ${p99Ms.toFixed(1)} ms, ` +
+          `server ${(step.serverCoreShare * 100).toFixed(0)}% core, generator ${(genCpuShare * 100).toFixed(0)}%${step.clientBound ? ' (client-bound)' : ''}`,
+      )
+      if (!step.clean) break
+    }
+    return steps
+  })
+}
+
+interface GenResult {
+  sentInWindow: number
+  inWindow: number
+  dups: number
+  stalls: number
+  cpuShare: number
+  p50Ms: number
+  p99Ms: number
+  p999Ms: number
+  maxMs: number
+  samples: number
+}
+
+const fmt = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0)
+
+function fanoutRow(steps: Step[], members: number, rooms = 1): FanoutRow {
+  const clean = steps.filter((s) => s.clean)
+  const best = clean.at(-1)
+  const firstUnclean = steps.find((s) => !s.clean)
+  // The ceiling is the server's only when the step that broke it left the generator headroom.
+  const saturated = firstUnclean !== undefined && !firstUnclean.clientBound
+  const reference = steps.find((s) => s.offered >= 200e3 && s.clean) ?? clean[0]
+  return {
+    rooms,
+    members,
+    maxCleanPerSecond: best?.achieved ?? 0,
+    p99AtMaxMs: best?.p99Ms ?? Number.NaN,
+    serverSaturated: saturated,
+    cpuSPer1MAtReference: reference?.cpuSPer1M ?? Number.NaN,
+    referenceOffered: reference?.offered ?? Number.NaN,
+    clientTrusted: steps.every((s) => !s.clean || !s.clientBound),
+    steps,
+  }
+}
+
+async function runPeer(name: string): Promise<PeerSummary> {
+  const summary: PeerSummary = { peer: name, label: peers[name]!.label, fanout: {} }
+  const session: Session = { name, gs: generators }
+  if (mode === 'tiny') session.shared = await startServer(name)
+  try {
+    if (scenarios.has('join')) summary.join = await joinScenario(session)
+    if (scenarios.has('fanout'))
+      for (const members of preset.fanout.members) {
+        const rates = preset.fanout.rates.filter((r) => r / members <= 200_000) // ≤ 200k publishes/s
+        summary.fanout[members] = fanoutRow(
+          await steppedLoad(session, `fan-out ×${members}`, 1, members, 1, rates),
+          members,
+        )
+      }
+    if (scenarios.has('rooms')) summary.rooms = await manyRooms(session)
+  } finally {
+    await session.shared?.child.stop()
+  }
+  return summary
+}
+
+async function manyRooms(session: Session): Promise<FanoutRow> {
+  const { rooms, members, rates } = preset.rooms
+  const steps = await steppedLoad(
+    session,
+    `${rooms} rooms ×${members}`,
+    rooms,
+    members,
+    members,
+    rates.map((r) => r * rooms * members * members),
+  )
+  return fanoutRow(steps, members, rooms)
+}
+
+/** The median of each figure over the runs (the steps kept are those of the median-throughput run). */
+function combine(runsOfPeer: PeerSummary[]): PeerSummary {
+  if (runsOfPeer.length === 1) return runsOfPeer[0]!
+  const first = runsOfPeer[0]!
+  const med = <T>(pick: (s: PeerSummary) => T | undefined, key: keyof T & string) =>
+    median(runsOfPeer.map((s) => Number((pick(s) as Record<string, unknown> | undefined)?.[key])))
+  const combineRow = (pick: (s: PeerSummary) => FanoutRow | undefined): FanoutRow | undefined => {
+    const rows = runsOfPeer.map(pick).filter((r): r is FanoutRow => r !== undefined)
+    if (rows.length === 0) return undefined
+    const sorted = [...rows].sort((a, b) => a.maxCleanPerSecond - b.maxCleanPerSecond)
+    const mid = sorted[Math.floor((sorted.length - 1) / 2)]!
+    return {
+      ...mid,
+      maxCleanPerSecond: median(rows.map((r) => r.maxCleanPerSecond)),
+      cpuSPer1MAtReference: median(rows.map((r) => r.cpuSPer1MAtReference)),
+      serverSaturated: rows.every((r) => r.serverSaturated),
+      clientTrusted: rows.every((r) => r.clientTrusted),
+    }
+  }
+  const out: PeerSummary = { peer: first.peer, label: first.label, fanout: {} }
+  if (first.join) {
+    const j = (k: keyof JoinRow & string) => med<JoinRow>((s) => s.join, k)
+    out.join = {
+      ...first.join,
+      ms: j('ms'),
+      joinsPerSecond: j('joinsPerSecond'),
+      serverCpuS: j('serverCpuS'),
+      rssPerConnKiB: j('rssPerConnKiB'),
+      heapPerConnKiB: j('heapPerConnKiB'),
+      oneMoreJoinMs: j('oneMoreJoinMs'),
+    }
+  }
+  for (const members of Object.keys(first.fanout)) {
+    const row = combineRow((s) => s.fanout[Number(members)])
+    if (row) out.fanout[Number(members)] = row
+  }
+  const rooms = combineRow((s) => s.rooms)
+  if (rooms) out.rooms = rooms
+  return out
+}
+
+const started = new Date()
+progress(
+  `mode ${mode}, peers ${selected.join(', ')}, ${runs} run(s), load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+)
+const perPeer = new Map<string, PeerSummary[]>(selected.map((n) => [n, []]))
+// One set of generator processes for the whole run; each scenario closes its connections.
+const generators = startGens(gens)
+for (let r = 0; r < runs; r++) {
+  // paired order: A B … then … B A, so slow drift of the machine cancels out
+  const order = r % 2 === 0 ? selected : [...selected].reverse()
+  for (const name of order) perPeer.get(name)!.push(await runPeer(name))
+}
+await Promise.all(generators.map((g) => g.stop()))
+const summaries = selected.map((n) => combine(perPeer.get(n)!))
+const results: Results = {
+  bench: 'peers',
+  mode,
+  date: started.toISOString(),
+  host: hostname(),
+  loadAverage: loadavg(),
+  loaded: loadavg()[0]! > 1.5,
+  node: process.version,
+  cores: { server: SERVER_CORE, generator: GEN_CORE },
+  generators: gens,
+  payloadBytes: PAYLOAD,
+  latencyEvery,
+  p99LimitMs: P99_LIMIT_MS,
+  windowMs: { warmup: preset.warmMs, measured: preset.durMs },
+  runs,
+  versions: Object.fromEntries(
+    [...new Set(selected.flatMap((n) => peers[n]!.packages))].map((p) => [p, versionOf(p)]),
+  ),
+  peers: summaries,
+  ratios: {} as Results['ratios'],
+}
+results.ratios = ratios(results)
+mkdirSync(outDir, { recursive: true })
+const stem = `${started.toISOString().slice(0, 16).replace(':', '')}-${hostname()}`
+const files = {
+  json: join(outDir, `${stem}.json`),
+  md: join(outDir, `${stem}.md`),
+  svg: join(outDir, `${stem}.svg`),
+}
+const markdown = renderMarkdown(results)
+writeFileSync(files.json, `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(files.md, markdown)
+writeFileSync(files.svg, renderSvg(results))
+process.stdout.write(`${markdown}\n`)
+progress(`wrote ${files.json}, ${files.md}, ${files.svg}`)
+process.stdout.write(`${JSON.stringify({ ...results.ratios, files })}\n`)
+process.exit(0)
