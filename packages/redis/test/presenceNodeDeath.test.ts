@@ -167,5 +167,5 @@ describe.skipIf(!available)('node death across real servers sharing presence in 
     await bob.send('still here')
     await expect.poll(() => got, settle).toEqual(['bob:still here'])
     expect((await annClient.listRooms()).filter((r) => r.id === lobby)).toEqual([{ id: lobby, userCount: 3 }])
-  })
+  }, 120_000) // a child process to start under tsx, a TTL and polls of up to 30 s, on a busy machine
 })
