@@ -137,4 +137,49 @@ describe.skipIf(skip !== undefined)('a Yjs document on several nodes (Redis)', (
     await expect.poll(() => cat.text(), live).toBe(ann.text())
     expect(cat.text()).toContain('late2 ')
   })
+
+  it('a member joining on another node gets every awareness state in its first sync, and their removal on leave', async () => {
+    // Awareness never expires on the server during the test, and no client renews its state
+    // (their renewal timers are stopped): only the join-time path can bring ann's state to node b.
+    const options = { awarenessTimeoutMs: 60_000 }
+    const a = await startNode(options)
+    const b = await startNode(options)
+    const quiet = (e: ReturnType<typeof editor>) => {
+      clearInterval(
+        (e.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+      )
+      return e
+    }
+    const ann = quiet(editor(a.url, 'board', 'ann'))
+    await expect.poll(() => ann.provider.synced, live).toBe(true)
+    ann.awareness.setLocalStateField('cursor', { anchor: 3, head: 7 })
+    await expect.poll(() => a.behaviour.rooms.get('board')?.awareness.size, live).toBe(1)
+    const annId = ann.doc.clientID
+    // Node b's room starts with bob's join: it reads ann's state from the log.
+    const bob = quiet(editor(b.url, 'board', 'bob'))
+    await expect
+      .poll(() => bob.awareness.getStates().get(annId), live)
+      .toEqual({ cursor: { anchor: 3, head: 7 } })
+    // Node b's room runs now: a second joiner gets ann's state (and bob's) from its table.
+    bob.awareness.setLocalStateField('cursor', { anchor: 1, head: 1 })
+    await expect.poll(() => b.behaviour.rooms.get('board')?.awareness.size, live).toBe(2)
+    const cat = quiet(editor(b.url, 'board', 'cat'))
+    await expect
+      .poll(() => cat.awareness.getStates().get(annId), live)
+      .toEqual({ cursor: { anchor: 3, head: 7 } })
+    await expect.poll(() => cat.awareness.getStates().has(bob.doc.clientID), live).toBe(true)
+    // Ann leaves node a: her state is removed on node b's table and at bob's and cat's.
+    ann.provider.destroy()
+    await expect.poll(() => bob.awareness.getStates().has(annId), live).toBe(false)
+    await expect.poll(() => cat.awareness.getStates().has(annId), live).toBe(false)
+    const heldOnB = () =>
+      b.behaviour.rooms
+        .get('board')
+        ?.awareness.dump()
+        .map((h) => h.clientID) ?? []
+    await expect.poll(() => heldOnB().includes(annId), live).toBe(false)
+    // Bob's and cat's states stay.
+    expect(heldOnB().sort()).toEqual([bob.doc.clientID, cat.doc.clientID].sort())
+    expect(cat.awareness.getStates().has(bob.doc.clientID)).toBe(true)
+  })
 })
