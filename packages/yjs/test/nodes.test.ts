@@ -3,7 +3,7 @@ import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { type YjsRoomOptions, yjsRoom } from '../src/index.js'
+import { type YjsRoomOptions, type YjsSnapshot, yjsRoom } from '../src/index.js'
 import { editor, live } from './helpers.js'
 
 /*
@@ -181,5 +181,38 @@ describe.skipIf(skip !== undefined)('a Yjs document on several nodes (Redis)', (
     // Bob's and cat's states stay.
     expect(heldOnB().sort()).toEqual([bob.doc.clientID, cat.doc.clientID].sort())
     expect(cat.awareness.getStates().has(bob.doc.clientID)).toBe(true)
+  })
+
+  it('a node starting from a snapshot that covers an awareness state has it for its first joiner', async () => {
+    const options = { awarenessTimeoutMs: 60_000, snapshotEveryUpdates: 2 }
+    const a = await startNode(options)
+    const quiet = (e: ReturnType<typeof editor>) => {
+      clearInterval(
+        (e.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+      )
+      return e
+    }
+    const ann = quiet(editor(a.url, 'sheet', 'ann'))
+    await expect.poll(() => ann.provider.synced, live).toBe(true)
+    ann.awareness.setLocalStateField('cursor', { anchor: 5, head: 5 })
+    await expect.poll(() => a.behaviour.rooms.get('sheet')?.awareness.size, live).toBe(1)
+    // Edits after it: snapshots (every 2 frames) that cover the awareness frame reach the store.
+    for (let i = 0; i < 4; i++) {
+      ann.doc.getText('text').insert(0, `x${i}`)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const store = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
+    onTestFinished(() => store.disconnect())
+    const saved = async () => (await store.load('sheet')) as { state: YjsSnapshot } | undefined
+    await expect
+      .poll(async () => (await saved())?.state.awareness?.map((h) => h.clientID), live)
+      .toEqual([ann.doc.clientID])
+    await expect.poll(async () => (await store.load('sheet'))?.offset ?? 0, live).toBeGreaterThan(2)
+    const b = await startNode(options)
+    const bob = quiet(editor(b.url, 'sheet', 'bob'))
+    await expect
+      .poll(() => bob.awareness.getStates().get(ann.doc.clientID), live)
+      .toEqual({ cursor: { anchor: 5, head: 5 } })
+    await expect.poll(() => bob.text(), live).toBe(ann.text())
   })
 })
