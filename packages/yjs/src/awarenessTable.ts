@@ -8,6 +8,15 @@ interface Entry {
   state: string
   /** The member that sent it, by name. */
   user: string
+  /** The node (the `yjsRoom` instance) whose member sent it. */
+  node: string
+  seenAt: number
+}
+
+/** One held state as a snapshot keeps it (so a node that starts from the snapshot has it at once). */
+export interface HeldAwareness extends AwarenessChange {
+  user: string
+  node: string
   seenAt: number
 }
 
@@ -57,7 +66,7 @@ export class AwarenessTable {
    * Takes the changes `user` sent. A state another member owns is refused (a member cannot speak
    * for someone else's cursor); an older clock is ignored, as Yjs clients do.
    */
-  apply(user: string, changes: readonly AwarenessChange[], now: number): string | undefined {
+  apply(user: string, node: string, changes: readonly AwarenessChange[], now: number): string | undefined {
     for (const c of changes) {
       const held = this.#entries.get(c.clientID)
       if (held !== undefined && held.user !== user && held.state !== 'null') {
@@ -67,11 +76,11 @@ export class AwarenessTable {
     for (const c of changes) {
       const held = this.#entries.get(c.clientID)
       if (held !== undefined && (c.clock < held.clock || (c.clock === held.clock && c.state !== 'null'))) {
-        held.seenAt = now
+        held.seenAt = Math.max(held.seenAt, now)
         continue
       }
       if (c.state === 'null') this.#entries.delete(c.clientID)
-      else this.#entries.set(c.clientID, { clock: c.clock, state: c.state, user, seenAt: now })
+      else this.#entries.set(c.clientID, { clock: c.clock, state: c.state, user, node, seenAt: now })
     }
     return undefined
   }
@@ -84,15 +93,33 @@ export class AwarenessTable {
     )
   }
 
-  /** Removes the states of `user` (undefined: those not renewed since `before`); answers their removal update. */
-  expire(select: { user: string } | { before: number }): Uint8Array | undefined {
+  /**
+   * Removes the states `user` sent through `node` (or those not renewed since `before`); answers
+   * their removal update.
+   */
+  expire(select: { user: string; node: string } | { before: number }): Uint8Array | undefined {
     const removed: AwarenessChange[] = []
     for (const [clientID, e] of this.#entries) {
-      if ('user' in select ? e.user !== select.user : e.seenAt >= select.before) continue
+      if ('user' in select ? e.user !== select.user || e.node !== select.node : e.seenAt >= select.before)
+        continue
       this.#entries.delete(clientID)
       removed.push({ clientID, clock: e.clock + 1, state: 'null' })
     }
     return removed.length === 0 ? undefined : writeAwareness(removed)
+  }
+
+  /** Every state held, with who sent it, through which node and when (for a snapshot). */
+  dump(): HeldAwareness[] {
+    return [...this.#entries].map(([clientID, e]) => ({ clientID, ...e }))
+  }
+
+  /** Takes the states of a snapshot, those seen since `since` only. */
+  load(held: readonly HeldAwareness[], since: number): void {
+    for (const h of held) {
+      if (h.seenAt < since || h.state === 'null') continue
+      const { clientID, clock, state, user, node, seenAt } = h
+      this.#entries.set(clientID, { clock, state, user, node, seenAt })
+    }
   }
 
   get size(): number {

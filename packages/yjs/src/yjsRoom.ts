@@ -3,7 +3,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { z } from 'zod'
-import { AwarenessTable, readAwareness } from './awarenessTable.js'
+import { AwarenessTable, type HeldAwareness, readAwareness } from './awarenessTable.js'
 import { checkUpdate, isEmptyUpdate } from './checkUpdate.js'
 
 /** y-protocols sync message types. */
@@ -47,9 +47,10 @@ export class YjsRoomState {
   /** Token buckets per user name. */
   readonly buckets = new Map<string, { tokens: number; at: number }>()
 
-  constructor(update?: Uint8Array) {
+  constructor(update?: Uint8Array, awareness?: { held: readonly HeldAwareness[]; since: number }) {
     this.doc = new Y.Doc({ gc: true })
     if (update !== undefined) Y.applyUpdate(this.doc, update)
+    if (awareness !== undefined) this.awareness.load(awareness.held, awareness.since)
   }
 
   /** The document's text of a root `Y.Text` (for tests and inspection). */
@@ -62,6 +63,8 @@ export class YjsRoomState {
 export interface YjsSnapshot {
   format: 'yjs-update-v1'
   update: string
+  /** The awareness states held when it was taken (a node starting from it has them at once). */
+  awareness?: HeldAwareness[]
 }
 
 const bytes = z.instanceof(Uint8Array)
@@ -84,9 +87,8 @@ function syncMessage(kind: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-/** Reads an update from a logged frame: bytes from an in-memory log, base64 or a byte array from a JSON one. */
-function updateOf(frame: OutgoingFrame): Uint8Array | undefined {
-  const u = frame.update as unknown
+/** Reads bytes from a logged frame's field: bytes from an in-memory log, base64 or a byte array from a JSON one. */
+function bytesOf(u: unknown): Uint8Array | undefined {
   if (u instanceof Uint8Array) return u
   if (typeof u === 'string') return Buffer.from(u, 'base64')
   if (Array.isArray(u)) return Uint8Array.from(u as number[])
@@ -115,6 +117,8 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
   const snapshotEveryUpdates = options.snapshotEveryUpdates ?? 50
   const sweepMs = Math.max(50, Math.floor(awarenessTimeoutMs / 3))
   const rooms = new Map<string, YjsRoomState>()
+  /** This instance (one per node): tags the awareness states its members sent. */
+  const node = globalThis.crypto.randomUUID()
 
   const track = (roomId: string, state: YjsRoomState): YjsRoomState => {
     rooms.set(roomId, state)
@@ -235,7 +239,7 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
     }
     let refused: string | undefined
     try {
-      refused = state.awareness.apply(ctx.user!.name, readAwareness(data, 64), Date.now())
+      refused = state.awareness.apply(ctx.user!.name, node, readAwareness(data, 64), Date.now())
     } catch (err) {
       refused = `not an awareness update (${err instanceof Error ? err.message : String(err)})`
     }
@@ -243,8 +247,44 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
       ctx.reject('INVALID_MESSAGE', `yjs_awareness refused: ${refused}`)
       return
     }
-    // Ephemeral: relayed unsequenced to the whole room (a member ignores its own, as Yjs does).
-    ctx.broadcast({ type: 'yjs_awareness', roomId: ctx.roomId, data })
+    // Sequenced like an update, so that every node's table holds every state (a member joining
+    // on any node gets them all in its sync) and takes removals in order; a member ignores its own.
+    publishAwareness(ctx, state, ctx.user!.name, data)
+  }
+
+  const publishAwareness = (
+    ctx: RoomContext<YjsRoomState>,
+    state: YjsRoomState,
+    user: string,
+    data: Uint8Array,
+  ): void => {
+    ctx.publish({ type: 'yjs_awareness', roomId: ctx.roomId, data, user, node, at: Date.now() })
+    // Awareness frames take room in the log too: the snapshot keeps up, so that a restart never
+    // needs updates the log no longer holds.
+    if (++state.updatesSinceSnapshot >= snapshotEveryUpdates) {
+      if (state.dirty) saveSnapshot(ctx, state)
+      else state.updatesSinceSnapshot = 0
+    }
+  }
+
+  /**
+   * An awareness frame sequenced by any node (this one's own come back too, and are already
+   * held): taken into this node's table with the time it was sent, so a state replayed after a
+   * restart expires when it would have.
+   */
+  const replayAwareness = (state: YjsRoomState, frame: OutgoingFrame): YjsRoomState => {
+    const data = bytesOf(frame.data)
+    const { user, node: from, at } = frame as { user?: unknown; node?: unknown; at?: unknown }
+    if (data === undefined || typeof user !== 'string' || typeof from !== 'string' || typeof at !== 'number')
+      return state
+    if (at < Date.now() - awarenessTimeoutMs) return state
+    try {
+      // Checked by the node that sequenced it; a state another member holds here is left alone.
+      state.awareness.apply(user, from, readAwareness(data, 64), at)
+    } catch {
+      // Read by the node that sequenced it; a frame that still fails changes nothing.
+    }
+    return state
   }
 
   const behaviour = defineRoom<YjsRoomState, typeof yjsMessages>({
@@ -256,17 +296,21 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
     snapshot: (state): YjsSnapshot => ({
       format: 'yjs-update-v1',
       update: Buffer.from(Y.encodeStateAsUpdate(state.doc)).toString('base64'),
+      awareness: state.awareness.dump(),
     }),
     restore: (saved, roomId) => {
       const snap = saved as Partial<YjsSnapshot> | undefined
       const update = typeof snap?.update === 'string' ? Buffer.from(snap.update, 'base64') : undefined
-      return track(roomId, new YjsRoomState(update))
+      const held = Array.isArray(snap?.awareness) ? snap.awareness : undefined
+      const since = Date.now() - awarenessTimeoutMs
+      return track(roomId, new YjsRoomState(update, held && { held, since }))
     },
     // On restore, and live for every update any node sequenced (a shared room that persists with
     // `replay` follows its log): each node's document converges. This node's own updates come
     // back too; Yjs ignores what it has already.
     replay: (state, frame) => {
-      const update = frame.type === 'yjs_update' ? updateOf(frame) : undefined
+      if (frame.type === 'yjs_awareness') return replayAwareness(state, frame)
+      const update = frame.type === 'yjs_update' ? bytesOf(frame.update) : undefined
       if (update === undefined) return state
       try {
         Y.applyUpdate(state.doc, update, 'log')
@@ -279,8 +323,9 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
     onText: (ctx) => ctx.reject('UNKNOWN_MESSAGE', 'a Yjs room takes no chat messages'),
     onJoin: (ctx, state) => startTicks(ctx, state),
     onLeave: (ctx, state) => {
-      const removed = state.awareness.expire({ user: ctx.user.name })
-      if (removed !== undefined) ctx.broadcast({ type: 'yjs_awareness', roomId: ctx.roomId, data: removed })
+      // This node's states of the user (their tabs on other nodes keep theirs), removed on every node.
+      const removed = state.awareness.expire({ user: ctx.user.name, node })
+      if (removed !== undefined) publishAwareness(ctx, state, ctx.user.name, removed)
       state.buckets.delete(ctx.user.name)
       // The last one out: the room stops soon, so its document is saved now.
       if (ctx.members.every((m) => m === ctx.user.name) && state.dirty) saveSnapshot(ctx, state)

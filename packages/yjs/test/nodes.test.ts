@@ -3,7 +3,7 @@ import { createServer } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { type YjsRoomOptions, yjsRoom } from '../src/index.js'
+import { type YjsRoomOptions, type YjsSnapshot, yjsRoom } from '../src/index.js'
 import { editor, live } from './helpers.js'
 
 /*
@@ -136,5 +136,83 @@ describe.skipIf(skip !== undefined)('a Yjs document on several nodes (Redis)', (
     await expect.poll(() => b2.text('notes'), live).toBe(a.text('notes'))
     await expect.poll(() => cat.text(), live).toBe(ann.text())
     expect(cat.text()).toContain('late2 ')
+  })
+
+  it('a member joining on another node gets every awareness state in its first sync, and their removal on leave', async () => {
+    // Awareness never expires on the server during the test, and no client renews its state
+    // (their renewal timers are stopped): only the join-time path can bring ann's state to node b.
+    const options = { awarenessTimeoutMs: 60_000 }
+    const a = await startNode(options)
+    const b = await startNode(options)
+    const quiet = (e: ReturnType<typeof editor>) => {
+      clearInterval(
+        (e.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+      )
+      return e
+    }
+    const ann = quiet(editor(a.url, 'board', 'ann'))
+    await expect.poll(() => ann.provider.synced, live).toBe(true)
+    ann.awareness.setLocalStateField('cursor', { anchor: 3, head: 7 })
+    await expect.poll(() => a.behaviour.rooms.get('board')?.awareness.size, live).toBe(1)
+    const annId = ann.doc.clientID
+    // Node b's room starts with bob's join: it reads ann's state from the log.
+    const bob = quiet(editor(b.url, 'board', 'bob'))
+    await expect
+      .poll(() => bob.awareness.getStates().get(annId), live)
+      .toEqual({ cursor: { anchor: 3, head: 7 } })
+    // Node b's room runs now: a second joiner gets ann's state (and bob's) from its table.
+    bob.awareness.setLocalStateField('cursor', { anchor: 1, head: 1 })
+    await expect.poll(() => b.behaviour.rooms.get('board')?.awareness.size, live).toBe(2)
+    const cat = quiet(editor(b.url, 'board', 'cat'))
+    await expect
+      .poll(() => cat.awareness.getStates().get(annId), live)
+      .toEqual({ cursor: { anchor: 3, head: 7 } })
+    await expect.poll(() => cat.awareness.getStates().has(bob.doc.clientID), live).toBe(true)
+    // Ann leaves node a: her state is removed on node b's table and at bob's and cat's.
+    ann.provider.destroy()
+    await expect.poll(() => bob.awareness.getStates().has(annId), live).toBe(false)
+    await expect.poll(() => cat.awareness.getStates().has(annId), live).toBe(false)
+    const heldOnB = () =>
+      b.behaviour.rooms
+        .get('board')
+        ?.awareness.dump()
+        .map((h) => h.clientID) ?? []
+    await expect.poll(() => heldOnB().includes(annId), live).toBe(false)
+    // Bob's and cat's states stay.
+    expect(heldOnB().sort()).toEqual([bob.doc.clientID, cat.doc.clientID].sort())
+    expect(cat.awareness.getStates().has(bob.doc.clientID)).toBe(true)
+  })
+
+  it('a node starting from a snapshot that covers an awareness state has it for its first joiner', async () => {
+    const options = { awarenessTimeoutMs: 60_000, snapshotEveryUpdates: 2 }
+    const a = await startNode(options)
+    const quiet = (e: ReturnType<typeof editor>) => {
+      clearInterval(
+        (e.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval,
+      )
+      return e
+    }
+    const ann = quiet(editor(a.url, 'sheet', 'ann'))
+    await expect.poll(() => ann.provider.synced, live).toBe(true)
+    ann.awareness.setLocalStateField('cursor', { anchor: 5, head: 5 })
+    await expect.poll(() => a.behaviour.rooms.get('sheet')?.awareness.size, live).toBe(1)
+    // Edits after it: snapshots (every 2 frames) that cover the awareness frame reach the store.
+    for (let i = 0; i < 4; i++) {
+      ann.doc.getText('text').insert(0, `x${i}`)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const store = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
+    onTestFinished(() => store.disconnect())
+    const saved = async () => (await store.load('sheet')) as { state: YjsSnapshot } | undefined
+    await expect
+      .poll(async () => (await saved())?.state.awareness?.map((h) => h.clientID), live)
+      .toEqual([ann.doc.clientID])
+    await expect.poll(async () => (await store.load('sheet'))?.offset ?? 0, live).toBeGreaterThan(2)
+    const b = await startNode(options)
+    const bob = quiet(editor(b.url, 'sheet', 'bob'))
+    await expect
+      .poll(() => bob.awareness.getStates().get(ann.doc.clientID), live)
+      .toEqual({ cursor: { anchor: 5, head: 5 } })
+    await expect.poll(() => bob.text(), live).toBe(ann.text())
   })
 })
