@@ -280,6 +280,26 @@ describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node t
     }
   }, 90_000)
 
+  test('a frame sent again with its id through a non-owner node gets the first answer, not a second move', async () => {
+    const [a, b] = await Promise.all([inProcessNode('node-a5'), inProcessNode('node-b5')])
+    const roomId = 'game-5'
+    const ann = await member(a.port, 'ann', roomId)
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    const bob = await member(b.port, 'bob', roomId)
+    // bob's client resends a move whose answer it did not get in time (the owner applied it anyway).
+    const add = JSON.stringify({ type: 'add', roomId, n: 4, id: 'bob-again' })
+    bob.ws.send(add)
+    await expect.poll(() => bob.frames.filter((f) => f.replyTo === 'bob-again').length, settle).toBe(1)
+    bob.ws.send(add)
+    await expect.poll(() => bob.frames.filter((f) => f.replyTo === 'bob-again').length, settle).toBe(2)
+    const answers = bob.frames.filter((f) => f.replyTo === 'bob-again')
+    expect(answers).toEqual([answers[0], answers[0]])
+    expect(answers[0]).toMatchObject({ type: 'ack', moves: 1 })
+    // The next move is the second: the repeat was not applied, and nobody saw a state for it.
+    await ann.move(1)
+    for (const m of [ann, bob]) await expect.poll(() => m.states(), settle).toEqual(['0:0', '1:4', '2:5'])
+  })
+
   test('a node that loses its lease stops its copy at once: its members are refused until an owner answers', async () => {
     const a = await inProcessNode('node-a3')
     const roomId = 'game-3'
