@@ -217,7 +217,10 @@ export class RoomHost {
     const answers = await run()
     if (this.#stopped) return answers
     let recent = this.#answered.get(connectionId)
-    if (recent === undefined) this.#answered.set(connectionId, (recent = new Map()))
+    if (recent === undefined) {
+      recent = new Map()
+      this.#answered.set(connectionId, recent)
+    }
     recent.set(frameId, answers)
     if (recent.size > limit) recent.delete(recent.keys().next().value as string)
     return answers
