@@ -118,7 +118,7 @@ async function member(port: number, name: string, roomId: string) {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-  return { frames, states, move, ws }
+  return { frames, states, move, send, ws }
 }
 
 async function lease(roomId: string): Promise<string | null> {
@@ -211,6 +211,94 @@ describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node t
         expect(f.count).toBe(counts.get(f.moves as number))
     }
   }, 60_000)
+
+  test('split brain: an owner paused past its lease resumes and emits nothing; members see one sequence', async () => {
+    const roomId = 'game-4'
+    // Every message between nodes about the room, in the order Redis published them.
+    const heard: { fence?: number; from?: string; t: string }[] = []
+    const spy = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+    onTestFinished(() => spy.disconnect())
+    spy.on('pmessage', (_p: string, _c: string, raw: string) => {
+      const m = JSON.parse(raw) as { roomId: string; fence?: number; from?: string; t: string }
+      if (m.roomId === roomId) heard.push(m)
+    })
+    await spy.psubscribe(`${prefix}:placement:node:*`)
+    const owner = await childNode('node-s')
+    try {
+      const [a, b] = await Promise.all([inProcessNode('node-a4'), inProcessNode('node-b4')])
+      const kim = await member(owner.port, 'kim', roomId)
+      await expect.poll(() => lease(roomId), settle).toBe('1 node-s')
+      const ann = await member(a.port, 'ann', roomId)
+      const bob = await member(b.port, 'bob', roomId)
+      await ann.move(5)
+      await bob.move(7)
+      for (const m of [kim, ann, bob]) await expect.poll(() => m.states().at(-1), settle).toBe('2:12')
+      // The old owner's effects carried its fence: the spy can see them.
+      expect(heard.some((m) => m.t === 'deliver' && m.from === 'node-s' && m.fence === 1)).toBe(true)
+
+      // A move the owner will make on its own timer, due while it is paused: it is due as soon as
+      // the process resumes (a copy that did not stop, or ignored its lapsed lease, would apply it).
+      const laterId = kim.send({ type: 'later', roomId, n: 100, ms: 2000 })
+      await expect
+        .poll(() => kim.frames.find((f) => f.replyTo === laterId), settle)
+        .toMatchObject({ type: 'ack' })
+      owner.child.kill('SIGSTOP')
+      // ann's move reaches the paused owner (it runs it when it resumes), is refused when the call
+      // times out, and is sent again until a node with members took the lease over (fence 2).
+      await ann.move(1)
+      expect(await lease(roomId)).toMatch(/^2 node-[ab]4$/)
+      await bob.move(1)
+      for (const m of [ann, bob]) await expect.poll(() => m.states().at(-1), settle).toBe('4:14')
+
+      const resumedAt = heard.length
+      owner.child.kill('SIGCONT')
+      // The old owner resumes with its stale lease and the calls queued meanwhile: it learns the new
+      // owner, tells kim to resync, and kim is registered with the new owner and gets its state.
+      await expect
+        .poll(() => kim.frames.find((f) => f.type === 'room_resync'), settle)
+        .toMatchObject({ roomId, fence: 2 })
+      await expect.poll(() => kim.states().at(-1), settle).toBe('4:14')
+      await ann.move(2)
+      for (const m of [kim, ann, bob]) await expect.poll(() => m.states().at(-1), settle).toBe('5:16')
+      // Nothing the old owner sent after it resumed carried its fence: it applied nothing.
+      const stale = heard.slice(resumedAt).filter((m) => m.from === 'node-s' || (m.fence ?? 2) < 2)
+      expect(stale.filter((m) => m.t !== 'call')).toEqual([])
+      // Every state anyone saw is the one of its move number, in order: no move lost or applied twice,
+      // and the timer's move died with the old copy (timers are not carried over to a new owner).
+      const counts = [0, 5, 12, 13, 14, 16]
+      for (const m of [kim, ann, bob]) {
+        const seen = m.frames.filter((f) => f.type === 'state')
+        for (const f of seen) expect(f.count).toBe(counts[f.moves as number])
+        const moves = seen.map((f) => f.moves as number)
+        expect(moves).toEqual([...moves].sort((x, y) => x - y))
+      }
+      for (const m of [ann, bob])
+        expect(new Set(m.states())).toEqual(new Set(['0:0', '1:5', '2:12', '3:13', '4:14', '5:16']))
+    } finally {
+      owner.child.kill('SIGCONT')
+      owner.child.kill('SIGKILL')
+    }
+  }, 90_000)
+
+  test('a frame sent again with its id through a non-owner node gets the first answer, not a second move', async () => {
+    const [a, b] = await Promise.all([inProcessNode('node-a5'), inProcessNode('node-b5')])
+    const roomId = 'game-5'
+    const ann = await member(a.port, 'ann', roomId)
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    const bob = await member(b.port, 'bob', roomId)
+    // bob's client resends a move whose answer it did not get in time (the owner applied it anyway).
+    const add = JSON.stringify({ type: 'add', roomId, n: 4, id: 'bob-again' })
+    bob.ws.send(add)
+    await expect.poll(() => bob.frames.filter((f) => f.replyTo === 'bob-again').length, settle).toBe(1)
+    bob.ws.send(add)
+    await expect.poll(() => bob.frames.filter((f) => f.replyTo === 'bob-again').length, settle).toBe(2)
+    const answers = bob.frames.filter((f) => f.replyTo === 'bob-again')
+    expect(answers).toEqual([answers[0], answers[0]])
+    expect(answers[0]).toMatchObject({ type: 'ack', moves: 1 })
+    // The next move is the second: the repeat was not applied, and nobody saw a state for it.
+    await ann.move(1)
+    for (const m of [ann, bob]) await expect.poll(() => m.states(), settle).toEqual(['0:0', '1:4', '2:5'])
+  })
 
   test('a node that loses its lease stops its copy at once: its members are refused until an owner answers', async () => {
     const a = await inProcessNode('node-a3')

@@ -133,6 +133,8 @@ export interface RoomContext<S, O extends AnyFrame = OutgoingFrame> {
   readonly members: readonly string[]
   /** The timer this call runs for; null otherwise. */
   readonly timer: TimerInfo | null
+  /** The `id` of the client frame this call handles (its replies carry it as `replyTo`), if it had one. */
+  readonly frameId?: string | undefined
   publish(frame: O): void
   broadcast(frame: O, options?: { exclude?: string | readonly string[] }): void
   sendTo(user: string, frame: O): void

@@ -38,6 +38,7 @@ class Context implements RoomContext<unknown> {
     readonly user: RoomUser | null,
     readonly effects: RoomEffect[],
     timer: TimerInfo | undefined,
+    readonly frameId: string | undefined,
   ) {
     this.state = s.behaviourState
     this.timer = timer ?? null
@@ -205,7 +206,7 @@ export function runHandler(
   call: (ctx: RoomContext<unknown>) => HandlerResult<unknown> | Promise<HandlerResult<unknown>>,
 ): void | Promise<void> {
   const effects: RoomEffect[] = []
-  const result = call(new Context(s, user, effects, inv.timer))
+  const result = call(new Context(s, user, effects, inv.timer, inv.replyTo))
   if (isThenable(result)) {
     return (result as Promise<HandlerResult<unknown>>).then((r) => applyResult(s, r, effects, inv))
   }

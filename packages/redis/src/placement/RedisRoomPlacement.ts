@@ -25,6 +25,12 @@ export interface RedisRoomPlacementOptions {
   renewEveryMs?: number
   /** How long a node waits for an owner's answer before refusing the frame with `UNAVAILABLE`. Default 2,000 ms. */
   callTimeoutMs?: number
+  /**
+   * How many recent frame ids the owner remembers per member: a frame sent again with the same id
+   * (a client's resend after a timeout) gets the first answer again instead of running twice.
+   * 0 turns this off. Default 256.
+   */
+  recentFrameIds?: number
   /** An owned room without connections gives its lease up after this long. Default 30,000 ms. */
   idleMs?: number
   /** Failures of background work (a renewal, a forward). Default: `console.error`. */
@@ -79,6 +85,7 @@ export class RedisRoomPlacement implements RoomPlacer {
       renewEveryMs: options.renewEveryMs ?? 1500,
       callTimeoutMs: options.callTimeoutMs ?? 2000,
       idleMs: options.idleMs ?? 30_000,
+      recentFrameIds: options.recentFrameIds ?? 256,
       onError: options.onError ?? ((err: unknown) => console.error('[@hubbub/redis placement]', err)),
     }
     this.#cmd = openRedis(redis)
@@ -121,8 +128,13 @@ export class RedisRoomPlacement implements RoomPlacer {
       onMessage: (ctx, frame) =>
         ctx.user === null
           ? undefined
-          : forward(ctx.roomId, { kind: 'message', user: plainUser(ctx.user), frame: frame as never }, true),
-      onText: (ctx, text) => forward(ctx.roomId, { kind: 'text', user: plainUser(ctx.user), text }, true),
+          : forward(
+              ctx.roomId,
+              { kind: 'message', user: plainUser(ctx.user), frame: frame as never, ...frameIdOf(ctx) },
+              true,
+            ),
+      onText: (ctx, text) =>
+        forward(ctx.roomId, { kind: 'text', user: plainUser(ctx.user), text, ...frameIdOf(ctx) }, true),
     }
     this.#originals.set(stand, behaviour)
     return stand
@@ -258,6 +270,7 @@ export class RedisRoomPlacement implements RoomPlacer {
       roomId,
       behaviour,
       fence: holder.fence,
+      recentFrameIds: this.#o.recentFrameIds,
       log: env.log,
       state: env.state,
       holds: () => !this.#closed && this.#hosts.get(roomId) === host && Date.now() < lease.validUntil,
@@ -444,6 +457,11 @@ export class RedisRoomPlacement implements RoomPlacer {
     timer.unref?.()
     this.#idle.set(roomId, timer)
   }
+}
+
+/** The id of the client frame a handler runs for, as it travels to the owner (none for timers). */
+function frameIdOf(ctx: { frameId?: string | undefined }): { frameId?: string } {
+  return ctx.frameId === undefined ? {} : { frameId: ctx.frameId }
 }
 
 /** A user as it travels between nodes (a connection's user may be a richer object). */

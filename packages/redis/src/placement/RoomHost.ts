@@ -19,6 +19,8 @@ export interface RoomHostOptions {
   readonly behaviour: RoomBehaviour
   /** The fence of this node's lease on the room. */
   readonly fence: number
+  /** How many answered frame ids to remember per member (0: none). */
+  readonly recentFrameIds: number
   readonly log: RoomLog
   readonly state: RoomStateStore
   /** False once the lease may be lost: nothing is applied or sent after that. */
@@ -55,6 +57,11 @@ export class RoomHost {
   readonly #connections = new Map<string, Connection>()
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
   readonly #unnamed = new Set<ReturnType<typeof setTimeout>>()
+  /**
+   * Per connection: the answers to its recent frames by frame id, oldest first (by connection, as two
+   * clients of one user count their frame ids alike).
+   */
+  readonly #answered = new Map<string, Map<string, CallEffect[]>>()
   #queue: Promise<unknown>
   #state: unknown
   #offset = 0
@@ -152,7 +159,11 @@ export class RoomHost {
       }
       case 'leave': {
         const name = input.user.name
-        for (const [id, c] of this.#connections) if (c.user.name === name) this.#connections.delete(id)
+        for (const [id, c] of this.#connections) {
+          if (c.user.name !== name) continue
+          this.#connections.delete(id)
+          this.#answered.delete(id)
+        }
         if (!this.#users.delete(name)) return []
         const h = b.onLeave
         const effects = h ? await this.#run(run(input.user), (ctx) => h(ctx as never, this.#state)) : []
@@ -161,11 +172,17 @@ export class RoomHost {
       }
       case 'message': {
         const h = b.onMessage
-        return h ? this.#run(run(input.user), (ctx) => h(ctx, input.frame as never, this.#state)) : []
+        if (h === undefined) return []
+        return this.#once(input.user.connectionId, input.frameId, () =>
+          this.#run(run(input.user), (ctx) => h(ctx, input.frame as never, this.#state)),
+        )
       }
       case 'text': {
         const h = b.onText
-        return h ? this.#run(run(input.user), (ctx) => h(ctx as never, input.text, this.#state)) : []
+        if (h === undefined) return []
+        return this.#once(input.user.connectionId, input.frameId, () =>
+          this.#run(run(input.user), (ctx) => h(ctx as never, input.text, this.#state)),
+        )
       }
       case 'members': {
         for (const user of input.users) {
@@ -182,6 +199,31 @@ export class RoomHost {
         return []
       }
     }
+  }
+
+  /**
+   * Runs a member's frame once per frame id: a repeat (a resend after its call timed out on another
+   * node, when the first one was applied all the same) gets the first answer again.
+   */
+  async #once(
+    connectionId: string,
+    frameId: string | undefined,
+    run: () => Promise<CallEffect[]>,
+  ): Promise<CallEffect[]> {
+    const limit = this.#o.recentFrameIds
+    if (frameId === undefined || limit <= 0) return run()
+    const seen = this.#answered.get(connectionId)?.get(frameId)
+    if (seen !== undefined) return seen
+    const answers = await run()
+    if (this.#stopped) return answers
+    let recent = this.#answered.get(connectionId)
+    if (recent === undefined) {
+      recent = new Map()
+      this.#answered.set(connectionId, recent)
+    }
+    recent.set(frameId, answers)
+    if (recent.size > limit) recent.delete(recent.keys().next().value as string)
+    return answers
   }
 
   #timer(message: ScheduledMessage, key: string | undefined, due: number): void {

@@ -5,8 +5,14 @@ export type HostInput =
   | { kind: 'join'; user: RoomUser }
   | { kind: 'sync'; user: RoomUser }
   | { kind: 'leave'; user: RoomUser }
-  | { kind: 'message'; user: RoomUser; frame: { type: string } & Record<string, unknown> }
-  | { kind: 'text'; user: RoomUser; text: string }
+  | {
+      kind: 'message'
+      user: RoomUser
+      frame: { type: string } & Record<string, unknown>
+      /** The client frame's id: a repeat of a recent one is answered again, not run again. */
+      frameId?: string
+    }
+  | { kind: 'text'; user: RoomUser; text: string; frameId?: string }
   /** After an owner change: the connections a node holds in the room (each joins and syncs once). */
   | { kind: 'members'; users: RoomUser[] }
 
