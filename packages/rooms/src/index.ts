@@ -28,6 +28,7 @@ export {
   setState,
   type TimerInfo,
 } from './defineRoom.js'
+export { EffectCollector } from './EffectCollector.js'
 export { MemoryPresenceStore } from './MemoryPresenceStore.js'
 export { MemoryRoomLog, type MemoryRoomLogOptions } from './MemoryRoomLog.js'
 export { MemoryRoomStateStore } from './MemoryRoomStateStore.js'

@@ -1,13 +1,12 @@
 import type {
   HandlerResult,
-  OutgoingFrame,
   RoomContext,
   RoomEffect,
   RoomUser,
   ScheduledMessage,
-  ScheduleOptions,
   TimerInfo,
 } from './defineRoom.js'
+import { EffectCollector } from './EffectCollector.js'
 import type { RoomMember } from './RoomMember.js'
 import type { RoomState } from './RoomState.js'
 import {
@@ -30,16 +29,17 @@ export interface Invocation {
 }
 
 /** The handler's view of the room: effect methods collect effects, applied in call order after it returns. */
-class Context implements RoomContext<unknown> {
+class Context extends EffectCollector implements RoomContext<unknown> {
   readonly state: unknown
   readonly timer: TimerInfo | null
   constructor(
     readonly s: RoomState,
     readonly user: RoomUser | null,
-    readonly effects: RoomEffect[],
+    effects: RoomEffect[],
     timer: TimerInfo | undefined,
     readonly frameId: string | undefined,
   ) {
+    super(effects)
     this.state = s.behaviourState
     this.timer = timer ?? null
   }
@@ -50,35 +50,6 @@ class Context implements RoomContext<unknown> {
     const names = new Set<string>()
     for (const member of this.s.members.values()) names.add(member.user.name)
     return [...names]
-  }
-  publish(frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'publish', frame })
-  }
-  broadcast(frame: OutgoingFrame, options: { exclude?: string | readonly string[] } = {}): void {
-    const ex = options.exclude
-    this.effects.push({
-      kind: 'broadcast',
-      frame,
-      exclude: ex === undefined ? [] : typeof ex === 'string' ? [ex] : ex,
-    })
-  }
-  sendTo(user: string, frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'sendTo', user, frame })
-  }
-  reply(frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'reply', frame })
-  }
-  setState(state: unknown): void {
-    this.effects.push({ kind: 'setState', state })
-  }
-  schedule(message: ScheduledMessage, ms: number, options: ScheduleOptions = {}): void {
-    this.effects.push({ kind: 'schedule', message, ms, ...options })
-  }
-  cancel(key: string): void {
-    this.effects.push({ kind: 'cancel', key })
-  }
-  reject(code: string, message: string): void {
-    this.effects.push({ kind: 'reject', code, message })
   }
 }
 

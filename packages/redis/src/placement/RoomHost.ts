@@ -11,6 +11,7 @@ import type {
   ScheduleOptions,
   TimerInfo,
 } from '@hubbub/rooms'
+import { EffectCollector } from '@hubbub/rooms'
 import type { CallEffect, HostInput, NodeEffect } from './placementMessages.js'
 
 export interface RoomHostOptions {
@@ -371,49 +372,21 @@ export class RoomHost {
 }
 
 /** The handler's view of an owned room on its owner; effect methods collect, applied after it returns. */
-class HostContext implements RoomContext<unknown> {
+class HostContext extends EffectCollector implements RoomContext<unknown> {
   readonly user: RoomUser | null
   readonly timer: TimerInfo | null
   constructor(
     readonly host: RoomHost,
     readonly state: unknown,
     run: Run,
-    readonly effects: RoomEffect[],
+    effects: RoomEffect[],
     readonly members: readonly string[],
   ) {
+    super(effects)
     this.user = run.user
     this.timer = run.timer
   }
   get roomId(): string {
     return this.host.roomId
-  }
-  publish(frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'publish', frame })
-  }
-  broadcast(frame: OutgoingFrame, options: { exclude?: string | readonly string[] } = {}): void {
-    const ex = options.exclude
-    this.effects.push({
-      kind: 'broadcast',
-      frame,
-      exclude: ex === undefined ? [] : typeof ex === 'string' ? [ex] : ex,
-    })
-  }
-  sendTo(user: string, frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'sendTo', user, frame })
-  }
-  reply(frame: OutgoingFrame): void {
-    this.effects.push({ kind: 'reply', frame })
-  }
-  setState(state: unknown): void {
-    this.effects.push({ kind: 'setState', state })
-  }
-  schedule(message: ScheduledMessage, ms: number, options: ScheduleOptions = {}): void {
-    this.effects.push({ kind: 'schedule', message, ms, ...options })
-  }
-  cancel(key: string): void {
-    this.effects.push({ kind: 'cancel', key })
-  }
-  reject(code: string, message: string): void {
-    this.effects.push({ kind: 'reject', code, message })
   }
 }
