@@ -23,6 +23,8 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 interface Sample {
   ms: number
   serverCpuMs: number
+  /** The load generator's CPU over the run: near the wall time, the run was client-bound. */
+  clientCpuMs: number
 }
 
 async function once(transport: TransportName, mode: Mode): Promise<Sample> {
@@ -34,13 +36,14 @@ async function once(transport: TransportName, mode: Mode): Promise<Sample> {
     const { port } = await server.next<{ port: number }>('listening')
     clients = new PinnedChild(0, here('./joinClients.ts'))
     await server.request({ type: 'mark' }, 'marked')
-    const { ms, open } = await clients.request<{ ms: number; open: number }>(
-      { type: 'run', port, connections, rooms, inFlight, mode },
-      'done',
-    )
+    const { ms, open, clientCpuMs } = await clients.request<{
+      ms: number
+      open: number
+      clientCpuMs: number
+    }>({ type: 'run', port, connections, rooms, inFlight, mode }, 'done')
     const { ms: serverCpuMs } = await server.request<{ ms: number }>({ type: 'cpu' }, 'cpu')
     if (open !== connections) throw new Error(`only ${open}/${connections} connections stayed open`)
-    return { ms, serverCpuMs }
+    return { ms, serverCpuMs, clientCpuMs }
   } finally {
     await Promise.all([clients?.stop(), server.stop()])
   }
@@ -58,7 +61,7 @@ for (const transport of transports) {
       const key = `${transport} ${mode}`
       results[key] = [...(results[key] ?? []), sample]
       console.error(
-        `  ${transport} ${mode} round ${round + 1}: ${(sample.ms / 1000).toFixed(2)} s, server CPU ${(sample.serverCpuMs / 1000).toFixed(2)} s`,
+        `  ${transport} ${mode} round ${round + 1}: ${(sample.ms / 1000).toFixed(2)} s, server CPU ${(sample.serverCpuMs / 1000).toFixed(2)} s, client CPU ${(sample.clientCpuMs / 1000).toFixed(2)} s`,
       )
     }
   }
@@ -68,14 +71,15 @@ const rows = Object.entries(results).map(([key, samples]) => ({
   key,
   s: median(samples.map((x) => x.ms)) / 1000,
   cpuS: median(samples.map((x) => x.serverCpuMs)) / 1000,
+  clientCpuS: median(samples.map((x) => x.clientCpuMs)) / 1000,
 }))
 console.log(`connect + join of ${connections} clients into ${rooms} rooms, ${inFlight} in flight`)
-console.log('server               wall s   server CPU s   joins/s')
+console.log('server               wall s   server CPU s   client CPU s   joins/s')
 for (const r of rows)
   console.log(
-    `${r.key.padEnd(20)} ${r.s.toFixed(2).padStart(6)}   ${r.cpuS.toFixed(2).padStart(12)}   ${Math.round(
-      connections / r.s,
-    )
+    `${r.key.padEnd(20)} ${r.s.toFixed(2).padStart(6)}   ${r.cpuS.toFixed(2).padStart(12)}   ${r.clientCpuS
+      .toFixed(2)
+      .padStart(12)}   ${Math.round(connections / r.s)
       .toString()
       .padStart(7)}`,
   )

@@ -5,7 +5,7 @@ import { BenchClient } from '../server/BenchClient.js'
  * `inFlight` at a time, each joining room `room-(i % rooms)` and waiting for the answer, and
  * reports how long the whole run took. The same lean raw-TCP client for every server, so the
  * difference between rows is the server's.
- * IPC in: run {port, connections, rooms, inFlight, mode} → done {ms, open}; exit.
+ * IPC in: run {port, connections, rooms, inFlight, mode} → done {ms, open, clientCpuMs}; exit.
  */
 interface Run {
   port: number
@@ -40,14 +40,16 @@ async function joinOne(run: Run, index: number): Promise<BenchClient> {
 
 async function run(msg: Run): Promise<void> {
   const started = performance.now()
+  const cpu = process.cpuUsage()
   let next = 0
   const worker = async () => {
     while (next < msg.connections) clients.push(await joinOne(msg, next++))
   }
   await Promise.all(Array.from({ length: msg.inFlight }, worker))
   const ms = performance.now() - started
+  const used = process.cpuUsage(cpu)
   const open = clients.filter((c) => c.closeCode === undefined).length
-  process.send?.({ type: 'done', ms, open })
+  process.send?.({ type: 'done', ms, open, clientCpuMs: (used.user + used.system) / 1000 })
 }
 
 process.on('message', (msg: { type: string } & Record<string, unknown>) => {
