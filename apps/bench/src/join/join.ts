@@ -10,7 +10,8 @@ import { PinnedChild } from '../server/PinnedChild.js'
  * Rows run in paired order (A B B A per round) so drift cancels; each figure is the median of
  * ROUNDS (3). Prints a table, then one JSON line with `wsJoinVsRawWs` and `uwsJoinVsRawUws`.
  * Env: CONNECTIONS, ROOMS, IN_FLIGHT, ROUNDS, TRANSPORTS (ws,uws),
- *      BENCH_CPU_PROF=<dir> (a V8 CPU profile of every full server).
+ *      BENCH_CPU_PROF=<dir> (a V8 CPU profile of every full server),
+ *      BENCH_CLIENT_PROF=<dir> (a V8 CPU profile of every load-generator run).
  */
 const connections = Number(process.env.CONNECTIONS ?? 10_000)
 const rooms = Number(process.env.ROOMS ?? 100)
@@ -34,7 +35,12 @@ async function once(transport: TransportName, mode: Mode): Promise<Sample> {
   let clients: PinnedChild | undefined
   try {
     const { port } = await server.next<{ port: number }>('listening')
-    clients = new PinnedChild(0, here('./joinClients.ts'))
+    clients = new PinnedChild(
+      0,
+      here('./joinClients.ts'),
+      [],
+      process.env.BENCH_CLIENT_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`] : [],
+    )
     await server.request({ type: 'mark' }, 'marked')
     const { ms, open, clientCpuMs } = await clients.request<{
       ms: number
