@@ -1,7 +1,8 @@
-// The arena after a crash: the rules that park the restored players until they rejoin, and over real
-// sockets on both transports a crash injected in one arena's room actor, which the supervisor restarts
-// with the arena as it was; its players resync (the whole arena first, then deltas of later ticks)
-// and go on from where they were, while another arena's players notice nothing.
+// The arena's resyncs: the rules that park a crashed arena's players until they rejoin, and over real
+// sockets on both transports a player who reconnects mid-game, and a crash injected in one arena's
+// room actor, which the supervisor restarts with the arena as it was; its players resync (the whole
+// arena first, then deltas of later ticks) and go on from where they were, while another arena's
+// players notice nothing.
 import { type Client, connect } from '@hubbub/client'
 import { protocol } from '@hubbub/protocol'
 import { afterEach, describe, expect, onTestFinished, test } from 'vitest'
@@ -74,8 +75,16 @@ afterEach(async () => {
 })
 
 async function player(url: string, roomId: string, name: string) {
+  const sockets: WebSocket[] = []
+  /** `ws`, with each socket kept so that a test can drop the link from the client's side. */
+  class KeptWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      sockets.push(this)
+    }
+  }
   const client: Client<typeof arenaMessages> = connect(url, {
-    WebSocket: WebSocket as never,
+    WebSocket: KeptWebSocket as never,
     messages: arenaMessages,
     typeRates: { input: 30 },
     reconnect: { minMs: 10, maxMs: 40, factor: 2, jitter: 0.5 },
@@ -97,13 +106,46 @@ async function player(url: string, roomId: string, name: string) {
     return at
   }
   const send = (dx: number, dy: number) => client.send({ type: 'input', roomId, dx, dy })
-  return { client, frames, position, send }
+  /** The network drops the link (no close handshake: the server sees 1006). */
+  const drop = () => sockets.at(-1)!.terminate()
+  return { client, frames, position, send, drop }
 }
 
 /** Away from the nearer wall on one axis. */
 const away = (v: number) => (v > 0 ? -1 : 1)
 
-describe.each(['ws', 'uws'] as const)('an arena crash over %s', (transport) => {
+describe.each(['ws', 'uws'] as const)('arena resyncs over %s', (transport) => {
+  test('a player who reconnects mid-game gets the whole arena first and goes on where it was', async () => {
+    const game = new GameServer({ transport, port: 0, host: '127.0.0.1', heartbeatMs: 0, page: false })
+    servers.push(game)
+    await game.start()
+    const url = `ws://127.0.0.1:${game.port}/ws`
+    const ann = await player(url, 'arena:re', 'ann')
+    const bob = await player(url, 'arena:re', 'bob')
+    await expect.poll(() => bob.position('ann')).toBeDefined()
+    const annStart = ann.position('ann')!
+    ann.send(away(annStart[0]), 0)
+    await expect.poll(() => bob.position('ann')).not.toEqual(annStart)
+    const mark = ann.frames.length
+    // The link dies without a close handshake: the client reconnects and rejoins by itself, within
+    // the server's presence grace, so ann never left the arena.
+    ann.drop()
+    await expect
+      .poll(() => ann.frames.findIndex((f, k) => k >= mark && f.type === 'arena'), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(0)
+    const at = ann.frames.findIndex((f, k) => k >= mark && f.type === 'arena')
+    const whole = ann.frames[at]!
+    const own = (whole.players as Row[]).find((row) => row[0] === 'ann')!
+    expect([own[1], own[2]]).not.toEqual(annStart)
+    expect((whole.players as Row[]).map((row) => row[0]).sort()).toEqual(['ann', 'bob'])
+    const annAt = bob.position('ann')!
+    ann.send(0, away(annAt[1]))
+    await expect.poll(() => bob.position('ann')?.[1]).not.toBe(annAt[1])
+    expect(bob.frames.some((f) => f.type === 'delta' && f.gone.includes('ann'))).toBe(false)
+    const ticks = ann.frames.slice(at).map((f) => f.tick as number)
+    for (let k = 1; k < ticks.length; k++) expect(ticks[k]).toBeGreaterThan(ticks[k - 1]!)
+  })
+
   test('the supervisor restarts the room; its players resync and go on where they were; another arena notices nothing', async () => {
     const game = new GameServer({ transport, port: 0, host: '127.0.0.1', heartbeatMs: 0, page: false })
     servers.push(game)
