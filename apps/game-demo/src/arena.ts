@@ -23,6 +23,13 @@ export interface ArenaState {
   gone: string[]
   /** Players who came since the last tick (their rows go out in the next delta, moved or not). */
   came: string[]
+  /**
+   * After a restart (a crash), the players of the restored arena until they rejoin: each takes its
+   * place back (position and direction) when it joins again; the rest are forgotten at `parkedUntil`.
+   */
+  parked: Record<string, ArenaPlayer>
+  /** The tick at which players still parked are forgotten. */
+  parkedUntil: number
 }
 
 export const arenaClientMessages = {
@@ -39,20 +46,49 @@ export const arenaServerMessages = {
   cursor: z.object({ user: z.string(), x: z.number(), y: z.number() }),
 }
 
-export const emptyArena = (): ArenaState => ({ tick: 0, players: {}, it: null, gone: [], came: [] })
+export const emptyArena = (): ArenaState => ({
+  tick: 0,
+  players: {},
+  it: null,
+  gone: [],
+  came: [],
+  parked: {},
+  parkedUntil: 0,
+})
 
-/** A new player in a free-ish spot (spread by name); the first one is "it". */
+/**
+ * A new player in a free-ish spot (spread by name), or a parked one back where it was; the first one
+ * is "it" (unless "it" is parked and may still come back).
+ */
 export function enter(state: ArenaState, name: string): ArenaState {
   if (state.players[name]) return state
+  const { [name]: back, ...parked } = state.parked
   let h = 0
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0
-  const players = { ...state.players, [name]: { x: h % SIZE, y: (h >>> 8) % SIZE, dx: 0, dy: 0 } }
+  const players = { ...state.players, [name]: back ?? { x: h % SIZE, y: (h >>> 8) % SIZE, dx: 0, dy: 0 } }
+  const it = state.it
   return {
     ...state,
     players,
-    it: state.it ?? name,
+    parked,
+    it: it !== null && (players[it] !== undefined || parked[it] !== undefined) ? it : name,
     gone: state.gone.filter((g) => g !== name),
     came: [...state.came, name],
+  }
+}
+
+/**
+ * A restored arena (after a crash): nobody is in it until they rejoin, so everyone is parked where
+ * they were for `ticks` ticks; "it" stays with its player.
+ */
+export function park(saved: ArenaState, ticks: number): ArenaState {
+  return {
+    ...saved,
+    players: {},
+    parked: { ...saved.parked, ...saved.players },
+    parkedUntil: saved.tick + ticks,
+    gone: [],
+    came: [],
   }
 }
 
@@ -79,13 +115,22 @@ const clamp = (v: number) => Math.max(0, Math.min(SIZE - 1, v))
 export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow[]; gone: string[] } {
   const players: Record<string, ArenaPlayer> = {}
   const moved = new Set<string>(state.came.filter((name) => state.players[name] !== undefined))
+  let it = state.it
+  let parked = state.parked
+  // Parked players who did not come back in time are forgotten; "it" passes on if it was one of them.
+  if (state.tick + 1 >= state.parkedUntil && Object.keys(parked).length > 0) {
+    parked = {}
+    if (it !== null && state.players[it] === undefined) {
+      it = Object.keys(state.players)[0] ?? null
+      if (it !== null) moved.add(it)
+    }
+  }
   for (const [name, p] of Object.entries(state.players)) {
     const x = clamp(p.x + p.dx)
     const y = clamp(p.y + p.dy)
     if (x !== p.x || y !== p.y) moved.add(name)
     players[name] = x === p.x && y === p.y ? p : { ...p, x, y }
   }
-  let it = state.it
   const chaser = it === null ? undefined : players[it]
   if (it !== null && chaser !== undefined) {
     for (const [name, p] of Object.entries(players)) {
@@ -97,7 +142,15 @@ export function step(state: ArenaState): { state: ArenaState; changed: PlayerRow
       }
     }
   }
-  const next: ArenaState = { tick: state.tick + 1, players, it, gone: [], came: [] }
+  const next: ArenaState = {
+    tick: state.tick + 1,
+    players,
+    it,
+    gone: [],
+    came: [],
+    parked,
+    parkedUntil: state.parkedUntil,
+  }
   const changed = [...moved].map((name) => rowOf(next, name))
   return { state: next, changed, gone: state.gone }
 }
@@ -116,6 +169,8 @@ export interface ArenaOptions {
   cursorsPerSecond?: number
   /** Called after each tick (its simulation and its broadcast): for benchmarks. */
   onTick?: (tick: ArenaTick) => void
+  /** After a crash, how long (ms) a player of the restored arena keeps its place for its rejoin. Default 10,000. */
+  rejoinMs?: number
 }
 
 /** One tick as `onTick` sees it. */
@@ -134,11 +189,14 @@ export interface ArenaTick {
 
 /**
  * The arena behaviour: inputs only steer (the room moves players at its own tick); each tick
- * broadcasts one compact delta (JSON for now), encoded once for every member; a joining connection
- * gets the whole arena first.
+ * broadcasts one compact delta, encoded once for every member (JSON, or msgpack for members on
+ * that wire); a joining connection gets the whole arena first. The arena is kept in the server's
+ * `RoomStateStore` after every tick, so a crashed room comes back with everyone where they were
+ * (parked until they rejoin, which the client does by itself) and the tick count going on.
  */
 export function arena(options: ArenaOptions = {}) {
   const everyMs = Math.round(1000 / (options.hz ?? 20))
+  const rejoinTicks = Math.max(1, Math.ceil((options.rejoinMs ?? 10_000) / everyMs))
   const onTick = options.onTick
   return defineRoom({
     name: 'arena',
@@ -149,6 +207,8 @@ export function arena(options: ArenaOptions = {}) {
       cursor: { perSecond: options.cursorsPerSecond ?? 30 },
     },
     init: emptyArena,
+    persist: true,
+    restore: (saved) => park(saved as ArenaState, rejoinTicks),
     onStart: (ctx) => ctx.schedule({ type: 'tick' }, everyMs, { key: 'tick', every: true }),
     onJoin: (ctx, state) => ({ state: enter(state, ctx.user.name) }),
     onSync: (ctx, state) => {

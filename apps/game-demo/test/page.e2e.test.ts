@@ -1,5 +1,5 @@
 // The game page in Chromium (system chromium + playwright-core): connect four over ws with two players
-// and a spectator, an invalid move, live cursors and an injected room crash; the arena over uws.
+// and a spectator, an invalid move, live cursors and an injected room crash; the arena over uws, with a crash too.
 // GAME_DEMO_SCREENSHOTS=1 also writes the README's screenshots to docs/.
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -137,7 +137,7 @@ describe.skipIf(unavailable)(
       }
     })
 
-    test('uws: two players in the arena move and see each other move', async () => {
+    test('uws: two players in the arena move and see each other move, also after a crash in the room', async () => {
       const { game, url } = await startGame('uws', bundle)
       servers.push(game)
       const ann = await openLobby(browser, url, 'ann')
@@ -172,6 +172,23 @@ describe.skipIf(unavailable)(
           .poll(async () => JSON.stringify(await at(mover, name)))
           .toBe(JSON.stringify(await at(watcher, name)))
       }
+      // A crash in the arena's room actor: both pages rejoin by themselves, get the arena back, agree
+      // on where everyone is, and play on.
+      const old = game.server.rooms.whereis('arena:field')!
+      game.server.system.exit(old, { error: new Error('injected room crash') })
+      await expect.poll(() => game.server.rooms.whereis('arena:field'), { timeout: 20_000 }).not.toBe(old)
+      const seen = async (p: GamePage) => JSON.stringify([await at(p, 'ann'), await at(p, 'bob')])
+      await expect
+        .poll(async () => (await seen(bob)) === (await seen(ann)) && !(await seen(ann)).includes('null'), {
+          timeout: 20_000,
+        })
+        .toBe(true)
+      const from = (await at(ann, 'bob'))!
+      await bob.page.locator('[data-testid="field"]').focus()
+      const key = from[0]! > 0 ? 'ArrowLeft' : 'ArrowRight'
+      await bob.page.keyboard.down(key)
+      await expect.poll(async () => (await at(ann, 'bob'))![0], { timeout: 20_000 }).not.toBe(from[0])
+      await bob.page.keyboard.up(key)
       await shoot(ann.page, 'arena')
       for (const p of [ann, bob]) {
         expect(p.errors).toEqual([])
