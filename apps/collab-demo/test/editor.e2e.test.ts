@@ -20,6 +20,7 @@ import {
 } from './support/browser.js'
 
 const unavailable = browserUnavailable()
+if (unavailable) console.warn(`collab-demo browser test skipped: ${unavailable}`)
 const screenshots = process.env.COLLAB_DEMO_SCREENSHOTS
   ? fileURLToPath(new URL('../docs/', import.meta.url))
   : undefined
