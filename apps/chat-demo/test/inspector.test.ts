@@ -98,6 +98,13 @@ describe.skipIf(unavailable !== undefined).sequential('the inspector page in hea
       await inspector.waitForSelector('#status[data-state="live"]')
       await roomRow(inspector, 'general', 2)
       await inspector.waitForSelector('#tree .node[data-name="general"]')
+      // Supervisors are drawn by name: the room actors hang under hubbub:rooms.
+      await inspector.waitForSelector('#tree .node[data-name="hubbub:connections"]')
+      expect(
+        await inspector
+          .locator('#tree li:has(> .node[data-name="hubbub:rooms"]) .node[data-name="general"]')
+          .count(),
+      ).toBe(1)
       // Two chat connections (the inspector's own is listed too), by buffered bytes.
       await inspector.waitForFunction(() => document.querySelectorAll('#connections tbody tr').length >= 2)
       // The room is hidden from the chat sidebar, and no message text reaches the inspector.

@@ -36,6 +36,8 @@ export interface TimerEntry {
 /** Rarely used per-process data, allocated on first use so an idle GenServer stays small. */
 export class Extras {
   name: string | undefined = undefined
+  /** A display name that is not registered (a supervisor's `spec.name`): snapshots and events fall back to it. */
+  label: string | undefined = undefined
   watchers: Set<MonitorEntry> | null = null
   monitoring: Set<MonitorEntry> | null = null
   timers: Set<TimerEntry> | null = null

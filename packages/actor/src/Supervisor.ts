@@ -33,7 +33,7 @@ export interface Intensity {
   readonly withinMs: number
 }
 
-export type SupervisorSpec =
+export type SupervisorSpec = (
   | {
       readonly strategy: 'one_for_one' | 'one_for_all' | 'rest_for_one'
       readonly children: readonly ChildSpec[]
@@ -41,6 +41,14 @@ export type SupervisorSpec =
       readonly intensity?: Intensity
     }
   | { readonly strategy: 'simple_one_for_one'; readonly child: ChildTemplate; readonly intensity?: Intensity }
+) & {
+  /**
+   * The supervisor's name in `system.snapshot()` and lifecycle events when it has no registry name.
+   * It is not registered, so it need not be unique (two servers on one system may both say `rooms`).
+   * `Supervisor.childSpec` defaults it to the child id.
+   */
+  readonly name?: string
+}
 
 export interface ChildInfo {
   readonly id: string
@@ -403,6 +411,8 @@ function simpleExit(
 const supervisorBehaviour: GenServer<SupervisorSpec, SupervisorState, Op, never, OpResult, never> = {
   async init(spec, self) {
     const st = new SupervisorState(spec, self as unknown as Process)
+    // Before the first await, so a snapshot taken while the children start already names it.
+    if (spec.name !== undefined) st.self.extras().label = spec.name
     // Trap here, not only in Supervisor.start, so nested supervisors started from child specs trap too.
     st.self.flags |= TRAP
     if (spec.strategy === 'simple_one_for_one') return st
@@ -474,13 +484,14 @@ export const Supervisor = {
     return system.start(supervisorBehaviour, spec, { ...options, trapExit: true })
   },
 
-  /** A child spec that runs a nested supervisor. */
+  /** A child spec that runs a nested supervisor (named `id` in snapshots unless `spec.name` says otherwise). */
   childSpec(
     id: string,
     spec: SupervisorSpec,
     extra: Omit<ChildSpec, 'id' | 'behaviour' | 'args'> = {},
   ): ChildSpec {
-    return { ...extra, id, behaviour: supervisorBehaviour, args: spec }
+    const args = spec.name === undefined ? { ...spec, name: id } : spec
+    return { ...extra, id, behaviour: supervisorBehaviour, args }
   },
 
   /** Adds and starts a child: a full spec, or the args for a `simple_one_for_one` template. */

@@ -9,7 +9,10 @@ export type ProcessStatus = 'starting' | 'running' | 'idle' | 'stopping'
 /** One live process in `system.snapshot()`. */
 export interface ProcessSnapshot {
   readonly pid: number
-  /** Its registry name: the `start({name})` one, else its key in another unique registry of the system. */
+  /**
+   * Its registry name: the `start({name})` one, else its key in another unique registry of the
+   * system, else (a supervisor) its `spec.name`, which `Supervisor.childSpec` sets to the child id.
+   */
   readonly name: string | undefined
   readonly status: ProcessStatus
   /** Messages waiting in its mailbox. */
@@ -94,16 +97,22 @@ export type LifecycleEvent =
 
 export type LifecycleListener = (event: LifecycleEvent) => void
 
-/** A process's display name: its system name, else its first key in another unique registry. */
+/**
+ * A process's display name: its system name, else its first key in another unique registry, else
+ * its unregistered label (a supervisor's `spec.name`).
+ */
 export function nameOf(p: Process, registries: readonly Registry<any>[]): string | undefined {
-  const own = p.name
+  const x = p.x
+  // Registering a process in any registry allocates its extras (for the exit hook): none, no name.
+  if (x === null) return undefined
+  const own = x.name
   if (own !== undefined) return own
   for (const r of registries) {
     if (r.keys !== 'unique') continue
     const key = r.keysOf(p)[0]
     if (typeof key === 'string' || typeof key === 'number') return String(key)
   }
-  return undefined
+  return x.label
 }
 
 function statusOf(flags: number): ProcessStatus {

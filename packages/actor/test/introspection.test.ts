@@ -174,6 +174,61 @@ describe('snapshot and lifecycle events', () => {
     expect(inner.process?.supervisor).toMatchObject({ restarts: 0, intensity: { recent: 0, maxRestarts: 1 } })
   })
 
+  it('supervisors carry their names: spec.name (not registered, may repeat), else the childSpec id, in snapshots and events', async () => {
+    const { system } = testSystem()
+    const spec = (inner: string) => ({
+      strategy: 'one_for_one' as const,
+      intensity: { maxRestarts: 5, withinMs: 60_000 },
+      children: [
+        Supervisor.childSpec(inner, {
+          strategy: 'one_for_one',
+          intensity: { maxRestarts: 0, withinMs: 60_000 },
+          children: [{ id: 'w', behaviour: Worker, args: undefined }],
+        }),
+        Supervisor.childSpec('pool', {
+          strategy: 'simple_one_for_one',
+          name: 'pool of workers',
+          child: { behaviour: Worker },
+        }),
+      ],
+      name: 'top',
+    })
+    // Two trees with the same names: a label is not a registry key.
+    const a = await Supervisor.start(system, spec('inner'))
+    await Supervisor.start(system, spec('inner'))
+    const plain = await Supervisor.start(system, { strategy: 'one_for_one', children: [] })
+    const roots = system.snapshot().roots
+    expect(roots.filter((r) => r.name === 'top')).toHaveLength(2)
+    expect(roots.find((r) => r.pid === plain.id)?.name).toBeUndefined()
+    const top = roots.find((r) => r.pid === a.id)!
+    const names = top.supervisor!.children.map((c) => [
+      c.id,
+      c.process?.name,
+      c.process?.supervisor?.strategy,
+    ])
+    expect(names).toEqual([
+      ['inner', 'inner', 'one_for_one'],
+      ['pool', 'pool of workers', 'simple_one_for_one'],
+    ])
+    // A worker keeps no name of its own.
+    expect(top.supervisor!.children[0]!.process!.supervisor!.children[0]!.process!.name).toBeUndefined()
+
+    // The inner supervisor gives up at its first restart: the escalation and its restart name it.
+    const { events } = record(system)
+    const inner = top.supervisor!.children[0]!.process!
+    const worker = inner.supervisor!.children[0]!.process!
+    const innerRef = (await Supervisor.whichChildren(a))[0]!.ref!
+    const workerRef = (await Supervisor.whichChildren(innerRef))[0]!.ref!
+    expect([innerRef.id, workerRef.id]).toEqual([inner.pid, worker.pid])
+    system.cast(workerRef, 'crash')
+    await until(() => events.some((e) => e.type === 'restarted' && e.name === 'inner'))
+    expect(events.find((e) => e.type === 'escalated')).toMatchObject({ pid: inner.pid, name: 'inner' })
+    expect(events.find((e) => e.type === 'exited' && e.pid === inner.pid)?.name).toBe('inner')
+    const again = system.snapshot().roots.find((r) => r.pid === a.id)!.supervisor!.children[0]!
+    expect(again).toMatchObject({ id: 'inner', restarts: 1, process: { name: 'inner' } })
+    expect(again.process!.pid).not.toBe(inner.pid)
+  })
+
   it('shows mailbox depth and status of a busy process', async () => {
     const { system } = testSystem()
     const ref = await system.start(Gate, undefined, { name: 'gate' })

@@ -131,6 +131,7 @@ export class RoomManager {
       emptyGraceMs: options.emptyGraceMs ?? 30_000,
     }
     const supervisor = await Supervisor.start(system, {
+      name: 'hubbub:rooms',
       strategy: 'simple_one_for_one',
       child: { behaviour: RoomActor, restart: 'transient', shutdown: 5000 },
       intensity: options.intensity ?? { maxRestarts: 100, withinMs: 5000 },

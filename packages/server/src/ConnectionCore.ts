@@ -105,6 +105,7 @@ export class ConnectionCore {
   /** Starts the supervisor of connection actors (restart `temporary`: a crashed connection is closed, not restarted). */
   async startSupervisor(): Promise<void> {
     this.connectionSupervisor = await Supervisor.start(this.system, {
+      name: 'hubbub:connections',
       strategy: 'simple_one_for_one',
       child: { behaviour: ConnectionActor, restart: 'temporary', shutdown: 'brutal_kill' },
     })

@@ -12,7 +12,14 @@ import type { ConnectionView } from './ConnectionRecord.js'
 import { drain } from './drain.js'
 import type { BroadcastFilter, ServerStats } from './http/index.js'
 import { type InspectorAction, InspectorFeed, inspectorHttp } from './inspector/index.js'
-import { type IntrospectOptions, introspect, RoomRates, type ServerSnapshot } from './introspection/index.js'
+import {
+  type IntrospectOptions,
+  type IntrospectSource,
+  introspect,
+  RoomRates,
+  readHistory,
+  type ServerSnapshot,
+} from './introspection/index.js'
 import { LocalConnectionDirectory } from './LocalConnectionDirectory.js'
 import { type Logger, silentLogger } from './Logger.js'
 import { createMetrics, type ServerMetrics } from './metrics/index.js'
@@ -138,6 +145,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       this.#core.inspector = new InspectorFeed({
         system: this.system,
         introspect: (o) => this.introspect(o),
+        history: (ids) => readHistory(this.#introspectSource(), ids),
         act: (a) => this.#act(a),
       })
     }
@@ -278,7 +286,11 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
    */
   async introspect(options?: IntrospectOptions): Promise<ServerSnapshot> {
     await this.#ready
-    const source = {
+    return introspect(this.#introspectSource(), options)
+  }
+
+  #introspectSource(): IntrospectSource {
+    return {
       nodeId: this.nodeId,
       startedAt: this.#startedAt,
       system: this.system,
@@ -287,7 +299,6 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       rates: this.#rates,
       historySize: this.#options.historySize ?? 100,
     }
-    return introspect(source, options)
   }
 
   /** An inspector action: terminate a connection, or crash a running room (its supervisor restarts it). */

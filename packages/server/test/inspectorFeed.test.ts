@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { hmacAuth, INSPECTOR_ROOM, inspectorProtocol } from '../src/index.js'
+import { hmacAuth, INSPECTOR_ROOM, inspectorProtocol, signToken } from '../src/index.js'
 import { type Frame, startServer, TestClient, transports } from './support/harness.js'
 
 const SECRET = 'inspector-feed-secret-0123456789'
@@ -47,13 +47,32 @@ describe.each(transports)('inspector room over $name', ({ factory }) => {
     await expect(TestClient.connect(off.url, { protocols: protocols() })).rejects.toThrow('HTTP 401')
   })
 
-  test('the secret is independent of the app auth: an hmac app without a token still admits the inspector', async () => {
+  test('the secret is independent of the app auth: an hmac app without a token still admits the inspector; the feed never carries a token', async () => {
+    const appSecret = 'app-secret-app-secret-app-secret-0123'
     const { url } = await startServer(factory, {
-      auth: hmacAuth({ secret: 'app-secret-app-secret-app-secret-0123' }),
+      auth: hmacAuth({ secret: appSecret }),
       inspector: { secret: SECRET },
     })
     const c = await inspector(url)
     expect(snapshots(c)[0]?.snapshot).toMatchObject({ roomCount: 0 })
+
+    // A member who came with a token (in the query and as a subprotocol): the feed shows who, not how.
+    const token = await signToken(appSecret, { userId: 'u-ann', name: 'ann' })
+    const a = await TestClient.connect(`${url}?token=${token}`, {
+      protocols: ['hubbub.v1.json', `hubbub.token.${token}`],
+    })
+    await a.join('lobby')
+    a.send({ type: 'message', roomId: 'lobby', text: 'words-only-members-see' })
+    await a.waitFor((f) => f.type === 'message' && f.text === 'words-only-members-see')
+    const snap = await c.waitFor(
+      (f) => f.kind === 'snapshot' && f.snapshot.rooms.some((r: any) => r.id === 'lobby' && r.offset === 1),
+      0,
+      15_000,
+    )
+    expect(snap.snapshot.connections.find((x: any) => x.userId === 'u-ann')).toMatchObject({ name: 'ann' })
+    const seen = JSON.stringify(c.frames)
+    for (const secret of [token, appSecret, SECRET, 'words-only-members-see'])
+      expect(seen).not.toContain(secret)
   })
 
   test('snapshots show rooms and members, never texts; the room is hidden from list_rooms and stats; no feed while nobody watches', async () => {

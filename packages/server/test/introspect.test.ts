@@ -57,7 +57,13 @@ describe.each(transports)('server.introspect() over $name', ({ factory }) => {
     expect(snap.connections.every((c) => c.bufferedBytes >= 0)).toBe(true)
 
     const rooms = roomSupervisor(snap, 'lobby')!
+    expect(rooms.name).toBe('hubbub:rooms')
     expect(rooms.supervisor!.strategy).toBe('simple_one_for_one')
+    // Every supervisor of the server's tree is named: the rooms' and the connections'.
+    const supervisors = flatten(snap.actors.roots).filter((p) => p.supervisor !== undefined)
+    expect(supervisors.map((p) => p.name).sort()).toEqual(['hubbub:connections', 'hubbub:rooms'])
+    const conns = supervisors.find((p) => p.name === 'hubbub:connections')!
+    expect(conns.supervisor!.children).toHaveLength(2)
     expect(rooms.supervisor!.children.map((c) => c.process?.name).sort()).toEqual(['dev', 'lobby'])
     expect(snap.actors.processes).toBe(server.system.processCount)
 

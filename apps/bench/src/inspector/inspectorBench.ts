@@ -15,11 +15,18 @@ import { INSPECTOR_BENCH_SECRET } from './secret.js'
  *  - open: enabled, with one inspector socket joined to `hubbub:inspector` for the whole run
  *    (snapshots each second, lifecycle events, the event-loop histogram).
  * Each variant's server CPU per 1M deliveries is the median of ROUNDS runs; the overheads are
- * relative to the disabled median. The last line is a JSON object with `closedOverheadPct` and
- * `openOverheadPct`.
+ * relative to the disabled median.
+ *
+ * In the same rounds, after the fan-out trials, the actor bench's workload (`actorWorkload.ts`:
+ * windowed casts and call round trips on a server's actor system, pinned to CPU 1) runs paired,
+ * disabled then closed: casts per CPU second and CPU µs per call, each the median of ROUNDS runs.
+ *
+ * The last line is a JSON object with `closedOverheadPct` (the worse of the fan-out's closed
+ * overhead and `actorClosedOverheadPct`, itself the worse of cast and call), `fanoutClosedOverheadPct`,
+ * `actorClosedOverheadPct` and `openOverheadPct` (fan-out, page open).
  *
  * Env: ROUNDS (5), MEMBERS (1000), PUBLISHES (2000 on ws, 10000 on uws), WARMUP (500), BURST (20),
- *      TRANSPORT (ws).
+ *      TRANSPORT (ws); ACTOR_CASTS, ACTOR_CALLS, ACTOR_REPS (see actorWorkload.ts).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const rounds = env('ROUNDS', 5)
@@ -82,6 +89,21 @@ async function trial(variant: Variant): Promise<{ cpuMsPer1M: number; snapshots:
   }
 }
 
+type ActorVariant = 'disabled' | 'closed'
+const actorVariants: ActorVariant[] = ['disabled', 'closed']
+type ActorRun = { castPerSec: number; callUs: number }
+
+async function actorTrial(variant: ActorVariant): Promise<ActorRun> {
+  const child = new PinnedChild(1, here('./actorWorkload.ts'), [variant])
+  try {
+    const r = await child.next<ActorRun & { watched: boolean }>('result')
+    if (r.watched) throw new Error('actor workload: the inspector was watched in a closed run')
+    return { castPerSec: r.castPerSec, callUs: r.callUs }
+  } finally {
+    await child.stop()
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
@@ -100,6 +122,7 @@ console.error(
 )
 console.error(`before: ${loadavg()}`)
 const runs: Record<Variant, number[]> = { disabled: [], closed: [], open: [] }
+const actorRuns: Record<ActorVariant, ActorRun[]> = { disabled: [], closed: [] }
 let snapshotsSeen = 0
 for (let r = 0; r < rounds; r++) {
   const row: string[] = []
@@ -110,6 +133,13 @@ for (let r = 0; r < rounds; r++) {
     row.push(`${v} ${t.cpuMsPer1M.toFixed(0)}`)
   }
   console.error(`  round ${r + 1}: ${row.join('  ')} (ms CPU / 1M deliveries)`)
+  const actorRow: string[] = []
+  for (const v of actorVariants) {
+    const t = await actorTrial(v)
+    actorRuns[v].push(t)
+    actorRow.push(`${v} ${t.castPerSec} casts/CPU s ${t.callUs.toFixed(3)} CPU µs/call`)
+  }
+  console.error(`  round ${r + 1} actor: ${actorRow.join('  ')}`)
 }
 const after = loadavg()
 const med = Object.fromEntries(variants.map((v) => [v, median(runs[v])])) as Record<Variant, number>
@@ -130,6 +160,48 @@ const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length))
 for (const row of rows)
   console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
 console.log(`server CPU ms per 1M deliveries; after: ${after}`)
+
+// The actor workload, paired: cast/s (higher is better) and call µs (lower is better).
+const castMed = Object.fromEntries(
+  actorVariants.map((v) => [v, median(actorRuns[v].map((x) => x.castPerSec))]),
+) as Record<ActorVariant, number>
+const callMed = Object.fromEntries(
+  actorVariants.map((v) => [v, median(actorRuns[v].map((x) => x.callUs))]),
+) as Record<ActorVariant, number>
+const round2 = (x: number) => Number(x.toFixed(2))
+const castOverheadPct = round2((castMed.disabled / castMed.closed - 1) * 100)
+const callOverheadPct = round2((callMed.closed / callMed.disabled - 1) * 100)
+const actorClosedOverheadPct = Math.max(castOverheadPct, callOverheadPct)
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`
+const actorRows = [
+  ['actor', ...Array.from({ length: rounds }, (_, i) => `run ${i + 1}`), 'median', 'cost vs disabled'],
+]
+for (const v of actorVariants) {
+  actorRows.push([
+    `${v} casts/CPU s`,
+    ...actorRuns[v].map((x) => String(x.castPerSec)),
+    String(Math.round(castMed[v])),
+    v === 'disabled' ? '-' : signed(castOverheadPct),
+  ])
+}
+for (const v of actorVariants) {
+  actorRows.push([
+    `${v} CPU µs/call`,
+    ...actorRuns[v].map((x) => x.callUs.toFixed(3)),
+    callMed[v].toFixed(3),
+    v === 'disabled' ? '-' : signed(callOverheadPct),
+  ])
+}
+const actorWidths = actorRows[0]!.map((_, i) => Math.max(...actorRows.map((r) => r[i]!.length)))
+for (const row of actorRows)
+  console.log(
+    row.map((c, i) => (i === 0 ? c.padEnd(actorWidths[i]!) : c.padStart(actorWidths[i]!))).join('  '),
+  )
+console.log(
+  'actor workload on a server actor system, pinned to CPU 1: per CPU second of its process, each the best of ACTOR_REPS',
+)
+
+const fanoutClosedOverheadPct = pct(med.closed)
 console.log(
   JSON.stringify({
     bench: 'inspector-overhead',
@@ -139,8 +211,16 @@ console.log(
     rounds,
     medianCpuMsPer1M: Object.fromEntries(variants.map((v) => [v, Math.round(med[v])])),
     openSnapshotsMeasured: snapshotsSeen,
+    actorMedians: {
+      castPerSec: { disabled: Math.round(castMed.disabled), closed: Math.round(castMed.closed) },
+      callUs: { disabled: callMed.disabled, closed: callMed.closed },
+    },
     uptime: after,
-    closedOverheadPct: pct(med.closed),
+    fanoutClosedOverheadPct,
+    actorCastOverheadPct: castOverheadPct,
+    actorCallOverheadPct: callOverheadPct,
+    actorClosedOverheadPct,
+    closedOverheadPct: Math.max(fanoutClosedOverheadPct, actorClosedOverheadPct),
     openOverheadPct: pct(med.open),
   }),
 )

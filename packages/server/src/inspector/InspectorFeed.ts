@@ -20,6 +20,11 @@ export interface InspectorWatcher {
 export interface InspectorFeedSource {
   readonly system: ActorSystem
   introspect(options?: IntrospectOptions): Promise<ServerSnapshot>
+  /**
+   * The kept history size of these rooms (one log read each). With it, a feed snapshot reads the
+   * history of the rooms it shows only (at most `FEED_ROOMS`); without it, of every room.
+   */
+  history?(roomIds: readonly string[]): Promise<ReadonlyMap<string, number | undefined>>
   act(action: InspectorAction): Promise<{ ok: boolean; message?: string }>
 }
 
@@ -133,14 +138,27 @@ export class InspectorFeed {
     if (this.#ticking || this.#watchers.size === 0) return
     this.#ticking = true
     try {
-      const snap = await this.#source.introspect({ history: true })
+      const source = this.#source
+      let snap: ServerSnapshot
+      let trimmed: Record<string, unknown>
+      if (source.history === undefined) {
+        snap = await source.introspect({ history: true })
+        trimmed = trim(snap)
+      } else {
+        // Read the history of the rooms the page gets, not of every room this node runs.
+        snap = await source.introspect({ history: false })
+        trimmed = trim(snap)
+        const shown = trimmed.rooms as { id: string; history: number | undefined }[]
+        const sizes = await source.history(shown.map((r) => r.id))
+        trimmed.rooms = shown.map((r) => ({ ...r, history: sizes.get(r.id) }))
+      }
       const delay = this.#delay
       const loop =
         delay === undefined || delay.count === 0
           ? { p99Ms: 0, meanMs: 0 }
           : { p99Ms: delay.percentile(99) / 1e6, meanMs: delay.mean / 1e6 }
       delay?.reset()
-      this.#send({ type: 'inspector', roomId: INSPECTOR_ROOM, kind: 'snapshot', snapshot: trim(snap), loop })
+      this.#send({ type: 'inspector', roomId: INSPECTOR_ROOM, kind: 'snapshot', snapshot: trimmed, loop })
     } catch {
       // A failed read (a store down) skips one snapshot; the next tick tries again.
     } finally {

@@ -1,4 +1,4 @@
-export { type IntrospectSource, introspect } from './introspect.js'
+export { type IntrospectSource, introspect, readHistory } from './introspect.js'
 export { RATE_WINDOW_S, RoomRates } from './RoomRates.js'
 export type {
   ConnectionFigures,

@@ -31,6 +31,31 @@ async function historyOf(manager: RoomManager, roomId: string, limit: number): P
   }
 }
 
+/**
+ * The kept history size of each of `roomIds` (one log read per room, run together); a room not
+ * running here, or whose read failed, maps to undefined.
+ */
+export async function readHistory(
+  src: Pick<IntrospectSource, 'rooms' | 'historySize'>,
+  roomIds: Iterable<string>,
+): Promise<Map<string, number | undefined>> {
+  const manager = src.rooms
+  const out = new Map<string, number | undefined>()
+  const reads: Promise<void>[] = []
+  for (const id of roomIds) {
+    if (out.has(id)) continue
+    out.set(id, undefined)
+    if (manager === undefined || manager.env.local.get(id) === undefined) continue
+    reads.push(
+      historyOf(manager, id, src.historySize).then((n) => {
+        out.set(id, n)
+      }),
+    )
+  }
+  await Promise.all(reads)
+  return out
+}
+
 function connectionFigures(conn: ConnectionRecord): ConnectionFigures {
   // Transport connections say how much they hold; a plain SocketLike (tests, sendFn wrappers) does not.
   const socket = conn.socket as { bufferedAmount?: unknown; droppedCount?: unknown }
