@@ -28,12 +28,6 @@ const examples = all.filter((e) => e.run)
 const secret = 'a-readme-run-secret-of-at-least-32-characters'
 const DEADLINE_MS = 60_000
 const results = { passed: 0, failed: 0 }
-// Known problems, each skipped by name with its reason (printed by vitest as a skipped test).
-const KNOWN: Record<string, string> = {
-  // By hand it starts, answers GET /health 200 and exits on SIGTERM; under this runner the test
-  // stalls before SIGTERM (not yet understood: the probe connection or the GET never completes).
-  'packages/transport-ws/README.md:20': 'stalls in the runner before SIGTERM; runs by hand (to investigate)',
-}
 
 let server: ReturnType<typeof createServer>
 let url = ''
@@ -153,71 +147,65 @@ function start(
 }
 
 describe.concurrent.each(examples)('$where', (example) => {
-  const known = KNOWN[example.where]
-  test.skipIf(known !== undefined)(
-    `runs as written${known ? ` (skipped: ${known})` : ''}`,
-    { timeout: 2 * DEADLINE_MS },
-    async ({ expect, onTestFinished }) => {
-      onTestFinished(({ task }) => {
-        if (task.result?.state === 'fail') results.failed++
-        else results.passed++
+  test('runs as written', { timeout: 2 * DEADLINE_MS }, async ({ expect, onTestFinished }) => {
+    onTestFinished(({ task }) => {
+      if (task.result?.state === 'fail') results.failed++
+      else results.passed++
+    })
+    const user = `readme-${examples.indexOf(example)}`
+    const token = await signToken(secret, { userId: user, name: user })
+    let run: Run
+    let port: number
+    let listening: boolean
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort()
+      run = start(example, port, { HUBBUB_URL: url, HUBBUB_TOKEN: token }, onTestFinished)
+      let gone = false
+      const exited = run.exited.then(() => {
+        gone = true
+        return false
       })
-      const user = `readme-${examples.indexOf(example)}`
-      const token = await signToken(secret, { userId: user, name: user })
-      let run: Run
-      let port: number
-      let listening: boolean
-      for (let attempt = 1; ; attempt++) {
-        port = await freePort()
-        run = start(example, port, { HUBBUB_URL: url, HUBBUB_TOKEN: token }, onTestFinished)
-        let gone = false
-        const exited = run.exited.then(() => {
-          gone = true
-          return false
-        })
-        listening = await Promise.race([accepting(port, () => gone), exited])
-        if (listening || attempt === 3 || !run.output().includes('EADDRINUSE')) break
+      listening = await Promise.race([accepting(port, () => gone), exited])
+      if (listening || attempt === 3 || !run.output().includes('EADDRINUSE')) break
+    }
+    const { child, output, exited } = run
+    if (!listening) {
+      expect((await exited).code, `${example.where} failed:\n${output()}`).toBe(0)
+      if (example.code.includes('HUBBUB_URL')) {
+        expect(heard, `${example.where} said nothing in 'general':\n${output()}`).toContainEqual(
+          expect.objectContaining({ from: user }),
+        )
       }
-      const { child, output, exited } = run
-      if (!listening) {
-        expect((await exited).code, `${example.where} failed:\n${output()}`).toBe(0)
-        if (example.code.includes('HUBBUB_URL')) {
-          expect(heard, `${example.where} said nothing in 'general':\n${output()}`).toContainEqual(
-            expect.objectContaining({ from: user }),
-          )
-        }
-        return
-      }
-      if (
-        /\b(createServer|attach|hubbub)\b/.test(example.code) &&
-        !example.code.includes("from 'node:http'")
-      ) {
-        // An example that prints a token for a first client: that token must work.
-        if (example.code.includes('token: '))
-          await expect.poll(() => /token: \S+\n/.test(output())).toBe(true)
-        const printed = /token: (\S+)/.exec(output())?.[1] ?? token
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['hubbub.v1.json', `hubbub.token.${printed}`])
-        onTestFinished(() => ws.terminate())
-        ws.on('error', () => {})
-        const [first] = await once(ws, 'message')
-        expect(JSON.parse(String(first)), output()).toMatchObject({ type: 'welcome', protocol: 1 })
-      } else {
-        // No keep-alive: a pooled connection of this process must not be what keeps the example up.
-        const status = await new Promise<number | undefined>((resolve, reject) => {
-          get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
-            res.resume()
-            resolve(res.statusCode)
-          }).once('error', reject)
-        })
-        expect(status, output()).toBe(200)
-      }
-      child.kill('SIGTERM')
-      const end = await Promise.race([
-        exited,
-        new Promise((r) => setTimeout(() => r(`still running 20 s after SIGTERM:\n${output()}`), 20_000)),
-      ])
-      if (example.code.includes("'SIGTERM'")) expect(end, output()).toEqual({ code: 0, signal: null })
-      else expect(end, output()).toEqual({ code: null, signal: 'SIGTERM' })
-    },
-  )
+      return
+    }
+    if (
+      /\b(createServer|attach)\(|\.register\(hubbub\b/.test(example.code) &&
+      !example.code.includes("from 'node:http'")
+    ) {
+      // An example that prints a token for a first client: that token must work.
+      if (example.code.includes('token: ')) await expect.poll(() => /token: \S+\n/.test(output())).toBe(true)
+      const printed = /token: (\S+)/.exec(output())?.[1] ?? token
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['hubbub.v1.json', `hubbub.token.${printed}`])
+      onTestFinished(() => ws.terminate())
+      ws.on('error', () => {})
+      const [first] = await once(ws, 'message')
+      expect(JSON.parse(String(first)), output()).toMatchObject({ type: 'welcome', protocol: 1 })
+    } else {
+      // No keep-alive: a pooled connection of this process must not be what keeps the example up.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        }).once('error', reject)
+      })
+      expect(status, output()).toBe(200)
+    }
+    child.kill('SIGTERM')
+    const end = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r(`still running 20 s after SIGTERM:\n${output()}`), 20_000)),
+    ])
+    if (example.code.includes("'SIGTERM'")) expect(end, output()).toEqual({ code: 0, signal: null })
+    else expect(end, output()).toEqual({ code: null, signal: 'SIGTERM' })
+  })
 })
