@@ -6,13 +6,17 @@
 // diagnostics are asked for, so the libraries they import are read once and checked only as far as
 // the examples use them: one `tsc -p` per package took minutes under load.
 //
-// Which fences count: ```ts, ```typescript and ```tsx (indented ones in lists too). In the info string:
-//   ```ts run             also executed for real by packages/server/test/readmeRun.test.ts
-//                         (```js run too: a plain-JavaScript example that is run but has no types)
-//   ```ts no-check <why>  not checked; the reason is required and printed, so no opt-out is silent
+// Which fences count: ```ts, ```typescript, ```tsx, and ```js, ```javascript, ```mjs (indented ones in
+// lists too). Every one of them is a whole program by default: type-checked (TypeScript) and also
+// executed as written by packages/server/test/readmeRun.test.ts. In the info string (GitHub and npm
+// show only the language, the rest is invisible to readers):
+//   ```ts fragment        a piece that continues an earlier fence or shows one call (it `declare`s
+//                         what it needs): type-checked only, not run
+//   ```ts no-check <why>  neither checked nor run; the reason is required and printed
+// So a new fence must run unless it says otherwise: nothing is skipped silently.
 //
 //   node scripts/readme-examples.mjs            check all, exit 1 on an error (file:line of each)
-//   node scripts/readme-examples.mjs --list     print what would be checked, run, or opts out
+//   node scripts/readme-examples.mjs --list     print what is run, type-checked only, or opted out
 //   node scripts/readme-examples.mjs packages/server/README.md …   only these READMEs
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -25,7 +29,7 @@ const JS = ['js', 'javascript', 'mjs']
 const FENCE = /^( *)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/
 
 /**
- * The TypeScript fences of one Markdown text, and the JavaScript ones marked `run`:
+ * The TypeScript and JavaScript fences of one Markdown text:
  * `{ line, code, lang, rest, ts }` (line: 1-based, of the first code line).
  */
 export function extractExamples(markdown) {
@@ -43,8 +47,7 @@ export function extractExamples(markdown) {
       body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j].trimStart())
     }
     const ts = TS.includes(lang.toLowerCase())
-    // JavaScript fences only when they are to be run (they have no types to check).
-    if (ts || (JS.includes(lang.toLowerCase()) && runnable(rest.trim()))) {
+    if (ts || JS.includes(lang.toLowerCase())) {
       out.push({ line: i + 2, code: body.join('\n'), lang, rest: rest.trim(), ts })
     }
     i = j
@@ -58,9 +61,14 @@ export function optOut(rest) {
   return m ? m[1].trim() : undefined
 }
 
-/** `run` in the info string: the example is also executed (readmeRun.test.ts). */
+/** `fragment` in the info string: type-checked only (it is not a program of its own). */
+export function fragment(rest) {
+  return /^fragment\b/.test(rest)
+}
+
+/** Whether an example is executed (readmeRun.test.ts): all but fragments and opt-outs. */
 export function runnable(rest) {
-  return /^run\b/.test(rest)
+  return !fragment(rest) && optOut(rest) === undefined
 }
 
 /** The READMEs to check, each with the folder its examples are compiled (and run) from. */
@@ -165,6 +173,14 @@ export function check(only = []) {
   return { checked: [...files.values()], skipped, problems }
 }
 
+/** "N fences: N run, N type-checked fragments, N opted out". */
+export function summary(all) {
+  const run = all.filter((e) => e.run).length
+  const fragments = all.filter((e) => !e.run && e.skip === undefined).length
+  const out = all.filter((e) => e.skip !== undefined).length
+  return `readme examples: ${all.length} fences: ${run} run, ${fragments} type-checked fragments, ${out} opted out`
+}
+
 function main() {
   const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
   if (process.argv.includes('--list')) {
@@ -175,7 +191,7 @@ function main() {
       const why = ex.skip ? ` (${ex.skip})` : ''
       console.log(`  ${what.padEnd(14)} ${ex.where}${why}`)
     }
-    console.log(`readme examples: ${all.length} fences`)
+    console.log(summary(all))
     return
   }
   const started = performance.now()

@@ -1,26 +1,33 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { get } from 'node:http'
+import { connect, createServer as createNetServer } from 'node:net'
 import { join } from 'node:path'
 import { createServer, hmacAuth, signToken } from '@hubbub/server'
 import { wsTransport } from '@hubbub/transport-ws'
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
 // @ts-expect-error: a plain .mjs script without declarations
-import { collect } from '../../../scripts/readme-examples.mjs'
+import { collect, summary } from '../../../scripts/readme-examples.mjs'
 
-// Every README fence marked `run` (```ts run, ```js run) is executed as written, with tsx, from the
-// folder of its package (so its imports resolve as in an app), against a real server of this test
-// on a free port. Two kinds, told apart by what the example does:
-// - a server example prints `listening on ws://…` (and may print `token: …`): a client connects
-//   and gets `welcome`; SIGTERM then drains it (close 1001) and the process exits 0 on its own;
-// - a client example reads HUBBUB_URL and HUBBUB_TOKEN, says something in room `general` of this
-//   test's server (a watcher there must see it), and exits 0 on its own.
-// Each runs with PORT=0, HOST=127.0.0.1 and HUBBUB_SECRET set, and is killed after DEADLINE_MS.
+// Every README fence that is not marked `fragment` (scripts/readme-examples.mjs) is executed as
+// written, with tsx, from a folder of its own inside its package's folder (so its imports resolve as
+// in an app, and files it writes, ./data or ./public, go away with it). Each runs with PORT set to a
+// free port, HOST=127.0.0.1, HUBBUB_SECRET and INSPECTOR_SECRET set, REDIS_URL passed on, and
+// HUBBUB_URL/HUBBUB_TOKEN pointing at a real server of this test. Whichever comes first decides:
+// - the process exits: it must exit 0 (a script); one that reads HUBBUB_URL (a client) must also
+//   have said something in room `general` of this test's server;
+// - PORT accepts connections: a server. One built on createServer/attach/the Fastify plugin must
+//   greet a WebSocket client at /ws with `welcome`; a bare transport must answer GET /health. Then
+//   SIGTERM: one that handles it must exit 0 on its own, one that does not dies of the signal.
+// A port taken by someone else between our probe and the example's listen (EADDRINUSE) is retried.
 type Example = { where: string; dir: string; code: string; ts: boolean; skip?: string; run: boolean }
-const examples = (collect() as Example[]).filter((e) => e.run)
+const all = collect() as Example[]
+const examples = all.filter((e) => e.run)
 const secret = 'a-readme-run-secret-of-at-least-32-characters'
-const DEADLINE_MS = 45_000
+const DEADLINE_MS = 60_000
+const results = { passed: 0, failed: 0 }
 
 let server: ReturnType<typeof createServer>
 let url = ''
@@ -48,82 +55,157 @@ beforeAll(async () => {
 afterAll(async () => {
   watcherSocket?.terminate()
   await server?.close({ graceMs: 0 })
+  const fragments = all.filter((e) => !e.run && e.skip === undefined).length
+  console.log(
+    `${summary(all)}\nreadme examples run: ${results.passed} passed, ${results.failed} failed, ${fragments} type-checked fragments not run`,
+  )
 })
 
-test('some README examples are marked to run (the root of this suite is not empty)', () => {
+test('the README examples that must run are found (the suite is not empty)', () => {
   expect(examples.map((e) => e.where)).toEqual(
     expect.arrayContaining([
       expect.stringMatching(/^packages\/server\//),
       expect.stringMatching(/^packages\/client\//),
+      expect.stringMatching(/^packages\/fastify\//),
     ]),
   )
 })
 
+async function freePort(): Promise<number> {
+  const probe = createNetServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+/** Resolves when 127.0.0.1:port accepts a TCP connection; polls on refusal until `stop` says so. */
+async function accepting(port: number, stop: () => boolean): Promise<boolean> {
+  while (!stop()) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1')
+      s.once('connect', () => {
+        s.destroy()
+        resolve(true)
+      })
+      s.once('error', () => resolve(false))
+    })
+    if (ok) return true
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return false
+}
+
+type Run = {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<{ code: number | null; signal: string | null }>
+}
+
 function start(
   example: Example,
+  port: number,
   env: Record<string, string>,
-): { child: ChildProcess; output: () => string; listening: Promise<void> } {
-  const file = join(
-    example.dir,
-    `.readme-run-${process.pid}-${example.where.split(':')[1]}.${example.ts ? 'mts' : 'mjs'}`,
-  )
+  cleanup: (fn: () => void) => void,
+): Run {
+  const line = example.where.split(':')[1]
+  const dir = join(example.dir, `.readme-run-${process.pid}-${line}`)
+  mkdirSync(dir, { recursive: true })
+  cleanup(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, `example.${example.ts ? 'mts' : 'mjs'}`)
   writeFileSync(file, example.code)
-  onTestFinished(() => rmSync(file, { force: true }))
   const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', file], {
-    cwd: example.dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', HUBBUB_SECRET: secret, ...env },
+    cwd: dir,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HUBBUB_SECRET: secret,
+      INSPECTOR_SECRET: secret,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  let said: () => void = () => {}
-  const listening = new Promise<void>((resolve) => {
-    said = resolve
-  })
   child.stdout!.on('data', (chunk) => {
     out += String(chunk)
-    if (/listening on ws:\/\/\S+\n/.test(out)) said()
   })
   child.stderr!.on('data', (chunk) => {
     out += String(chunk)
   })
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE_MS)
   child.once('exit', () => clearTimeout(timer))
-  onTestFinished(() => {
+  cleanup(() => {
     clearTimeout(timer)
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
-  return { child, output: () => out, listening }
+  return { child, output: () => out, exited }
 }
 
-describe.each(examples)('$where', (example) => {
-  test('runs as written', { timeout: DEADLINE_MS + 15_000 }, async () => {
-    const user = `readme-${example.where.split(':')[1]}`
-    const token = await signToken(secret, { userId: user, name: user })
-    const { child, output, listening: said } = start(example, { HUBBUB_URL: url, HUBBUB_TOKEN: token })
-    const exited = new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) resolve(child.exitCode)
-      child.once('exit', (code) => resolve(code))
+describe.concurrent.each(examples)('$where', (example) => {
+  test('runs as written', { timeout: 2 * DEADLINE_MS }, async ({ expect, onTestFinished }) => {
+    onTestFinished(({ task }) => {
+      if (task.result?.state === 'fail') results.failed++
+      else results.passed++
     })
-    // Whichever comes first: a server example says where it listens, a client example ends.
-    const listening = await Promise.race([said.then(() => true), exited.then(() => false)])
+    const user = `readme-${examples.indexOf(example)}`
+    const token = await signToken(secret, { userId: user, name: user })
+    let run: Run
+    let port: number
+    let listening: boolean
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort()
+      run = start(example, port, { HUBBUB_URL: url, HUBBUB_TOKEN: token }, onTestFinished)
+      let gone = false
+      const exited = run.exited.then(() => {
+        gone = true
+        return false
+      })
+      listening = await Promise.race([accepting(port, () => gone), exited])
+      if (listening || attempt === 3 || !run.output().includes('EADDRINUSE')) break
+    }
+    const { child, output, exited } = run
     if (!listening) {
-      expect(await exited, `${example.where} failed:\n${output()}`).toBe(0)
-      expect(heard, `${example.where} said nothing in 'general':\n${output()}`).toContainEqual(
-        expect.objectContaining({ from: user }),
-      )
+      expect((await exited).code, `${example.where} failed:\n${output()}`).toBe(0)
+      if (example.code.includes('HUBBUB_URL')) {
+        expect(heard, `${example.where} said nothing in 'general':\n${output()}`).toContainEqual(
+          expect.objectContaining({ from: user }),
+        )
+      }
       return
     }
-    const at = /listening on (ws:\/\/\S+)/.exec(output())![1]!.replace('localhost', '127.0.0.1')
-    // An example that prints a token for a first client: that token must work.
-    if (example.code.includes('token: ')) await expect.poll(() => /token: \S+\n/.test(output())).toBe(true)
-    const printed = /token: (\S+)/.exec(output())?.[1] ?? token
-    const ws = new WebSocket(at, ['hubbub.v1.json', `hubbub.token.${printed}`])
-    onTestFinished(() => ws.terminate())
-    const [first] = await once(ws, 'message')
-    expect(JSON.parse(String(first))).toMatchObject({ type: 'welcome', protocol: 1 })
-    const closed = once(ws, 'close')
+    if (
+      /\b(createServer|attach)\(|\.register\(hubbub\b/.test(example.code) &&
+      !example.code.includes("from 'node:http'")
+    ) {
+      // An example that prints a token for a first client: that token must work.
+      if (example.code.includes('token: ')) await expect.poll(() => /token: \S+\n/.test(output())).toBe(true)
+      const printed = /token: (\S+)/.exec(output())?.[1] ?? token
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, ['hubbub.v1.json', `hubbub.token.${printed}`])
+      onTestFinished(() => ws.terminate())
+      ws.on('error', () => {})
+      const [first] = await once(ws, 'message')
+      expect(JSON.parse(String(first)), output()).toMatchObject({ type: 'welcome', protocol: 1 })
+    } else {
+      // No keep-alive: a pooled connection of this process must not be what keeps the example up.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+          res.resume()
+          resolve(res.statusCode)
+        }).once('error', reject)
+      })
+      expect(status, output()).toBe(200)
+    }
     child.kill('SIGTERM')
-    expect((await closed)[0]).toBe(1001)
-    expect(await exited, output()).toBe(0)
+    const end = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r(`still running 20 s after SIGTERM:\n${output()}`), 20_000)),
+    ])
+    if (example.code.includes("'SIGTERM'")) expect(end, output()).toEqual({ code: 0, signal: null })
+    else expect(end, output()).toEqual({ code: null, signal: 'SIGTERM' })
   })
 })
