@@ -178,12 +178,20 @@ export type FramesOf<E extends MessageSchemas> = string extends keyof E
 
 /** Per-message-type rate limit of a behaviour (see `RoomDefinition.rateLimits`). */
 export interface MessageRateLimit {
-  /** Sustained frames per second of this type, per connection. */
+  /** Sustained frames per second of this type, per user (or per connection: see `per`). */
   perSecond: number
   /** Bucket size. Default: `perSecond`. */
   burst?: number
   /** Being over this limit for this long (ms) closes the connection (1008). Default: the server's `rateAbuseMs`. */
   abuseMs?: number
+  /**
+   * Whose bucket it is, in each room. `'user'` (default): one bucket per user, which all of the
+   * user's connections in the room share, so a second tab or device does not double the rate a
+   * player gets. `'connection'`: one per connection, for a type each connection sends for itself
+   * (say, one caret per open editor). An anonymous connection is a user of its own. The server keeps a
+   * user's bucket while the user has a connection in the room, on each node (not across nodes).
+   */
+  per?: 'user' | 'connection'
 }
 
 /** The decoded custom messages of a behaviour: `{ type: K } & body`. */
@@ -207,10 +215,12 @@ export interface RoomDefinition<S, M extends MessageSchemas, E extends MessageSc
    */
   emits?: E
   /**
-   * Rate limits per custom message type, per connection, in place of the connection's own limit
-   * (which these frames then do not use up): a game's `input` at 30/s and `cursor` at 30/s next to
-   * the chat limit of 20/s. Frames over the limit are dropped and counted (`rate_limit_hits_total`,
-   * the connection's `rateLimited`); being over it for `abuseMs` closes the connection (1008).
+   * Rate limits per custom message type, per user and room (`per: 'connection'` for one bucket per
+   * connection), in place of the connection's own limit (which these frames then do not use up): a
+   * game's `input` at 30/s and `cursor` at 30/s next to the chat limit of 20/s. Frames over the
+   * limit are dropped unanswered and counted (`rate_limit_hits_total`, the sending connection's
+   * `rateLimited`); a connection whose frame finds its bucket over the limit for `abuseMs` is
+   * closed (1008).
    */
   rateLimits?: { readonly [K in keyof M & string]?: MessageRateLimit }
   /** The initial state of a new (or restarted) room; may be asynchronous (loading a level, a deck). */

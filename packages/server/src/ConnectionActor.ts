@@ -1,7 +1,7 @@
 import type { AnyRef, GenServer } from '@hubbub/actor'
 import { CloseCode, type ErrorCode } from '@hubbub/protocol'
 import { type OutgoingFrame, type RoomLostCode, roomBinaryTopic, roomTopic } from '@hubbub/rooms'
-import { BinaryFrame, type ConnectionRecord } from './ConnectionRecord.js'
+import { BinaryFrame, type ConnectionRecord, type Membership } from './ConnectionRecord.js'
 import { INSPECTOR_ROOM } from './inspector/InspectorFeed.js'
 import { inspectorFrame } from './inspector/inspectorFrames.js'
 
@@ -62,11 +62,15 @@ function admit(conn: ConnectionRecord, msg: ConnectionCast): Frame | undefined {
     const limitOf = core.limitOf
     if (limitOf === undefined || typeof frame.roomId !== 'string' || !core.customTypes.has(frame.type))
       return frame
-    const config = limitOf(frame.roomId, frame.type)
-    if (config === undefined) return frame
-    // The room's behaviour limits this type itself: it does not use up the connection's bucket.
+    const limit = limitOf(frame.roomId, frame.type)
+    if (limit === undefined) return frame
+    // Not in the room: the connection's bucket pays for the frame, and it is answered NOT_IN_ROOM.
+    const membership = conn.membership(frame.roomId)
+    if (membership === undefined) return frame
+    // The room's behaviour limits this type itself (per user, or per connection): it does not use
+    // up the connection's bucket.
     conn.limiter.refund()
-    const typed = conn.typeLimiter(frame.roomId, frame.type, config).take(now)
+    const typed = conn.typeBuckets(membership, limit.perUser).take(frame.type, limit.config, now)
     if (typed === 'ok') return frame
     core.metrics.rateLimitHits.inc()
     conn.rateLimited++
@@ -158,7 +162,9 @@ async function join(conn: ConnectionRecord, frame: Frame): Promise<void> {
     core.system.cast(ref, { type: 'member_down', member: conn })
     return
   }
-  const membership = { roomId, ref }
+  // A room that limits a type per user: this connection holds its user's buckets while it is in it.
+  const user = core.userLimited?.(roomId) ? core.userRateLimits.acquire(roomId, conn.key) : undefined
+  const membership: Membership = { roomId, ref, user, own: undefined }
   conn.addMembership(membership)
   core.directory.named(conn)
 }

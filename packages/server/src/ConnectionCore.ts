@@ -14,6 +14,8 @@ import { randomId } from './randomId.js'
 import { ServerError } from './ServerError.js'
 import type { ConnectionInfo, SocketLike } from './SocketLike.js'
 import type { TopicBridge } from './TopicBridge.js'
+import type { TypeLimit } from './TypeBuckets.js'
+import { UserRateLimits } from './UserRateLimits.js'
 
 export interface ConnectionCoreOptions {
   readonly system: ActorSystem
@@ -27,7 +29,8 @@ export interface ConnectionCoreOptions {
   readonly encodeBinary: ((frame: OutgoingFrame) => Uint8Array) | undefined
   readonly customTypes: ReadonlyMap<string, RoomBehaviour>
   readonly sharedTypes: ReadonlySet<string>
-  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
+  readonly limitOf: ((roomId: string, type: string) => TypeLimit | undefined) | undefined
+  readonly userLimited: ((roomId: string) => boolean) | undefined
   readonly directory: ConnectionDirectory
   /** Announced in every `welcome`. */
   readonly heartbeatMs: number
@@ -60,7 +63,11 @@ export class ConnectionCore {
   /** Custom types several behaviours define: the room checks their body (see `roomCodecs`). */
   readonly sharedTypes: ReadonlySet<string>
   /** A behaviour's own rate limit of a custom type in a room; undefined when no behaviour sets one. */
-  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
+  readonly limitOf: ((roomId: string, type: string) => TypeLimit | undefined) | undefined
+  /** Whether a room's behaviour limits a type per user; undefined when no behaviour does. */
+  readonly userLimited: ((roomId: string) => boolean) | undefined
+  /** The per-user buckets of those types, held by each connection of the user in the room. */
+  readonly userRateLimits = new UserRateLimits()
   /** Connections by id, user and name. */
   readonly directory: ConnectionDirectory
   readonly #heartbeatMs: number
@@ -95,6 +102,7 @@ export class ConnectionCore {
     this.customTypes = options.customTypes
     this.sharedTypes = options.sharedTypes
     this.limitOf = options.limitOf
+    this.userLimited = options.userLimited
     this.directory = options.directory
     this.#heartbeatMs = options.heartbeatMs
     this.presenceGraceMs = options.presenceGraceMs
@@ -264,7 +272,10 @@ export class ConnectionCore {
       return
     }
     // Rooms learn about a member's end here, once per membership, instead of through a monitor each.
-    for (const m of conn.membershipList()) this.system.cast(m.ref, { type: 'member_down', member: conn })
+    for (const m of conn.membershipList()) {
+      conn.releaseBuckets(m)
+      this.system.cast(m.ref, { type: 'member_down', member: conn })
+    }
     if (typeof reason === 'object' && 'error' in reason) {
       // Only this socket is affected; its rooms see DOWN and announce user_left.
       this.metrics.actorRestarts.inc()

@@ -11,11 +11,16 @@ import type { Identity } from './auth/index.js'
 import type { ConnectionCore } from './ConnectionCore.js'
 import { type RateLimitConfig, RateLimiter } from './RateLimiter.js'
 import type { ServerConnection, SocketLike } from './SocketLike.js'
+import { TypeBuckets } from './TypeBuckets.js'
 
 /** A room this connection is in, as the connection tracks it. */
 export interface Membership {
   readonly roomId: string
   readonly ref: RoomRef
+  /** Its user's buckets of the types the room limits per user (shared with the user's other connections there). */
+  user?: TypeBuckets | undefined
+  /** Its own buckets of the types the room limits per connection (made on the first such frame). */
+  own?: TypeBuckets | undefined
 }
 
 /** Binary frames are wrapped so a text frame (the common case) travels through the mailbox unwrapped. */
@@ -61,8 +66,6 @@ export class ConnectionRecord
   resumeToken: string | undefined = undefined
   /** The presence key taken over from an earlier connection through `join.resume`. */
   resumedKey: string | undefined = undefined
-  /** Token buckets of custom types a room behaviour limits on its own (`rateLimits`), by room and type. */
-  typeLimiters: Map<string, RateLimiter> | undefined = undefined
 
   constructor(
     readonly id: string,
@@ -77,17 +80,19 @@ export class ConnectionRecord
     if (identity !== undefined) this.name = identity.name
   }
 
-  /** The bucket of a type a behaviour limits in a room (created on the first such frame). */
-  typeLimiter(roomId: string, type: string, config: RateLimitConfig): RateLimiter {
-    const key = `${type}\u0000${roomId}`
-    let map = this.typeLimiters
-    if (map === undefined) this.typeLimiters = map = new Map()
-    let limiter = map.get(key)
-    if (limiter === undefined) {
-      limiter = new RateLimiter(config)
-      map.set(key, limiter)
-    }
-    return limiter
+  /** The buckets a frame of a type the room limits takes from: the user's, or this connection's own. */
+  typeBuckets(membership: Membership, perUser: boolean): TypeBuckets {
+    if (perUser && membership.user !== undefined) return membership.user
+    if (membership.own === undefined) membership.own = new TypeBuckets('')
+    return membership.own
+  }
+
+  /** Gives up its hold on its user's buckets in a room it left (once: a second call does nothing). */
+  releaseBuckets(membership: Membership): void {
+    const user = membership.user
+    if (user === undefined) return
+    membership.user = undefined
+    this.core.userRateLimits.release(user)
   }
 
   /** The connection's token bucket: the record is its own limiter (one object less per socket). */
@@ -152,13 +157,15 @@ export class ConnectionRecord
     if (!Array.isArray(m)) {
       if (m.roomId !== roomId) return undefined
       this.memberships = null
+      this.releaseBuckets(m)
       return m
     }
     const i = m.findIndex((x) => x.roomId === roomId)
     if (i < 0) return undefined
-    const [removed] = m.splice(i, 1)
+    const [removed] = m.splice(i, 1) as [Membership]
     if (m.length === 1) this.memberships = m[0]!
     else if (m.length === 0) this.memberships = null
+    this.releaseBuckets(removed)
     return removed
   }
 

@@ -298,6 +298,7 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
       directory: this.#directory,
       rates: this.#rates,
       historySize: this.#options.historySize ?? 100,
+      userRateLimits: this.#core.userRateLimits.size,
     }
   }
 

@@ -6,6 +6,7 @@ import type { ClientDecoder } from './ClientDecoder.js'
 import { RateLimitConfig } from './RateLimiter.js'
 import { ServerError } from './ServerError.js'
 import type { RoomRoute, ServerOptions } from './ServerOptions.js'
+import type { TypeLimit } from './TypeBuckets.js'
 
 /** Which behaviour a room runs, and the codecs that know the behaviours' own message types. */
 export interface RoomCodecs {
@@ -19,7 +20,9 @@ export interface RoomCodecs {
    */
   readonly sharedTypes: ReadonlySet<string>
   /** The rate limit a room's behaviour sets for a custom type; undefined when no behaviour sets any. */
-  readonly limitOf: ((roomId: string, type: string) => RateLimitConfig | undefined) | undefined
+  readonly limitOf: ((roomId: string, type: string) => TypeLimit | undefined) | undefined
+  /** Whether a room's behaviour limits some type per user; undefined when no behaviour does. */
+  readonly userLimited: ((roomId: string) => boolean) | undefined
   readonly jsonDecoder: ClientDecoder
   /** Undefined when msgpack is off. */
   readonly binaryDecoder: ClientDecoder | undefined
@@ -71,11 +74,12 @@ function typeLimits(
   behaviours: readonly RoomBehaviour[],
   behaviourFor: (roomId: string) => RoomBehaviour,
   abuseMs: number,
-): RoomCodecs['limitOf'] {
-  const configs = new Map<RoomBehaviour, Map<string, RateLimitConfig>>()
+): Pick<RoomCodecs, 'limitOf' | 'userLimited'> {
+  const configs = new Map<RoomBehaviour, Map<string, TypeLimit>>()
+  const perUser = new Set<RoomBehaviour>()
   for (const b of behaviours) {
     if (b.rateLimits === undefined) continue
-    const byType = new Map<string, RateLimitConfig>()
+    const byType = new Map<string, TypeLimit>()
     for (const [type, limit] of Object.entries(
       b.rateLimits as Record<string, MessageRateLimit | undefined>,
     )) {
@@ -89,19 +93,25 @@ function typeLimits(
       if (!(limit.perSecond > 0)) {
         throw new ServerError('invalid_options', `rateLimits.${type}.perSecond must be a positive number`)
       }
-      byType.set(
-        type,
-        new RateLimitConfig({
-          perSecond: limit.perSecond,
-          burst: limit.burst ?? limit.perSecond,
-          abuseMs: limit.abuseMs ?? abuseMs,
-        }),
-      )
+      const per = limit.per ?? 'user'
+      if (per !== 'user' && per !== 'connection') {
+        throw new ServerError('invalid_options', `rateLimits.${type}.per must be 'user' or 'connection'`)
+      }
+      const config = new RateLimitConfig({
+        perSecond: limit.perSecond,
+        burst: limit.burst ?? limit.perSecond,
+        abuseMs: limit.abuseMs ?? abuseMs,
+      })
+      byType.set(type, { config, perUser: per === 'user' })
+      if (per === 'user') perUser.add(b)
     }
     if (byType.size > 0) configs.set(b, byType)
   }
-  if (configs.size === 0) return undefined
-  return (roomId, type) => configs.get(behaviourFor(roomId))?.get(type)
+  if (configs.size === 0) return { limitOf: undefined, userLimited: undefined }
+  return {
+    limitOf: (roomId, type) => configs.get(behaviourFor(roomId))?.get(type),
+    userLimited: perUser.size === 0 ? undefined : (roomId) => perUser.has(behaviourFor(roomId)),
+  }
 }
 
 /**
@@ -174,7 +184,7 @@ export function roomCodecs(
     behaviourFor: (roomId) => placed(routeOf(roomId)),
     customTypes: owner,
     sharedTypes: shared,
-    limitOf: typeLimits(behaviours, routeOf, protocol.limits.rateAbuseMs),
+    ...typeLimits(behaviours, routeOf, protocol.limits.rateAbuseMs),
     jsonDecoder: codec as unknown as ClientDecoder,
     binaryDecoder,
     encodeBinary,

@@ -37,6 +37,7 @@ describe('the inspector feed', () => {
       uptimeMs: 0,
       rooms: [],
       connections: [],
+      userRateLimits: 0,
       actors: system.snapshot(),
     }
     let reads = 0

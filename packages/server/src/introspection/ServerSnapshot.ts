@@ -47,6 +47,11 @@ export interface ServerSnapshot {
   readonly uptimeMs: number
   readonly rooms: readonly RoomFigures[]
   readonly connections: readonly ConnectionFigures[]
+  /**
+   * Users this node keeps `rateLimits` buckets for (`per: 'user'`), counted once per room: each
+   * stays while the user has a connection here in the room.
+   */
+  readonly userRateLimits: number
   /** The actor system's supervision tree (`system.snapshot()`). */
   readonly actors: SystemSnapshot
 }

@@ -15,6 +15,8 @@ export interface IntrospectSource {
   readonly rates: RoomRates
   /** The `limit` of the history read (the server's `historySize`). */
   readonly historySize: number
+  /** Per-user rate-limit entries kept (`UserRateLimits.size`). */
+  readonly userRateLimits: number
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
@@ -112,5 +114,6 @@ export async function introspect(
   const actors = src.system.snapshot()
   await Promise.all(reads)
   const at = Date.now()
-  return { nodeId: src.nodeId, at, uptimeMs: at - src.startedAt, rooms, connections, actors }
+  const userRateLimits = src.userRateLimits
+  return { nodeId: src.nodeId, at, uptimeMs: at - src.startedAt, rooms, connections, userRateLimits, actors }
 }

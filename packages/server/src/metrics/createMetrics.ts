@@ -25,7 +25,7 @@ export interface ServerMetrics {
   readonly fanoutDeliveries: Counter
   /** Frames dropped by the backpressure policy (each is an offset gap the client can see). */
   readonly drops: Counter
-  /** Frames refused by the per-connection rate limit (`RATE_LIMITED`). */
+  /** Frames refused by a rate limit: the connection's (`RATE_LIMITED`), or a behaviour's `rateLimits`. */
   readonly rateLimitHits: Counter
   /** Connection and room actors restarted (or, for temporary connection actors, crashed). */
   readonly actorRestarts: Counter
@@ -112,7 +112,10 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
     messagesOut: counter('messages_out_total', 'Frames sent directly to one connection.'),
     fanoutDeliveries: counter('fanout_deliveries_total', 'Frames delivered to subscribers by topic fan-out.'),
     drops: counter('drops_total', 'Frames dropped by the backpressure policy.'),
-    rateLimitHits: counter('rate_limit_hits_total', 'Frames refused by the per-connection rate limit.'),
+    rateLimitHits: counter(
+      'rate_limit_hits_total',
+      "Frames refused by a rate limit: the connection's, or a room behaviour's per-type limit.",
+    ),
     actorRestarts: counter('actor_restarts_total', 'Connection and room actors restarted or crashed.'),
     eventLoopLag,
     contentType: registry.contentType,
