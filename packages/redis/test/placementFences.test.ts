@@ -46,6 +46,8 @@ async function inProcessNode(nodeId: string, timing = { leaseTtlMs, renewEveryMs
     auth: { anonymous: true },
     heartbeatMs: 0,
     nodeId,
+    // A client joins 50 rooms at once: the per-connection rate limit would refuse some joins.
+    limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
   })
   onTestFinished(async () => {
     await server.close({ graceMs: 1000 })
