@@ -28,8 +28,62 @@ redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'epoch', ARGV[2], 'state', ARGV[3
 return 1
 `
 
+/**
+ * An owner's write for a room it holds with `fence` (see `saveFenced`). KEYS: the room's state
+ * hash, its fence counter (`{<prefix>:<roomId>}:fence`, drawn by `RedisRoomPlacement`), its
+ * answered frames (a hash) and their order (a list). ARGV: fence, '1' when a snapshot is given,
+ * offset, epoch, the encoded state, a frame key ('' for none), its answer, how many frames to keep.
+ * Refused (0) when another owner drew a higher fence or saved with one; 2 when the stored
+ * snapshot is newer (the frame is recorded all the same); 1 when written.
+ */
+export const SAVE_FENCED = `
+local fence = tonumber(ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > fence then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') > fence then return 0 end
+local result = 1
+if ARGV[2] == '1' then
+  local stored = redis.call('HMGET', KEYS[1], 'offset', 'epoch')
+  local epoch = stored[2] or ''
+  local same = epoch == ARGV[4] or epoch == '' or ARGV[4] == ''
+  if stored[1] and same and tonumber(stored[1]) > tonumber(ARGV[3]) then
+    result = 2
+  else
+    redis.call('HSET', KEYS[1], 'offset', ARGV[3], 'epoch', ARGV[4], 'state', ARGV[5], 'fence', ARGV[1])
+  end
+end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+  redis.call('RPUSH', KEYS[4], ARGV[6])
+  local keep = tonumber(ARGV[8])
+  while redis.call('LLEN', KEYS[4]) > keep do
+    redis.call('HDEL', KEYS[3], redis.call('LPOP', KEYS[4]))
+  end
+end
+return result
+`
+
+/** The keys `SAVE_FENCED` takes for a room, on a prefix (all in the room's hash slot). */
+export function fencedKeys(prefix: string, roomId: string): [string, string, string, string] {
+  const base = `{${prefix}:${roomId}}`
+  return [`${base}:state`, `${base}:fence`, `${base}:frames`, `${base}:frameorder`]
+}
+
+/** A frame an owner answered, kept with the room so the next owner answers a resend the same. */
+export interface AnsweredFrame {
+  /** Who sent it and its id, e.g. `<connectionId> <frameId>`. */
+  key: string
+  /** The answer, encoded by the caller. */
+  answer: string
+  /** How many answered frames the room keeps (the oldest go). */
+  keep: number
+}
+
+/** What `saveFenced` did: `saved`; `kept` a newer stored snapshot; refused as `stale`. */
+export type FencedSave = 'saved' | 'kept' | 'stale'
+
 interface ScriptCommands {
   hubbubStateSave(key: string, offset: number, epoch: string, state: Buffer): Promise<number>
+  hubbubStateSaveFenced(...args: (string | number | Buffer)[]): Promise<number>
 }
 
 /**
@@ -46,6 +100,7 @@ export class RedisRoomStateStore implements RoomStateStore {
     this.prefix = options.prefix ?? 'hubbub'
     const redis = openRedis(options.redis ?? 'redis://127.0.0.1:6379', { connectionName: 'hubbub-state' })
     redis.defineCommand('hubbubStateSave', { numberOfKeys: 1, lua: saveScript })
+    redis.defineCommand('hubbubStateSaveFenced', { numberOfKeys: 4, lua: SAVE_FENCED })
     redis.on('error', () => {})
     this.#redis = redis as RedisClient & ScriptCommands
   }
@@ -68,8 +123,41 @@ export class RedisRoomStateStore implements RoomStateStore {
     await this.#redis.hubbubStateSave(this.#key(roomId), offset, epoch ?? '', encodeStateValue(state))
   }
 
+  /**
+   * A save by the owner of a room that holds it with `fence` (`RedisRoomPlacement` draws fences on
+   * this store's prefix): refused as `stale` when a newer owner drew a higher fence or saved with
+   * one, so an owner that lost its lease (a long pause) never overwrites its successor's snapshot.
+   * `frame` records the answer to a client frame in the same step, for the next owner to answer a
+   * resend of it the same (see `answeredFrames`). One Lua script: the check and the writes are atomic.
+   */
+  async saveFenced(
+    roomId: string,
+    fence: number,
+    snapshot: { state: unknown; offset: number; epoch?: string } | undefined,
+    frame?: AnsweredFrame,
+  ): Promise<FencedSave> {
+    const result = await this.#redis.hubbubStateSaveFenced(
+      ...fencedKeys(this.prefix, roomId),
+      fence,
+      snapshot === undefined ? '0' : '1',
+      snapshot?.offset ?? 0,
+      snapshot?.epoch ?? '',
+      snapshot === undefined ? '' : encodeStateValue(snapshot.state),
+      frame?.key ?? '',
+      frame?.answer ?? '',
+      frame?.keep ?? 0,
+    )
+    return result === 0 ? 'stale' : result === 2 ? 'kept' : 'saved'
+  }
+
+  /** The frames recorded by `saveFenced` for a room, oldest first, as `[key, answer]`. */
+  async answeredFrames(roomId: string): Promise<[string, string][]> {
+    return readAnsweredFrames(this.#redis, this.prefix, roomId)
+  }
+
   async delete(roomId: string): Promise<void> {
-    await this.#redis.del(this.#key(roomId))
+    const [state, , frames, order] = fencedKeys(this.prefix, roomId)
+    await this.#redis.del(state, frames, order)
   }
 
   /** Closes the connection; snapshots stay in Redis. */
@@ -80,4 +168,22 @@ export class RedisRoomStateStore implements RoomStateStore {
   #key(roomId: string): string {
     return `{${this.prefix}:${roomId}}:state`
   }
+}
+
+/** The answered frames of a room on a prefix, oldest first (read by the placement too). */
+export async function readAnsweredFrames(
+  redis: RedisClient,
+  prefix: string,
+  roomId: string,
+): Promise<[string, string][]> {
+  const [, , frames, order] = fencedKeys(prefix, roomId)
+  const keys = await redis.lrange(order, 0, -1)
+  if (keys.length === 0) return []
+  const answers = await redis.hmget(frames, ...keys)
+  const out: [string, string][] = []
+  keys.forEach((key, i) => {
+    const answer = answers[i]
+    if (answer !== null && answer !== undefined) out.push([key, answer])
+  })
+  return out
 }

@@ -4,7 +4,12 @@ export { RedisConnectionRegistry, type RedisConnectionRegistryOptions } from './
 export { RedisLogError, type RedisLogErrorCode } from './RedisLogError.js'
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './RedisPresenceStore.js'
 export { RedisRoomLog, type RedisRoomLogOptions, type RoomLogGap } from './RedisRoomLog.js'
-export { RedisRoomStateStore, type RedisRoomStateStoreOptions } from './RedisRoomStateStore.js'
+export {
+  type AnsweredFrame,
+  type FencedSave,
+  RedisRoomStateStore,
+  type RedisRoomStateStoreOptions,
+} from './RedisRoomStateStore.js'
 export type { RedisClusterTarget, RedisConnectionTarget } from './redisConnection.js'
 export { type RedisNode, type RedisNodeOptions, redisNode } from './redisNode.js'
 export { shardedPublish } from './shardedPublish.js'

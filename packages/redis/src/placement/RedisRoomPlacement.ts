@@ -9,8 +9,15 @@ import {
   reject,
   reply,
 } from '@hubbub/rooms'
-import { closeRedis, openRedis, type RedisClient, type RedisConnectionTarget } from '../redisConnection.js'
-import { ACQUIRE, type LeaseHolder, parseLease, RELEASE, RENEW } from './leaseScripts.js'
+import { fencedKeys, RedisRoomStateStore, readAnsweredFrames, SAVE_FENCED } from '../RedisRoomStateStore.js'
+import {
+  closeRedis,
+  isCluster,
+  openRedis,
+  type RedisClient,
+  type RedisConnectionTarget,
+} from '../redisConnection.js'
+import { ACQUIRE, ALIVE, type LeaseHolder, parseLease, RELEASE, RENEW, RENEW_MANY } from './leaseScripts.js'
 import type { CallEffect, HostInput, NodeEffect, NodeMessage, OwnerMessage } from './placementMessages.js'
 import { RoomHost } from './RoomHost.js'
 
@@ -19,9 +26,16 @@ export interface RedisRoomPlacementOptions {
   redis?: RedisConnectionTarget
   /** The application's prefix, the same as the room log's. Default `hubbub`. */
   prefix?: string
-  /** How long a room's lease lives without renewal: how soon a dead owner's rooms move. Default 5,000 ms. */
+  /**
+   * How long a room's lease lives without renewal: how soon a dead owner's rooms move. A node's
+   * liveness key lives as long: an owner runs `onLeave` for the members of a node silent this long.
+   * Default 5,000 ms.
+   */
   leaseTtlMs?: number
-  /** How often an owner renews its leases (and other nodes look for rooms without owner). Default 1,500 ms. */
+  /**
+   * How often a node renews its leases (all in one round trip on a single Redis) and its liveness
+   * key, and checks that the nodes its rooms depend on are alive. Default 1,500 ms.
+   */
   renewEveryMs?: number
   /** How long a node waits for an owner's answer before refusing the frame with `UNAVAILABLE`. Default 2,000 ms. */
   callTimeoutMs?: number
@@ -71,6 +85,10 @@ export class RedisRoomPlacement implements RoomPlacer {
   readonly #pending = new Map<number, Pending>()
   readonly #idle = new Map<string, ReturnType<typeof setTimeout>>()
   #env: RoomEnvironment | undefined
+  /** Where snapshots are saved with their fence: the server's state store, when it is in Redis on this prefix. */
+  #fencedStore: RedisRoomStateStore | undefined
+  /** This node has set its liveness key once: finding it gone later means others thought it dead. */
+  #alive = false
   #nodeId = ''
   #seq = 0
   #ticker: ReturnType<typeof setInterval> | undefined
@@ -88,7 +106,7 @@ export class RedisRoomPlacement implements RoomPlacer {
       recentFrameIds: options.recentFrameIds ?? 256,
       onError: options.onError ?? ((err: unknown) => console.error('[@hubbub/redis placement]', err)),
     }
-    this.#cmd = openRedis(redis)
+    this.#cmd = openRedis(redis, { connectionName: 'hubbub-placement' })
     this.#sub = openRedis(redis, {}, {}, 'queued')
     this.#cmd.on('error', this.#o.onError)
     this.#sub.on('error', this.#o.onError)
@@ -143,6 +161,10 @@ export class RedisRoomPlacement implements RoomPlacer {
   async start(env: RoomEnvironment): Promise<void> {
     this.#env = env
     this.#nodeId = env.nodeId
+    const store = env.state
+    if (store instanceof RedisRoomStateStore && store.prefix === this.#o.prefix) this.#fencedStore = store
+    // Alive before the first member is forwarded: an owner never takes this node for dead.
+    await this.#beat()
     this.#sub.on('message', (channel: string, raw: string) => this.#heard(channel, raw))
     await this.#sub.subscribe(this.#nodeChannel(this.#nodeId), this.#ownersChannel())
     this.#ticker = setInterval(() => void this.#tick(), this.#o.renewEveryMs)
@@ -168,12 +190,65 @@ export class RedisRoomPlacement implements RoomPlacer {
         : this.#cmd.eval(RELEASE, 1, this.#key(roomId, 'lease'), lease.value).catch(this.#o.onError)
     })
     this.#hosts.clear()
+    releases.push(this.#cmd.del(this.#aliveKey(this.#nodeId)).then(() => undefined, this.#o.onError))
     await Promise.all(releases)
     await Promise.all([closeRedis(this.#sub), closeRedis(this.#cmd)])
   }
 
   #key(roomId: string, name: 'lease' | 'fence'): string {
     return `{${this.#o.prefix}:${roomId}}:${name}`
+  }
+
+  #aliveKey(node: string): string {
+    return `${this.#o.prefix}:placement:alive:${node}`
+  }
+
+  /** How many answered frames a room keeps in Redis for its next owner. */
+  get #keepFrames(): number {
+    return this.#o.recentFrameIds * 8
+  }
+
+  /**
+   * A run's snapshot and frame answer, checked against the room's fence in one script: through the
+   * state store when it is in Redis on this prefix; otherwise the snapshot is saved as usual (not
+   * fenced) and the answer alone is stored with the check.
+   */
+  async #commit(
+    roomId: string,
+    fence: number,
+    snapshot: { state: unknown; offset: number } | undefined,
+    frame: { key: string; answers: CallEffect[] } | undefined,
+  ): Promise<boolean> {
+    const answered =
+      frame === undefined || this.#o.recentFrameIds <= 0
+        ? undefined
+        : { key: frame.key, answer: JSON.stringify(frame.answers), keep: this.#keepFrames }
+    const store = this.#fencedStore
+    if (store !== undefined) {
+      if (snapshot === undefined && answered === undefined) return true
+      return (await store.saveFenced(roomId, fence, snapshot, answered)) !== 'stale'
+    }
+    if (snapshot !== undefined) await this.#env!.state.save(roomId, snapshot.state, snapshot.offset)
+    if (answered === undefined) return true
+    const result = await this.#cmd.eval(
+      SAVE_FENCED,
+      4,
+      ...fencedKeys(this.#o.prefix, roomId),
+      fence,
+      '0',
+      0,
+      '',
+      '',
+      answered.key,
+      answered.answer,
+      answered.keep,
+    )
+    return result !== 0
+  }
+
+  async #answered(roomId: string): Promise<[string, CallEffect[]][]> {
+    const frames = await readAnsweredFrames(this.#cmd, this.#o.prefix, roomId)
+    return frames.map(([key, answer]) => [key, JSON.parse(answer) as CallEffect[]])
   }
 
   #nodeChannel(node: string): string {
@@ -275,6 +350,8 @@ export class RedisRoomPlacement implements RoomPlacer {
       state: env.state,
       holds: () => !this.#closed && this.#hosts.get(roomId) === host && Date.now() < lease.validUntil,
       deliver: (node, effects) => this.#send(node, roomId, holder.fence, effects),
+      commit: (snapshot, frame) => this.#commit(roomId, holder.fence, snapshot, frame),
+      answered: () => this.#answered(roomId),
       empty: () => this.#idleLater(roomId, host),
       onError: (err) => env.observer.error?.(roomId, err),
     })
@@ -392,17 +469,34 @@ export class RedisRoomPlacement implements RoomPlacer {
     await this.#cmd.publish(this.#nodeChannel(m.from), JSON.stringify(result)).catch(this.#o.onError)
   }
 
-  /** Every `renewEveryMs`: renews this node's leases, and takes over rooms with members here whose owner is gone. */
+  /**
+   * Every `renewEveryMs`: renews this node's liveness key and all its leases; takes over the rooms
+   * with members here whose owner node stopped beating (or is unknown); and, as an owner, makes the
+   * members of a silent node leave. Only one key per other node is read, never a lease per room.
+   */
   async #tick(): Promise<void> {
     if (this.#ticking || this.#closed) return
     this.#ticking = true
     try {
-      await Promise.all([...this.#hosts].map(([roomId, host]) => this.#renew(roomId, host)))
       const env = this.#env!
+      const hosts = [...this.#hosts]
+      const [, , dead] = await Promise.all([
+        this.#beat().catch(this.#o.onError),
+        this.#renewAll(hosts),
+        this.#silentNodes(hosts),
+      ])
+      for (const [, host] of hosts) {
+        if (host.stopped) continue
+        for (const node of host.nodesBesides(this.#nodeId))
+          if (dead.has(node)) host.call({ kind: 'nodeGone', node }, this.#nodeId).catch(this.#o.onError)
+      }
       const orphans: string[] = []
       for (const [roomId, s] of env.local) {
         if (s === undefined || s.members.size === 0 || this.#hosts.has(roomId)) continue
-        if (this.#originals.has(s.behaviour)) orphans.push(roomId)
+        if (!this.#originals.has(s.behaviour)) continue
+        const holder = this.#owners.get(roomId)
+        if (holder === undefined || holder.node === this.#nodeId || dead.has(holder.node))
+          orphans.push(roomId)
       }
       await Promise.all(orphans.map((roomId) => this.#acquire(roomId).catch(this.#o.onError)))
     } finally {
@@ -410,27 +504,99 @@ export class RedisRoomPlacement implements RoomPlacer {
     }
   }
 
-  async #renew(roomId: string, host: RoomHost): Promise<void> {
-    const lease = this.#leases.get(roomId)
-    if (lease === undefined) return
-    const at = Date.now()
-    let renewed: number
-    try {
-      renewed = (await this.#cmd.eval(
-        RENEW,
-        1,
-        this.#key(roomId, 'lease'),
-        lease.value,
-        this.#o.leaseTtlMs,
-      )) as number
-    } catch (err) {
-      // Redis did not answer: the lease runs out on its own, and `holds` stops the room then.
-      this.#o.onError(err)
-      return
+  /**
+   * Renews this node's liveness key. Found gone after it was set once (this node was paused or cut
+   * off for longer than the TTL): owners may have made its members leave, so it registers them again.
+   */
+  async #beat(): Promise<void> {
+    const was = (await this.#cmd.eval(ALIVE, 1, this.#aliveKey(this.#nodeId), this.#o.leaseTtlMs)) as number
+    const lapsed = this.#alive && was === 0
+    this.#alive = true
+    if (!lapsed || this.#env === undefined) return
+    for (const [roomId, s] of this.#env.local) {
+      if (s === undefined || s.members.size === 0 || this.#hosts.has(roomId)) continue
+      const holder = this.#owners.get(roomId)
+      if (holder === undefined || !this.#originals.has(s.behaviour)) continue
+      const users = [...s.members.values()].map((m: RoomMember) => plainUser(m.user))
+      this.#forward(roomId, { kind: 'members', users }).catch(this.#o.onError)
     }
-    if (this.#hosts.get(roomId) !== host) return
-    if (renewed === 1) lease.validUntil = at + this.#o.leaseTtlMs
-    else this.#drop(roomId, host)
+  }
+
+  /**
+   * The other nodes this one depends on (the owners of its members' rooms, the nodes of its own
+   * rooms' members) whose liveness key ran out: one `EXISTS` per node, whatever its number of rooms.
+   */
+  async #silentNodes(hosts: [string, RoomHost][]): Promise<Set<string>> {
+    const nodes = new Set<string>()
+    for (const [, host] of hosts) for (const node of host.nodesBesides(this.#nodeId)) nodes.add(node)
+    for (const [roomId, s] of this.#env!.local) {
+      if (s === undefined || s.members.size === 0) continue
+      const holder = this.#owners.get(roomId)
+      if (holder !== undefined && holder.node !== this.#nodeId) nodes.add(holder.node)
+    }
+    const dead = new Set<string>()
+    await Promise.all(
+      [...nodes].map(async (node) => {
+        try {
+          if ((await this.#cmd.exists(this.#aliveKey(node))) === 0) dead.add(node)
+        } catch (err) {
+          // Redis did not answer: nobody is taken for dead on that.
+          this.#o.onError(err)
+        }
+      }),
+    )
+    return dead
+  }
+
+  /**
+   * Renews every lease this node holds: one script for all of them on a single Redis (in slices of
+   * 500 rooms), one per room on a Cluster (each lease is in its room's slot).
+   */
+  async #renewAll(hosts: [string, RoomHost][]): Promise<void> {
+    const held: { roomId: string; host: RoomHost; lease: Lease }[] = []
+    for (const [roomId, host] of hosts) {
+      const lease = this.#leases.get(roomId)
+      if (lease !== undefined) held.push({ roomId, host, lease })
+    }
+    if (held.length === 0) return
+    const at = Date.now()
+    const slices: (typeof held)[] = []
+    if (isCluster(this.#cmd)) for (const h of held) slices.push([h])
+    else for (let i = 0; i < held.length; i += 500) slices.push(held.slice(i, i + 500))
+    await Promise.all(
+      slices.map(async (slice) => {
+        let renewed: number[]
+        try {
+          renewed =
+            slice.length === 1
+              ? [
+                  (await this.#cmd.eval(
+                    RENEW,
+                    1,
+                    this.#key(slice[0]!.roomId, 'lease'),
+                    slice[0]!.lease.value,
+                    this.#o.leaseTtlMs,
+                  )) as number,
+                ]
+              : ((await this.#cmd.eval(
+                  RENEW_MANY,
+                  slice.length,
+                  ...slice.map((h) => this.#key(h.roomId, 'lease')),
+                  ...slice.map((h) => h.lease.value),
+                  this.#o.leaseTtlMs,
+                )) as number[])
+        } catch (err) {
+          // Redis did not answer: the leases run out on their own, and `holds` stops the rooms then.
+          this.#o.onError(err)
+          return
+        }
+        slice.forEach(({ roomId, host, lease }, i) => {
+          if (this.#hosts.get(roomId) !== host) return
+          if (renewed[i] === 1) lease.validUntil = at + this.#o.leaseTtlMs
+          else this.#drop(roomId, host)
+        })
+      }),
+    )
   }
 
   /** This node lost the room's lease (or gave it up): its copy stops at once. */

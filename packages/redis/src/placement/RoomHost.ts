@@ -28,6 +28,17 @@ export interface RoomHostOptions {
   holds(): boolean
   /** Sends one node its members' effects of one handler run (this node's own included). */
   deliver(node: string, effects: NodeEffect[]): void
+  /**
+   * Stores what a run leaves behind, checked against the fence in the same step: the snapshot of a
+   * behaviour that persists, and the answer to a client frame (`<connectionId> <frameId>`). False
+   * when a newer owner holds the room: the run is dropped and the copy stops.
+   */
+  commit(
+    snapshot: { state: unknown; offset: number } | undefined,
+    frame: { key: string; answers: CallEffect[] } | undefined,
+  ): Promise<boolean>
+  /** The answers of the room's recent frames, oldest first, as committed by its owners. */
+  answered(): Promise<[string, CallEffect[]][]>
   /** The room has no connection left: the placement may stop it. */
   empty(): void
   onError(err: unknown): void
@@ -43,6 +54,8 @@ interface Run {
   readonly timer: TimerInfo | null
   /** Answers for the invoking connection go to it directly (a resync has no frame to answer). */
   readonly answer: 'result' | 'connection'
+  /** The client frame it runs for (`<connectionId> <frameId>`): its answer is committed with the run. */
+  readonly frame?: string | undefined
 }
 
 /**
@@ -77,6 +90,13 @@ export class RoomHost {
       options.onError(err)
       this.stop()
     })
+  }
+
+  /** The nodes other than `self` that hold connections of the room. */
+  nodesBesides(self: string): Set<string> {
+    const nodes = new Set<string>()
+    for (const c of this.#connections.values()) if (c.node !== self) nodes.add(c.node)
+    return nodes
   }
 
   /** Connections the room knows of, on any node. */
@@ -117,6 +137,12 @@ export class RoomHost {
     const top = (await log.read(roomId, { limit: 1 })).top
     this.#offset = top.offset
     this.#state = await this.#restore(top)
+    // The frames earlier owners answered: a client's resend of one gets its answer again here.
+    if (this.#o.recentFrameIds > 0)
+      for (const [key, answers] of await this.#o.answered()) {
+        const space = key.indexOf(' ')
+        this.#remember(key.slice(0, space), key.slice(space + 1), answers)
+      }
     const onStart = behaviour.onStart
     if (onStart !== undefined)
       await this.#run({ user: null, timer: null, answer: 'connection' }, (ctx) => onStart(ctx, this.#state))
@@ -158,6 +184,24 @@ export class RoomHost {
         const h = b.onSync
         return h ? this.#run(run(input.user), (ctx) => h(ctx as never, this.#state)) : []
       }
+      case 'nodeGone': {
+        const names = new Map<string, RoomUser>()
+        for (const [id, c] of this.#connections) {
+          if (c.node !== input.node) continue
+          this.#connections.delete(id)
+          this.#answered.delete(id)
+          names.set(c.user.name, c.user)
+        }
+        if (names.size === 0) return []
+        for (const c of this.#connections.values()) names.delete(c.user.name)
+        const h = b.onLeave
+        for (const [name, user] of names) {
+          if (!this.#users.delete(name)) continue
+          if (h) await this.#run(run(user, 'connection'), (ctx) => h(ctx as never, this.#state))
+        }
+        if (this.#connections.size === 0) this.#o.empty()
+        return []
+      }
       case 'leave': {
         const name = input.user.name
         for (const [id, c] of this.#connections) {
@@ -174,15 +218,15 @@ export class RoomHost {
       case 'message': {
         const h = b.onMessage
         if (h === undefined) return []
-        return this.#once(input.user.connectionId, input.frameId, () =>
-          this.#run(run(input.user), (ctx) => h(ctx, input.frame as never, this.#state)),
+        return this.#once(input.user.connectionId, input.frameId, (frame) =>
+          this.#run({ ...run(input.user), frame }, (ctx) => h(ctx, input.frame as never, this.#state)),
         )
       }
       case 'text': {
         const h = b.onText
         if (h === undefined) return []
-        return this.#once(input.user.connectionId, input.frameId, () =>
-          this.#run(run(input.user), (ctx) => h(ctx as never, input.text, this.#state)),
+        return this.#once(input.user.connectionId, input.frameId, (frame) =>
+          this.#run({ ...run(input.user), frame }, (ctx) => h(ctx as never, input.text, this.#state)),
         )
       }
       case 'members': {
@@ -209,22 +253,24 @@ export class RoomHost {
   async #once(
     connectionId: string,
     frameId: string | undefined,
-    run: () => Promise<CallEffect[]>,
+    run: (frame?: string) => Promise<CallEffect[]>,
   ): Promise<CallEffect[]> {
-    const limit = this.#o.recentFrameIds
-    if (frameId === undefined || limit <= 0) return run()
+    if (frameId === undefined || this.#o.recentFrameIds <= 0) return run()
     const seen = this.#answered.get(connectionId)?.get(frameId)
     if (seen !== undefined) return seen
-    const answers = await run()
-    if (this.#stopped) return answers
+    const answers = await run(`${connectionId} ${frameId}`)
+    if (!this.#stopped) this.#remember(connectionId, frameId, answers)
+    return answers
+  }
+
+  #remember(connectionId: string, frameId: string, answers: CallEffect[]): void {
     let recent = this.#answered.get(connectionId)
     if (recent === undefined) {
       recent = new Map()
       this.#answered.set(connectionId, recent)
     }
     recent.set(frameId, answers)
-    if (recent.size > limit) recent.delete(recent.keys().next().value as string)
-    return answers
+    if (recent.size > this.#o.recentFrameIds) recent.delete(recent.keys().next().value as string)
   }
 
   #timer(message: ScheduledMessage, key: string | undefined, due: number): void {
@@ -358,8 +404,16 @@ export class RoomHost {
       }
     }
     const b = o.behaviour
-    if (changed && b.persist) {
-      await o.state.save(this.roomId, b.snapshot ? b.snapshot(this.#state) : this.#state, this.#offset)
+    const snapshot =
+      changed && b.persist
+        ? { state: b.snapshot ? b.snapshot(this.#state) : this.#state, offset: this.#offset }
+        : undefined
+    const frame = run.frame === undefined ? undefined : { key: run.frame, answers }
+    // The snapshot and the frame's answer are stored with the fence in one step: a copy whose lease
+    // was taken over meanwhile stores nothing and answers nothing.
+    if ((snapshot !== undefined || frame !== undefined) && !(await o.commit(snapshot, frame))) {
+      this.stop()
+      return []
     }
     // Checked again after the awaits: a lease lost meanwhile sends nothing.
     if (!o.holds()) {

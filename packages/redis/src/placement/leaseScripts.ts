@@ -23,6 +23,34 @@ end
 return 0
 `
 
+/**
+ * KEYS: n leases. ARGV: their holder values (n), then the TTL ms. Renews each lease still held
+ * with its value; answers 1 or 0 per lease, in order. One round trip for all of a node's rooms
+ * (on a single Redis: on a Cluster the keys are in other slots, and each lease is renewed alone).
+ */
+export const RENEW_MANY = `
+local out = {}
+local ttl = ARGV[#KEYS + 1]
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i] then
+    out[i] = redis.call('PEXPIRE', key, ttl)
+  else
+    out[i] = 0
+  end
+end
+return out
+`
+
+/**
+ * KEYS: a node's liveness key (`<prefix>:placement:alive:<nodeId>`). ARGV: TTL ms. Renews it;
+ * answers 1 when it was still there, 0 when it had run out (or never was).
+ */
+export const ALIVE = `
+local was = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return was
+`
+
 /** KEYS: lease. ARGV: the holder's value. Gives the lease up, only when it is still this holder's. */
 export const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then

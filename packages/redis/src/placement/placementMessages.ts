@@ -15,6 +15,8 @@ export type HostInput =
   | { kind: 'text'; user: RoomUser; text: string; frameId?: string }
   /** After an owner change: the connections a node holds in the room (each joins and syncs once). */
   | { kind: 'members'; users: RoomUser[] }
+  /** Run on the owner itself: `node` died, its connections leave (users with none left: `onLeave`). */
+  | { kind: 'nodeGone'; node: string }
 
 /** An owner's answer to the connection whose input it ran (the node applies it with the frame's id). */
 export type CallEffect =
