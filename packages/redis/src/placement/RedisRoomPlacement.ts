@@ -9,7 +9,13 @@ import {
   reject,
   reply,
 } from '@hubbub/rooms'
-import { closeRedis, openRedis, type RedisClient, type RedisConnectionTarget } from '../redisConnection.js'
+import {
+  closeRedis,
+  isCluster,
+  openRedis,
+  type RedisClient,
+  type RedisConnectionTarget,
+} from '../redisConnection.js'
 import { ACQUIRE, type LeaseHolder, parseLease, RELEASE, RENEW } from './leaseScripts.js'
 import type { CallEffect, HostInput, NodeEffect, NodeMessage, OwnerMessage } from './placementMessages.js'
 import { RoomHost } from './RoomHost.js'
@@ -222,7 +228,9 @@ export class RedisRoomPlacement implements RoomPlacer {
     })
     const message: NodeMessage = { t: 'call', id, from: this.#nodeId, roomId, input }
     const receivers = await this.#cmd.publish(this.#nodeChannel(holder.node), JSON.stringify(message))
-    if (receivers === 0) {
+    // On a Cluster, PUBLISH counts only the receiving master's subscribers (the message still reaches
+    // the others over the cluster bus): 0 proves nothing there, and the call waits for its timeout.
+    if (receivers === 0 && !isCluster(this.#cmd)) {
       const p = this.#pending.get(id)
       if (p !== undefined) {
         clearTimeout(p.timer)
