@@ -1,9 +1,12 @@
 // The wiring: a Hubbub server whose `c4:*` rooms run connect four and `arena:*` rooms the arena, on the
-// chosen transport, in memory, with the game page (public/) and the client's browser bundle beside it.
+// chosen transport, in memory (or on Redis, with each game owned by one node), with the game page
+// (public/) and the client's browser bundle beside it.
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type RedisNode, RedisRoomPlacement, redisNode } from '@hubbub/redis'
 import { createServer, type HubbubServer, type Logger, type ServerOptions } from '@hubbub/server'
 import type { TransportFactory } from '@hubbub/transport'
 import { uwsTransport } from '@hubbub/transport-uws'
@@ -40,6 +43,25 @@ export interface GameServerOptions {
   arenaHz?: number
   /** Called after each arena tick (simulation and broadcast): for benchmarks. */
   onArenaTick?: (tick: ArenaTick) => void
+  /**
+   * Run on Redis, as one of several nodes: rooms, presence and snapshots are shared, and each game
+   * (connect four, arena: `owned` rooms) runs on the one node that holds its lease. Players of one
+   * game may connect to different nodes. Default: in memory, one node.
+   */
+  redis?: GameRedisOptions
+}
+
+export interface GameRedisOptions {
+  /** A `redis://` URL. */
+  url: string
+  /** Key prefix shared by the nodes of one deployment. Default `hubbub-games`. */
+  prefix?: string
+  /** This node's id. Default: random. */
+  nodeId?: string
+  /** How soon a dead node's games move to another node. Default 5,000 ms. */
+  leaseTtlMs?: number
+  /** How often an owner renews its leases. Default 1,500 ms, or 30 % of `leaseTtlMs` when that is set. */
+  renewEveryMs?: number
 }
 
 /** The path the page imports the client from. */
@@ -64,6 +86,7 @@ export const ARENA_ROOM = /^arena:/
 
 export class GameServer {
   #server: HubbubServer | undefined
+  #redis: { node: RedisNode; placement: RedisRoomPlacement } | undefined
   #port: number | undefined
   constructor(readonly options: GameServerOptions = {}) {}
 
@@ -89,7 +112,11 @@ export class GameServer {
       ...(o.arenaHz === undefined ? {} : { hz: o.arenaHz }),
       ...(o.onArenaTick === undefined ? {} : { onTick: o.onArenaTick }),
     }
+    const redis = o.redis === undefined ? undefined : startRedis(o.redis)
     const options: ServerOptions = {
+      ...(redis === undefined
+        ? {}
+        : { ...redis.node.server, placement: redis.placement, nodeId: redis.nodeId }),
       transport: factory,
       ...(page ? { http: { staticFiles: { dir: o.staticDir ?? pageDir() } } } : {}),
       auth: { anonymous: true },
@@ -123,16 +150,21 @@ export class GameServer {
       this.#port = bound.port
     } catch (err) {
       await server.close({ graceMs: 0 }).catch(() => {})
+      await closeRedis(redis)
       throw err
     }
     this.#server = server
+    this.#redis = redis
   }
 
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     const server = this.#server
+    const redis = this.#redis
     this.#server = undefined
+    this.#redis = undefined
     this.#port = undefined
     await server?.close(options)
+    await closeRedis(redis)
   }
 
   get port(): number | undefined {
@@ -143,4 +175,29 @@ export class GameServer {
     if (this.#server === undefined) throw new Error('GameServer is not running')
     return this.#server
   }
+}
+
+/** The node's Redis parts: log, bus, presence, registry, snapshots, and the placement of owned rooms. */
+function startRedis(r: GameRedisOptions) {
+  const prefix = r.prefix ?? 'hubbub-games'
+  const nodeId = r.nodeId ?? randomUUID()
+  const node = redisNode({ redis: r.url, prefix, nodeId })
+  const renewEveryMs =
+    r.renewEveryMs ?? (r.leaseTtlMs === undefined ? undefined : Math.ceil(r.leaseTtlMs * 0.3))
+  const placement = new RedisRoomPlacement({
+    redis: r.url,
+    prefix,
+    ...(r.leaseTtlMs === undefined ? {} : { leaseTtlMs: r.leaseTtlMs }),
+    ...(renewEveryMs === undefined ? {} : { renewEveryMs }),
+  })
+  return { node, placement, nodeId }
+}
+
+/** After the server closed: the placement gives its leases up, then every connection to Redis closes. */
+async function closeRedis(
+  redis: { node: RedisNode; placement: RedisRoomPlacement } | undefined,
+): Promise<void> {
+  if (redis === undefined) return
+  await redis.placement.close()
+  await redis.node.close()
 }

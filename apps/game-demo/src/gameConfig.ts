@@ -8,7 +8,10 @@ export interface GameConfig extends GameServerOptions {
 
 export const DEFAULT_PORT = 7202
 
-/** Reads `--transport ws|uws`, `--port N`, `--host H`, `--turn-ms N` (and TRANSPORT, PORT, HOST, TURN_MS); flags win. */
+/**
+ * Reads `--transport ws|uws`, `--port N`, `--host H`, `--turn-ms N`, `--redis URL`, `--redis-prefix P`,
+ * `--lease-ttl-ms N` (and TRANSPORT, PORT, HOST, TURN_MS, REDIS_URL, REDIS_PREFIX, LEASE_TTL_MS); flags win.
+ */
 export function gameConfig(argv: readonly string[], env: NodeJS.ProcessEnv): GameConfig {
   const flags = new Map<string, string>()
   for (let i = 0; i < argv.length; i++) {
@@ -20,7 +23,8 @@ export function gameConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Gam
     else flags.set(arg.slice(2), argv[++i] ?? '')
   }
   for (const key of flags.keys()) {
-    if (!['transport', 'port', 'host', 'turn-ms'].includes(key)) throw new Error(`unknown option --${key}`)
+    if (!['transport', 'port', 'host', 'turn-ms', 'redis', 'redis-prefix', 'lease-ttl-ms'].includes(key))
+      throw new Error(`unknown option --${key}`)
   }
   const transport = flags.get('transport') ?? env.TRANSPORT ?? 'ws'
   if (transport !== 'ws' && transport !== 'uws')
@@ -34,6 +38,20 @@ export function gameConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Gam
     const turnMs = Number(turn)
     if (!Number.isInteger(turnMs) || turnMs < 1) throw new Error(`invalid --turn-ms "${turn}"`)
     config.turnMs = turnMs
+  }
+  const url = flags.get('redis') ?? env.REDIS_URL
+  if (url !== undefined && url !== '') {
+    if (!/^rediss?:\/\//.test(url)) throw new Error(`invalid --redis "${url}": use redis://host:port`)
+    config.redis = { url }
+    const prefix = flags.get('redis-prefix') ?? env.REDIS_PREFIX
+    if (prefix !== undefined && prefix !== '') config.redis.prefix = prefix
+    const ttl = flags.get('lease-ttl-ms') ?? env.LEASE_TTL_MS
+    if (ttl !== undefined) {
+      const leaseTtlMs = Number(ttl)
+      if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 100)
+        throw new Error(`invalid --lease-ttl-ms "${ttl}"`)
+      config.redis.leaseTtlMs = leaseTtlMs
+    }
   }
   return config
 }

@@ -5,6 +5,7 @@ export {
   ARENA_ROOM,
   CLIENT_MODULE,
   GAME_ROOM,
+  type GameRedisOptions,
   GameServer,
   type GameServerOptions,
   pageDir,

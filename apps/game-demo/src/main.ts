@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pnpm game [--transport uws] [--port N] [--turn-ms N]`: the game page on http://localhost:7202/, in memory.
+// `pnpm game [--transport uws] [--port N] [--turn-ms N] [--redis URL]`: the game page on
+// http://localhost:7202/, in memory (or as one node of several on Redis).
 import { ensureClientBundle } from './clientBundlePath.js'
 import { GameServer } from './GameServer.js'
 import { type GameConfig, gameConfig } from './gameConfig.js'
@@ -9,7 +10,7 @@ try {
   config = gameConfig(process.argv.slice(2), process.env)
 } catch (err) {
   console.error(
-    `${(err as Error).message}\nusage: pnpm game [--transport ws|uws] [--port N] [--host H] [--turn-ms N]`,
+    `${(err as Error).message}\nusage: pnpm game [--transport ws|uws] [--port N] [--host H] [--turn-ms N] [--redis redis://host:port] [--redis-prefix P] [--lease-ttl-ms N]`,
   )
   process.exit(2)
 }
@@ -38,5 +39,5 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
 console.log(
-  `Hubbub games (${config.transport} transport): open http://${shown}:${game.port}/ (WebSocket ws://${shown}:${game.port}/ws; rooms "c4:<name>" play connect four with a ${config.turnMs ?? 30_000} ms turn timer, "arena:<name>" the arena)`,
+  `Hubbub games (${config.transport} transport${config.redis ? `, on Redis ${config.redis.url}` : ''}): open http://${shown}:${game.port}/ (WebSocket ws://${shown}:${game.port}/ws; rooms "c4:<name>" play connect four with a ${config.turnMs ?? 30_000} ms turn timer, "arena:<name>" the arena)`,
 )

@@ -69,7 +69,19 @@ export interface RoomEvents<M extends AnyCodec> {
   users: readonly string[]
   /** The room could not be rejoined after a reconnect; it is gone from `client.rooms`. */
   error: HubbubError
+  /**
+   * The room moved to another node (an owned room whose owner died or lost its lease): the state
+   * frames that follow replace what the app had. `fence` grows with every change of owner.
+   */
+  room_resync: RoomResyncEvent
   custom: CustomServerFrameOf<M>
+}
+
+/** The `room_resync` frame: the owned room `roomId` has a new owner, with lease fence `fence`. */
+export interface RoomResyncEvent {
+  type: 'room_resync'
+  roomId: string
+  fence: number
 }
 
 let localIds = 0
@@ -307,8 +319,11 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
           this._rejoin()
         }
         return
-      default:
-        if ((frame as { type: string }).type !== 'joined') this.emit('custom', frame as never)
+      default: {
+        const type = (frame as { type: string }).type
+        if (type === 'room_resync') this.emit(type, frame as never)
+        else if (type !== 'joined') this.emit('custom', frame as never)
+      }
     }
   }
 

@@ -21,4 +21,5 @@ export {
   type ReceivedMessage,
   Room,
   type RoomEvents,
+  type RoomResyncEvent,
 } from './Room.js'

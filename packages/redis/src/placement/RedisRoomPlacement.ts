@@ -297,7 +297,9 @@ export class RedisRoomPlacement implements RoomPlacer {
     })
     const message: NodeMessage = { t: 'call', id, from: this.#nodeId, roomId, input }
     const receivers = await this.#cmd.publish(this.#nodeChannel(holder.node), JSON.stringify(message))
-    if (receivers === 0) {
+    // On a Cluster, PUBLISH counts only the receiving master's subscribers (the message still reaches
+    // the others over the cluster bus): 0 proves nothing there, and the call waits for its timeout.
+    if (receivers === 0 && !isCluster(this.#cmd)) {
       const p = this.#pending.get(id)
       if (p !== undefined) {
         clearTimeout(p.timer)
