@@ -42,8 +42,11 @@ describe.skipIf(!hasRedisServer)('the Redis fan-out bench (quick mode)', () => {
     }
     expect(json.bench).toBe('redis-fanout')
     expect(json.members).toBe(members)
-    // 3 Hubbub rows per transport and 3 Socket.IO rows, each `publishes` messages to every member.
-    expect(json.expectedDeliveries).toBe(9 * publishes * members)
+    // 3 Hubbub rows per transport and 3 Socket.IO rows, each run twice in the round (forwards and
+    // backwards), each trial `publishes` messages to every member.
+    expect(json.rounds).toBe(1)
+    expect(json.expectedDeliveries).toBe(9 * 2 * publishes * members)
+    expect(json.samePublishes).toBe(true)
     expect(json.deliveries).toBe(json.expectedDeliveries)
     expect(json.allDelivered).toBe(true)
     expect(typeof json.cpuRatio2NodeVs1Node).toBe('number')

@@ -19,7 +19,7 @@ import {
   type RedisClient,
   type RedisConnectionTarget,
 } from './redisConnection.js'
-import { positionScript, publishScript, readScript } from './roomLogScripts.js'
+import { positionScript, publishBatchScript, publishScript, readScript } from './roomLogScripts.js'
 import { shardedPublish } from './shardedPublish.js'
 
 /**
@@ -57,6 +57,13 @@ export interface RedisRoomLogOptions {
    * `PublishOptions` in `@hubbub/rooms`), in ms. Default 60,000.
    */
   resendWindowMs?: number
+  /**
+   * At most this many frames of one room go to Redis in one script call: the publishes a node
+   * makes in one turn of its event loop (a burst from a client) are sequenced together and
+   * published as one message, which every node parses and delivers in one pass. 1 sends one
+   * script call per publish, as each is made. Default 64.
+   */
+  maxPublishBatch?: number
   /** Frames this node could not deliver (see `RoomLogGap`); its members see them as an offset gap. */
   onGap?: (gap: RoomLogGap) => void
   /** Connection errors and listener throws; the log carries on. Default: ignored. */
@@ -68,6 +75,14 @@ interface Arrival {
   epoch: string
   offset: number
   payload: Uint8Array
+}
+
+/** A publish waiting for its room's next batch. */
+interface PendingPublish {
+  payload: Buffer
+  key: string | undefined
+  resolve: (position: LogPosition) => void
+  reject: (err: unknown) => void
 }
 
 /** What the read script answers (as bytes): epoch, top, recovered (1/0) and XRANGE entries. */
@@ -106,6 +121,10 @@ interface ScriptCommands {
     sent: string,
     ...args: (string | number | Buffer)[]
   ): Promise<[string, number]>
+  hubbubLogPublishBatch(
+    numberOfKeys: number,
+    ...args: (string | number | Buffer)[]
+  ): Promise<[string, ...number[]]>
   hubbubLogPosition(meta: string, stream: string, epoch: string): Promise<[string, number]>
   hubbubLogReadBuffer(meta: string, stream: string, ...args: (string | number)[]): Promise<RawRead>
 }
@@ -129,6 +148,7 @@ export class RedisRoomLog implements RoomLog {
   readonly prefix: string
   readonly historySize: number
   readonly resendWindowMs: number
+  readonly maxPublishBatch: number
   readonly #redis: RedisClient & ScriptCommands
   readonly #sub: RedisClient
   /** On a Cluster: sharded pub/sub (`SPUBLISH` in the script, `SSUBSCRIBE` per room). */
@@ -143,11 +163,15 @@ export class RedisRoomLog implements RoomLog {
   #subReadyOnce = false
   #recheck: ReturnType<typeof setTimeout> | undefined
   #resetListeners: readonly LogResetListener[] = []
+  /** Publishes of this turn, per room, in call order; sent on the next `setImmediate`. */
+  #pending = new Map<string, PendingPublish[]>()
+  #flushScheduled = false
 
   constructor(options: RedisRoomLogOptions = {}) {
     this.historySize = wholeNumber('historySize', options.historySize ?? 100, 0)
     this.resendWindowMs = wholeNumber('resendWindowMs', options.resendWindowMs ?? 60_000, 1)
     this.prefix = options.prefix ?? 'hubbub'
+    this.maxPublishBatch = wholeNumber('maxPublishBatch', options.maxPublishBatch ?? 64, 1)
     this.#onGap = options.onGap
     this.#onError = options.onError ?? (() => {})
     const target = options.redis ?? 'redis://127.0.0.1:6379'
@@ -160,6 +184,9 @@ export class RedisRoomLog implements RoomLog {
     this.#sharded = isCluster(redis)
     const publish = this.#sharded ? shardedPublish(publishScript) : publishScript
     redis.defineCommand('hubbubLogPublish', { numberOfKeys: 3, lua: publish })
+    redis.defineCommand('hubbubLogPublishBatch', {
+      lua: this.#sharded ? shardedPublish(publishBatchScript) : publishBatchScript,
+    })
     redis.defineCommand('hubbubLogPosition', { numberOfKeys: 2, lua: positionScript })
     redis.defineCommand('hubbubLogRead', { numberOfKeys: 2, lua: readScript })
     this.#redis = redis as RedisClient & ScriptCommands
@@ -230,6 +257,23 @@ export class RedisRoomLog implements RoomLog {
     } catch (err) {
       throw new TypeError(`room ${roomId}: ${(err as Error).message}`, { cause: err })
     }
+    if (this.maxPublishBatch === 1) return this.#publishOne(roomId, payload, key)
+    return new Promise((resolve, reject) => {
+      let queue = this.#pending.get(roomId)
+      if (queue === undefined) {
+        queue = []
+        this.#pending.set(roomId, queue)
+      }
+      queue.push({ payload, key, resolve, reject })
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true
+        // The same turn as ioredis's auto-pipelining: a burst's publishes leave in one write.
+        setImmediate(this.#flush)
+      }
+    })
+  }
+
+  async #publishOne(roomId: string, payload: Buffer, key: string | undefined): Promise<LogPosition> {
     try {
       const [epoch, offset] = await this.#redis.hubbubLogPublish(
         this.#key(roomId, 'meta'),
@@ -246,6 +290,38 @@ export class RedisRoomLog implements RoomLog {
     } catch (err) {
       throw toLogError(err, `could not publish to room ${roomId}`)
     }
+  }
+
+  /** Sends every room's waiting publishes, `maxPublishBatch` frames per script call, in call order. */
+  readonly #flush = (): void => {
+    this.#flushScheduled = false
+    const pending = this.#pending
+    this.#pending = new Map()
+    for (const [roomId, queue] of pending)
+      for (let i = 0; i < queue.length; i += this.maxPublishBatch)
+        this.#sendBatch(roomId, queue.slice(i, i + this.maxPublishBatch))
+  }
+
+  #sendBatch(roomId: string, batch: PendingPublish[]): void {
+    if (batch.length === 1) {
+      const only = batch[0]!
+      this.#publishOne(roomId, only.payload, only.key).then(only.resolve, only.reject)
+      return
+    }
+    const sent = this.#key(roomId, 'sent')
+    const args: (string | number | Buffer)[] = [this.#key(roomId, 'meta'), this.#key(roomId, 'stream')]
+    for (const p of batch) args.push(`${sent}:${p.key ?? ''}`)
+    args.push(this.#nextEpoch(), this.#key(roomId, 'log'), this.historySize, this.resendWindowMs)
+    for (const p of batch) args.push(p.key === undefined ? 0 : 1, p.payload)
+    this.#redis.hubbubLogPublishBatch(2 + batch.length, ...args).then(
+      ([epoch, ...offsets]) => {
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve({ epoch, offset: offsets[i]! })
+      },
+      (err: unknown) => {
+        const error = toLogError(err, `could not publish to room ${roomId}`)
+        for (const p of batch) p.reject(error)
+      },
+    )
   }
 
   /**
@@ -377,7 +453,27 @@ export class RedisRoomLog implements RoomLog {
       this.#onError(new Error(`room ${room.roomId}: an unreadable frame arrived on ${channel}`))
       return
     }
-    const arrival = { epoch: message.toString('utf8', 0, a), offset, payload: message.subarray(b + 1) }
+    const epoch = message.toString('utf8', 0, a)
+    if (message[b + 1] !== BATCH) {
+      this.#arrive(room, { epoch, offset, payload: message.subarray(b + 1) })
+      return
+    }
+    // A batch: `*<lengths>\n<frames>`, consecutive offsets from `offset`.
+    const c = message.indexOf(NEWLINE, b + 1)
+    const lengths = message.toString('latin1', b + 2, c < 0 ? b + 2 : c).split(',')
+    let at = c + 1
+    for (let i = 0; i < lengths.length; i++) {
+      const length = Number(lengths[i])
+      if (c < 0 || !Number.isInteger(length) || length < 0 || at + length > message.length) {
+        this.#onError(new Error(`room ${room.roomId}: an unreadable batch arrived on ${channel}`))
+        return
+      }
+      this.#arrive(room, { epoch, offset: offset + i, payload: message.subarray(at, at + length) })
+      at += length
+    }
+  }
+
+  #arrive(room: OpenRoom, arrival: Arrival): void {
     if (!room.live || room.catching) {
       room.buffer.push(arrival)
       return
@@ -510,6 +606,8 @@ const RECHECK_MS = 1000
 
 /** The byte between an arrival's epoch, offset and frame. */
 const NEWLINE = 0x0a
+/** `*`: starts a batch's lengths where a single arrival has its frame (never a frame's first byte). */
+const BATCH = 0x2a
 
 function toFrame([id, fields]: [Buffer, Buffer[]]): SequencedFrame {
   const frame = decodeLogFrame(fields[1]!)

@@ -18,6 +18,8 @@ export interface RedisNodeOptions {
   nodeId?: string
   /** Messages each room keeps in its stream (history and recovery). Default 100. */
   historySize?: number
+  /** The room log's `maxPublishBatch` (frames of one room per publish script call). Default 64. */
+  maxPublishBatch?: number
   /** A node silent this long is dropped from presence and the registry (keep it a few heartbeats). Default 15,000 ms. */
   nodeTtlMs?: number
   /** Failures of background work (a subscriber connection lost, a purge that failed). Default: `console.error`. */
@@ -54,6 +56,7 @@ export function redisNode(options: RedisNodeOptions = {}): RedisNode {
     prefix,
     onError,
     ...(options.historySize === undefined ? {} : { historySize: options.historySize }),
+    ...(options.maxPublishBatch === undefined ? {} : { maxPublishBatch: options.maxPublishBatch }),
   })
   const bus = new RedisBusAdapter({
     redis,

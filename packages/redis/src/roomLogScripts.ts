@@ -80,3 +80,49 @@ local from = math.max(oldest, top - limit + 1)
 if from > top then return {epoch, top, 1, {}} end
 return {epoch, top, 1, redis.call('XRANGE', KEYS[2], from .. '-0', '+')}
 `
+
+/**
+ * `publishScript` for several frames of one room at once (those a node published in one turn
+ * of its event loop). KEYS[3..] one publish key per frame (same slot), ARGV[2] channel, ARGV[3]
+ * frames kept, ARGV[4] how long keys are kept (ms), then per frame ARGV[5 + 2i] '1' when its
+ * key is real and ARGV[6 + 2i] the encoded frame. Each frame is handled as `publishScript` would,
+ * in order; the new ones get consecutive offsets and go out in ONE message,
+ * `<epoch>\n<first offset>\n*<lengths, comma-separated>\n<frames, concatenated>`, so each
+ * subscriber parses and wakes once per batch. Answers {epoch, offset of each frame}.
+ */
+export const publishBatchScript = `${ensure}
+local epoch = ensure()
+local keep = tonumber(ARGV[3])
+local offsets = {}
+local lengths = {}
+local frames = {}
+local first = nil
+for i = 3, #KEYS do
+  local keyed = ARGV[2 * i - 1] == '1'
+  local frame = ARGV[2 * i]
+  local seen = nil
+  if keyed then
+    seen = tonumber(redis.call('GET', KEYS[i]))
+    if seen and seen > tonumber(redis.call('HGET', KEYS[1], 'offset')) then seen = nil end
+  end
+  if seen then
+    offsets[#offsets + 1] = seen
+  else
+    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    if not first then first = offset end
+    if keep > 0 then
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', frame)
+    end
+    if keyed then redis.call('SET', KEYS[i], offset, 'PX', ARGV[4]) end
+    offsets[#offsets + 1] = offset
+    lengths[#lengths + 1] = #frame
+    frames[#frames + 1] = frame
+  end
+end
+if #frames == 1 then
+  redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. first .. '\\n' .. frames[1])
+elseif #frames > 1 then
+  redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. first .. '\\n*' .. table.concat(lengths, ',') .. '\\n' .. table.concat(frames))
+end
+return {epoch, unpack(offsets)}
+`

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { Redis } from 'ioredis'
 
@@ -10,6 +10,18 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number }
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/** True once something on 127.0.0.1:`port` accepts a connection. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
 }
 
 export interface OwnRedis {
@@ -40,20 +52,16 @@ export async function startOwnRedis(cpu: number): Promise<OwnRedis> {
   })
   failed.catch(() => {})
   const url = `redis://127.0.0.1:${port}`
-  // Ready once it answers a PING (it takes a moment to bind its port).
-  let client: Redis
-  for (let attempt = 0; ; attempt++) {
-    client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-    client.on('error', () => {})
-    try {
-      await Promise.race([client.connect().then(() => client.ping()), failed])
-      break
-    } catch (err) {
-      client.disconnect()
-      if (attempt >= 200 || child.exitCode !== null) throw err
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
+  // Ready once its port takes a connection (it takes a moment to bind it), then once it answers a
+  // PING. The port is probed with a plain socket: an ioredis client dropped mid-connect can
+  // reject a promise nobody holds any more, which ended the bench on a loaded machine.
+  for (let attempt = 0; !(await accepts(port)); attempt++) {
+    if (attempt >= 400 || child.exitCode !== null) throw new Error('redis-server did not open its port')
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, 25)), failed])
   }
+  const client = new Redis(url, { maxRetriesPerRequest: 1 })
+  client.on('error', () => {})
+  await Promise.race([client.ping(), failed])
   return {
     url,
     async cpuSeconds() {

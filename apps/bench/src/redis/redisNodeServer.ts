@@ -10,12 +10,15 @@ export async function startRedisNode(
   transport: TransportName,
   redis: string,
   prefix: string,
+  /** The room log's `maxPublishBatch` (default: the log's). */
+  maxPublishBatch?: number,
 ): Promise<RunningServer> {
   const nodeId = `bench-${process.pid}`
   const node = redisNode({
     redis,
     prefix,
     nodeId,
+    ...(maxPublishBatch === undefined ? {} : { maxPublishBatch }),
     onError: (err) => console.error('[redis bench node]', err),
   })
   const server = await startFullServer(transport, { ...node.server, nodeId })

@@ -13,6 +13,8 @@ export interface RowSpec {
   transport: TransportName
   nodes: number
   redis: boolean
+  /** Hubbub on Redis with one publish script call per message (`maxPublishBatch: 1`), for comparison. */
+  perPublish?: boolean
 }
 
 export interface TrialResult {
@@ -47,7 +49,15 @@ export interface TrialOptions {
 }
 
 const modeOf = (row: RowSpec): string =>
-  row.kind === 'sio' ? (row.redis ? 'sio-redis' : 'sio') : row.redis ? 'redis' : 'full'
+  row.kind === 'sio'
+    ? row.redis
+      ? 'sio-redis'
+      : 'sio'
+    : row.redis
+      ? row.perPublish
+        ? 'redis-per-publish'
+        : 'redis'
+      : 'full'
 
 /**
  * Starts the row's nodes (each its own process on `serverCore`) and the load generator (on

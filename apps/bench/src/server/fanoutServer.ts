@@ -11,6 +11,7 @@ import { windowStrace } from './windowStrace.js'
  *  full: the Hubbub server (protocol, connection and room actors, bus).
  *  inspector: the same with its inspector enabled (secret `INSPECTOR_BENCH_SECRET`); open or not is up to the bench.
  *  redis: the Hubbub server as one node on Redis (`redisNode` at redisUrl, key prefix `prefix`).
+ *  redis-per-publish: the same with one publish script call per message (`maxPublishBatch: 1`).
  *  sio, sio-redis: Socket.IO (the Redis bench's peer row), alone or with `@socket.io/redis-adapter`.
  * IPC out: {type:'listening', port}; in: cpu-start → cpu-started, cpu-stop → cpu {us}, exit.
  * With PROFILE_DIR set, the measured window (only) is CPU-profiled into that folder.
@@ -36,8 +37,13 @@ async function start(): Promise<RunningServer> {
     const { startFullServer } = await import('./startFullServer.js')
     return startFullServer(transportName, { inspector: { secret: INSPECTOR_BENCH_SECRET } })
   }
-  if (mode === 'redis')
-    return (await import('../redis/redisNodeServer.js')).startRedisNode(transportName, redisUrl, prefix)
+  if (mode === 'redis' || mode === 'redis-per-publish')
+    return (await import('../redis/redisNodeServer.js')).startRedisNode(
+      transportName,
+      redisUrl,
+      prefix,
+      mode === 'redis-per-publish' ? 1 : undefined,
+    )
   if (mode === 'sio') return (await import('../redis/socketIoServer.js')).startSocketIo()
   if (mode === 'sio-redis')
     return (await import('../redis/socketIoServer.js')).startSocketIo(redisUrl, prefix)
