@@ -13,15 +13,23 @@ export type FileRoomStateStoreOptions = FileStoreCommon
 interface StoredSnapshot {
   roomId: string
   offset: number
+  /** The log epoch `offset` counts in; absent when saved without one (and in files written before epochs were kept). */
+  epoch?: string
   state: unknown
 }
 
 const ignore = () => {}
 
+/** Whether offsets of the two epochs compare: the same epoch, or one unknown. */
+function sameEpoch(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b
+}
+
 /**
  * A `RoomStateStore` on disk: one JSON file per room (`<room>.state`), replaced atomically (temp
  * file and rename) on each save, so a crash leaves the old snapshot or the new one. Calls on one
- * room run one after the other. States are stored as JSON.
+ * room run one after the other. States are stored as JSON, with the offset and the log epoch
+ * they were saved in: a lower offset in the same epoch is ignored, a save in another epoch replaces.
  */
 export class FileRoomStateStore implements RoomStateStore {
   readonly #dir: string
@@ -43,15 +51,21 @@ export class FileRoomStateStore implements RoomStateStore {
   load(roomId: string): Promise<RoomSnapshot | undefined> {
     return this.#queue(roomId, async () => {
       const stored = await this.#read(roomId)
-      return stored && { state: stored.state, offset: stored.offset }
+      if (stored === undefined) return undefined
+      const snapshot: RoomSnapshot = { state: stored.state, offset: stored.offset }
+      if (stored.epoch !== undefined) snapshot.epoch = stored.epoch
+      return snapshot
     })
   }
 
-  save(roomId: string, state: unknown, offset: number): Promise<void> {
+  save(roomId: string, state: unknown, offset: number, epoch?: string): Promise<void> {
     return this.#queue(roomId, async () => {
       const stored = await this.#read(roomId)
-      if (stored && stored.offset > offset) return
-      const snapshot: StoredSnapshot = { roomId, offset, state }
+      // Offsets compare only within one epoch (or when either is unknown): a save in another
+      // epoch (the log started the room over at 0) replaces the snapshot whatever its offset.
+      if (stored && sameEpoch(stored.epoch, epoch) && stored.offset > offset) return
+      const snapshot: StoredSnapshot =
+        epoch === undefined ? { roomId, offset, state } : { roomId, offset, epoch, state }
       await replaceFile(this.#path(roomId), JSON.stringify(snapshot), this.#fsync !== 'never')
     })
   }
@@ -80,7 +94,12 @@ export class FileRoomStateStore implements RoomStateStore {
     if (!data) return undefined
     try {
       const stored = JSON.parse(data.toString('utf8')) as StoredSnapshot
-      if (stored.roomId === roomId && Number.isInteger(stored.offset)) return stored
+      if (
+        stored.roomId === roomId &&
+        Number.isInteger(stored.offset) &&
+        (stored.epoch === undefined || typeof stored.epoch === 'string')
+      )
+        return stored
     } catch {
       // Reported below.
     }
