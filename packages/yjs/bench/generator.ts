@@ -84,8 +84,10 @@ async function hubbubEditor(docId: string, user: string): Promise<Editor> {
   })
   client.on('custom', (frame: Record<string, unknown>) => {
     if (frame.roomId !== docId) return
-    if (frame.type === 'yjs_update' && frame.update instanceof Uint8Array) delivered(doc.clientID, frame.update)
-    else if (frame.type === 'yjs_sync' && frame.data instanceof Uint8Array && frame.data[0] === STEP_2) synced()
+    if (frame.type === 'yjs_update' && frame.update instanceof Uint8Array)
+      delivered(doc.clientID, frame.update)
+    else if (frame.type === 'yjs_sync' && frame.data instanceof Uint8Array && frame.data[0] === STEP_2)
+      synced()
   })
   await client.join(docId, { username: user })
   const send = (sync: Uint8Array) => client.send({ type: 'yjs_sync', roomId: docId, data: sync } as never)
@@ -146,7 +148,8 @@ for (let d = 0; d < docs; d++) {
 }
 // Round-robin order across documents, so each document's editors take turns evenly.
 const order: Editor[] = []
-for (let e = 0; e < editorsPerDoc; e++) for (let d = 0; d < docs; d++) order.push(editors[d * editorsPerDoc + e]!)
+for (let e = 0; e < editorsPerDoc; e++)
+  for (let d = 0; d < docs; d++) order.push(editors[d * editorsPerDoc + e]!)
 
 let typing: ReturnType<typeof setInterval> | undefined
 let next = 0
@@ -206,7 +209,8 @@ serve(async (m) => {
       })
     }
     latencies.sort((a, b) => a - b)
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
     reply({
       type: 'report',
       windowMs,

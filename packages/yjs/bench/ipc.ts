@@ -87,7 +87,10 @@ export function serve(handle: (m: Message) => unknown | Promise<unknown>): void 
     Promise.resolve()
       .then(() => handle(m))
       .catch((err) => {
-        process.send?.({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+        process.send?.({
+          type: 'failed',
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        })
       })
   })
 }

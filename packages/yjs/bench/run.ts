@@ -169,7 +169,7 @@ export async function bench(o: Options, print: (line: string) => void = console.
     print(row(r))
   }
   if (!runs.every((r) => r.pinned)) print('note: not pinned (no taskset, or fewer than 2 CPUs)')
-  print('mean of each server\'s runs:')
+  print("mean of each server's runs:")
   print(header)
   const summary = new Map(kinds.map((k) => [k, summarise(runs.filter((r) => r.server === k))]))
   for (const s of summary.values()) print(row(s))

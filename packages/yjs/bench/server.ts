@@ -17,7 +17,13 @@ function memory() {
   gc?.()
   gc?.()
   const m = process.memoryUsage()
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, gc: gc !== undefined }
+  return {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    gc: gc !== undefined,
+  }
 }
 
 async function start(): Promise<number> {
