@@ -5,7 +5,7 @@
  * is a JSON summary.
  *
  * Options: --docs 100 --editors 5 --rate 10 (updates/s per editor) --warmup 3 --seconds 10
- * --servers hubbub-ws,hubbub-uws,hocuspocus
+ * --servers hubbub-ws,hubbub-uws,hocuspocus --profile DIR (CPU profiles of the Hubbub servers)
  */
 import { execFileSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -36,6 +36,8 @@ interface Options {
   warmupMs: number
   measureMs: number
   servers: ServerKind[]
+  /** Write a V8 CPU profile of each Hubbub server run into this directory (`node --cpu-prof`). */
+  profileDir?: string
 }
 
 interface Mark extends Message {
@@ -48,7 +50,11 @@ interface Memory extends Message {
 }
 
 async function runOnce(server: ServerKind, o: Options): Promise<RunResult> {
-  const host = new BenchChild(0, 'server.ts', [server], ['--expose-gc'])
+  const profile =
+    o.profileDir !== undefined && server !== 'hocuspocus'
+      ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}/${server}-${Date.now()}`]
+      : []
+  const host = new BenchChild(0, 'server.ts', [server], ['--expose-gc', ...profile])
   let generator: BenchChild | undefined
   try {
     const ready = await host.next<Message & { port: number; listening: Memory }>('ready')
@@ -202,6 +208,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       warmup: { type: 'string', default: '3' },
       seconds: { type: 'string', default: '10' },
       servers: { type: 'string', default: 'hubbub-ws,hubbub-uws,hocuspocus' },
+      profile: { type: 'string' },
     },
   })
   await bench({
@@ -211,5 +218,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     warmupMs: Number(values.warmup) * 1000,
     measureMs: Number(values.seconds) * 1000,
     servers: values.servers.split(',') as ServerKind[],
+    ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   })
 }
