@@ -7,24 +7,38 @@ export interface RedisRoomStateStoreOptions {
   redis?: RedisConnectionTarget
   /**
    * A room's snapshot is the hash `{<prefix>:<roomId>}:state` (fields `offset`, `epoch`,
-   * `state`), next to the room's log keys when both use the same prefix. Default `hubbub`.
+   * `state`, `retired`), next to the room's log keys when both use the same prefix. Default `hubbub`.
    */
   prefix?: string
 }
 
 /**
  * KEYS[1] the room's state hash; ARGV offset, epoch ('' for none), the encoded state. Keeps the
- * stored snapshot when it has a higher offset in the same epoch (or either has no epoch);
- * otherwise replaces it. Atomic, so two nodes saving at once leave the newest.
+ * stored snapshot when it has a higher offset in the same epoch (or either has no epoch), or
+ * when the save's epoch is retired (field `retired`: the epochs, comma-separated, of earlier
+ * snapshots that one of another epoch replaced, the newest 16); otherwise replaces it. Atomic,
+ * so two nodes saving at once leave the newest.
  */
 const saveScript = `
-local stored = redis.call('HMGET', KEYS[1], 'offset', 'epoch')
+local stored = redis.call('HMGET', KEYS[1], 'offset', 'epoch', 'retired')
+local retired = stored[3] or ''
 if stored[1] then
   local epoch = stored[2] or ''
+  local list = {}
+  for e in string.gmatch(retired, '[^,]+') do
+    if e == ARGV[2] then return 0 end
+    if e ~= epoch then table.insert(list, e) end
+  end
   local same = epoch == ARGV[2] or epoch == '' or ARGV[2] == ''
-  if same and tonumber(stored[1]) > tonumber(ARGV[1]) then return 0 end
+  if same then
+    if tonumber(stored[1]) > tonumber(ARGV[1]) then return 0 end
+  else
+    table.insert(list, epoch)
+    while #list > 16 do table.remove(list, 1) end
+    retired = table.concat(list, ',')
+  end
 end
-redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'epoch', ARGV[2], 'state', ARGV[3])
+redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'epoch', ARGV[2], 'state', ARGV[3], 'retired', retired)
 return 1
 `
 

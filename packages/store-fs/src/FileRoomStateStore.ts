@@ -15,8 +15,13 @@ interface StoredSnapshot {
   offset: number
   /** The log epoch `offset` counts in; absent when saved without one (and in files written before epochs were kept). */
   epoch?: string
+  /** Epochs of earlier snapshots that one of another epoch replaced: saves in them are ignored. */
+  retired?: string[]
   state: unknown
 }
+
+/** Retired epochs kept per room (the contract asks for at least 16). */
+const RETIRED_KEPT = 16
 
 const ignore = () => {}
 
@@ -29,7 +34,8 @@ function sameEpoch(a: string | undefined, b: string | undefined): boolean {
  * A `RoomStateStore` on disk: one JSON file per room (`<room>.state`), replaced atomically (temp
  * file and rename) on each save, so a crash leaves the old snapshot or the new one. Calls on one
  * room run one after the other. States are stored as JSON, with the offset and the log epoch
- * they were saved in: a lower offset in the same epoch is ignored, a save in another epoch replaces.
+ * they were saved in: a lower offset in the same epoch is ignored, a save in another epoch replaces,
+ * and a save in a retired epoch (see `RoomStateStore`) is ignored.
  */
 export class FileRoomStateStore implements RoomStateStore {
   readonly #dir: string
@@ -63,9 +69,19 @@ export class FileRoomStateStore implements RoomStateStore {
       const stored = await this.#read(roomId)
       // Offsets compare only within one epoch (or when either is unknown): a save in another
       // epoch (the log started the room over at 0) replaces the snapshot whatever its offset.
-      if (stored && sameEpoch(stored.epoch, epoch) && stored.offset > offset) return
+      // A save in a retired epoch (a late write of the room's previous life) is ignored too.
+      let retired = stored?.retired
+      if (stored) {
+        if (epoch !== undefined && retired?.includes(epoch)) return
+        if (sameEpoch(stored.epoch, epoch)) {
+          if (stored.offset > offset) return
+        } else {
+          retired = [...(retired ?? []).filter((e) => e !== stored.epoch), stored.epoch!].slice(-RETIRED_KEPT)
+        }
+      }
       const snapshot: StoredSnapshot =
         epoch === undefined ? { roomId, offset, state } : { roomId, offset, epoch, state }
+      if (retired !== undefined) snapshot.retired = retired
       await replaceFile(this.#path(roomId), JSON.stringify(snapshot), this.#fsync !== 'never')
     })
   }
@@ -97,7 +113,8 @@ export class FileRoomStateStore implements RoomStateStore {
       if (
         stored.roomId === roomId &&
         Number.isInteger(stored.offset) &&
-        (stored.epoch === undefined || typeof stored.epoch === 'string')
+        (stored.epoch === undefined || typeof stored.epoch === 'string') &&
+        (stored.retired === undefined || Array.isArray(stored.retired))
       )
         return stored
     } catch {
