@@ -7,24 +7,47 @@ export interface RedisRoomStateStoreOptions {
   redis?: RedisConnectionTarget
   /**
    * A room's snapshot is the hash `{<prefix>:<roomId>}:state` (fields `offset`, `epoch`,
-   * `state`), next to the room's log keys when both use the same prefix. Default `hubbub`.
+   * `state`, `retired`), next to the room's log keys when both use the same prefix. Default `hubbub`.
    */
   prefix?: string
 }
 
 /**
- * KEYS[1] the room's state hash; ARGV offset, epoch ('' for none), the encoded state. Keeps the
- * stored snapshot when it has a higher offset in the same epoch (or either has no epoch);
- * otherwise replaces it. Atomic, so two nodes saving at once leave the newest.
+ * The rule both save scripts share: the stored snapshot is kept when it has a higher offset in the
+ * same epoch (or either has no epoch), or when the save's epoch is retired (field `retired`: the
+ * epochs, comma-separated, of earlier snapshots that one of another epoch replaced, the newest
+ * 16); otherwise the save replaces it, retiring the stored epoch when it differs. Atomic, so two
+ * nodes saving at once leave the newest.
+ *
+ * `saveScript`: KEYS[1] the room's state hash; ARGV offset, epoch ('' for none), the encoded state.
  */
-const saveScript = `
-local stored = redis.call('HMGET', KEYS[1], 'offset', 'epoch')
-if stored[1] then
-  local epoch = stored[2] or ''
-  local same = epoch == ARGV[2] or epoch == '' or ARGV[2] == ''
-  if same and tonumber(stored[1]) > tonumber(ARGV[1]) then return 0 end
+const NEWER_OR_RETIRED = `
+-- whether the snapshot in hash \`key\` wins over one at \`offset\` in \`epoch\`: nil when the new one
+-- may replace it, else true; and the retired list the hash should keep when it is replaced
+local function kept(key, offset, epoch)
+  local stored = redis.call('HMGET', key, 'offset', 'epoch', 'retired')
+  local retired = stored[3] or ''
+  if not stored[1] then return nil, retired end
+  local current = stored[2] or ''
+  local list = {}
+  for e in string.gmatch(retired, '[^,]+') do
+    if e == epoch then return true end
+    if e ~= current then table.insert(list, e) end
+  end
+  if current == epoch or current == '' or epoch == '' then
+    if tonumber(stored[1]) > tonumber(offset) then return true end
+    return nil, retired
+  end
+  table.insert(list, current)
+  while #list > 16 do table.remove(list, 1) end
+  return nil, table.concat(list, ',')
 end
-redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'epoch', ARGV[2], 'state', ARGV[3])
+`
+
+const saveScript = `${NEWER_OR_RETIRED}
+local keep, retired = kept(KEYS[1], ARGV[1], ARGV[2])
+if keep then return 0 end
+redis.call('HSET', KEYS[1], 'offset', ARGV[1], 'epoch', ARGV[2], 'state', ARGV[3], 'retired', retired)
 return 1
 `
 
@@ -34,21 +57,19 @@ return 1
  * answered frames (a hash) and their order (a list). ARGV: fence, '1' when a snapshot is given,
  * offset, epoch, the encoded state, a frame key ('' for none), its answer, how many frames to keep.
  * Refused (0) when another owner drew a higher fence or saved with one; 2 when the stored
- * snapshot is newer (the frame is recorded all the same); 1 when written.
+ * snapshot wins by the epoch rule above (the frame is recorded all the same); 1 when written.
  */
-export const SAVE_FENCED = `
+export const SAVE_FENCED = `${NEWER_OR_RETIRED}
 local fence = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[2]) or '0') > fence then return 0 end
 if tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') > fence then return 0 end
 local result = 1
 if ARGV[2] == '1' then
-  local stored = redis.call('HMGET', KEYS[1], 'offset', 'epoch')
-  local epoch = stored[2] or ''
-  local same = epoch == ARGV[4] or epoch == '' or ARGV[4] == ''
-  if stored[1] and same and tonumber(stored[1]) > tonumber(ARGV[3]) then
+  local keep, retired = kept(KEYS[1], ARGV[3], ARGV[4])
+  if keep then
     result = 2
   else
-    redis.call('HSET', KEYS[1], 'offset', ARGV[3], 'epoch', ARGV[4], 'state', ARGV[5], 'fence', ARGV[1])
+    redis.call('HSET', KEYS[1], 'offset', ARGV[3], 'epoch', ARGV[4], 'state', ARGV[5], 'fence', ARGV[1], 'retired', retired)
   end
 end
 if ARGV[6] ~= '' then

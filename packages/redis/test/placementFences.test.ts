@@ -168,6 +168,24 @@ describe.skipIf(redisSkipReason !== undefined)('placement fences, answers and li
     ])
   })
 
+  test('a fenced save follows the stores’ epoch rule: a new epoch replaces and retires the old one', async () => {
+    const store = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
+    onTestFinished(() => store.disconnect())
+    const roomId = 'fenced-epochs'
+    expect(await store.saveFenced(roomId, 1, { state: { n: 1 }, offset: 40, epoch: 'e1' })).toBe('saved')
+    // The log restarted (a new epoch): a lower offset in it replaces the old epoch's snapshot.
+    expect(await store.saveFenced(roomId, 1, { state: { n: 2 }, offset: 2, epoch: 'e2' })).toBe('saved')
+    expect(await store.load(roomId)).toEqual({ state: { n: 2 }, offset: 2, epoch: 'e2' })
+    // A late save in the retired epoch is kept out, whatever its offset, by either save path.
+    expect(await store.saveFenced(roomId, 1, { state: { n: 3 }, offset: 99, epoch: 'e1' })).toBe('kept')
+    await store.save(roomId, { n: 4 }, 100, 'e1')
+    expect(await store.load(roomId)).toEqual({ state: { n: 2 }, offset: 2, epoch: 'e2' })
+    // A plain save in the current epoch, then a fenced one: both see the same retired list.
+    await store.save(roomId, { n: 5 }, 3, 'e2')
+    expect(await store.saveFenced(roomId, 1, { state: { n: 6 }, offset: 50, epoch: 'e1' })).toBe('kept')
+    expect(await store.load(roomId)).toEqual({ state: { n: 5 }, offset: 3, epoch: 'e2' })
+  })
+
   test('an owner whose room was taken over meanwhile saves nothing and answers nothing', async () => {
     // Renewals far apart: the owner still believes it holds the lease when the move comes.
     const a = await inProcessNode('node-fa', { leaseTtlMs: 120_000, renewEveryMs: 60_000 })

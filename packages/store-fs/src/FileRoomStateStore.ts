@@ -13,15 +13,29 @@ export type FileRoomStateStoreOptions = FileStoreCommon
 interface StoredSnapshot {
   roomId: string
   offset: number
+  /** The log epoch `offset` counts in; absent when saved without one (and in files written before epochs were kept). */
+  epoch?: string
+  /** Epochs of earlier snapshots that one of another epoch replaced: saves in them are ignored. */
+  retired?: string[]
   state: unknown
 }
 
+/** Retired epochs kept per room (the contract asks for at least 16). */
+const RETIRED_KEPT = 16
+
 const ignore = () => {}
+
+/** Whether offsets of the two epochs compare: the same epoch, or one unknown. */
+function sameEpoch(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b
+}
 
 /**
  * A `RoomStateStore` on disk: one JSON file per room (`<room>.state`), replaced atomically (temp
  * file and rename) on each save, so a crash leaves the old snapshot or the new one. Calls on one
- * room run one after the other. States are stored as JSON.
+ * room run one after the other. States are stored as JSON, with the offset and the log epoch
+ * they were saved in: a lower offset in the same epoch is ignored, a save in another epoch replaces,
+ * and a save in a retired epoch (see `RoomStateStore`) is ignored.
  */
 export class FileRoomStateStore implements RoomStateStore {
   readonly #dir: string
@@ -43,15 +57,31 @@ export class FileRoomStateStore implements RoomStateStore {
   load(roomId: string): Promise<RoomSnapshot | undefined> {
     return this.#queue(roomId, async () => {
       const stored = await this.#read(roomId)
-      return stored && { state: stored.state, offset: stored.offset }
+      if (stored === undefined) return undefined
+      const snapshot: RoomSnapshot = { state: stored.state, offset: stored.offset }
+      if (stored.epoch !== undefined) snapshot.epoch = stored.epoch
+      return snapshot
     })
   }
 
-  save(roomId: string, state: unknown, offset: number): Promise<void> {
+  save(roomId: string, state: unknown, offset: number, epoch?: string): Promise<void> {
     return this.#queue(roomId, async () => {
       const stored = await this.#read(roomId)
-      if (stored && stored.offset > offset) return
-      const snapshot: StoredSnapshot = { roomId, offset, state }
+      // Offsets compare only within one epoch (or when either is unknown): a save in another
+      // epoch (the log started the room over at 0) replaces the snapshot whatever its offset.
+      // A save in a retired epoch (a late write of the room's previous life) is ignored too.
+      let retired = stored?.retired
+      if (stored) {
+        if (epoch !== undefined && retired?.includes(epoch)) return
+        if (sameEpoch(stored.epoch, epoch)) {
+          if (stored.offset > offset) return
+        } else {
+          retired = [...(retired ?? []).filter((e) => e !== stored.epoch), stored.epoch!].slice(-RETIRED_KEPT)
+        }
+      }
+      const snapshot: StoredSnapshot =
+        epoch === undefined ? { roomId, offset, state } : { roomId, offset, epoch, state }
+      if (retired !== undefined) snapshot.retired = retired
       await replaceFile(this.#path(roomId), JSON.stringify(snapshot), this.#fsync !== 'never')
     })
   }
@@ -80,7 +110,13 @@ export class FileRoomStateStore implements RoomStateStore {
     if (!data) return undefined
     try {
       const stored = JSON.parse(data.toString('utf8')) as StoredSnapshot
-      if (stored.roomId === roomId && Number.isInteger(stored.offset)) return stored
+      if (
+        stored.roomId === roomId &&
+        Number.isInteger(stored.offset) &&
+        (stored.epoch === undefined || typeof stored.epoch === 'string') &&
+        (stored.retired === undefined || Array.isArray(stored.retired))
+      )
+        return stored
     } catch {
       // Reported below.
     }

@@ -51,9 +51,11 @@ roomLogConformance({
 
 roomStateStoreConformance({
   name: 'FileRoomStateStore',
+  epochs: true,
   ...inTempDir((dir) => new FileRoomStateStore({ dir })),
 })
 roomStateStoreConformance({
   name: 'FileRoomStateStore (fsync never)',
+  epochs: true,
   ...inTempDir((dir) => new FileRoomStateStore({ dir, fsync: 'never' })),
 })

@@ -46,6 +46,12 @@ export class YjsRoomState {
   sweeping = false
   /** Token buckets per user name. */
   readonly buckets = new Map<string, { tokens: number; at: number }>()
+  /**
+   * Updates this incarnation applied and published: when one comes back through the log (the same
+   * bytes, from an in-process log) it is not applied a second time. Weak, so an update the log
+   * never hands back is not kept.
+   */
+  readonly applied = new WeakSet<Uint8Array>()
 
   constructor(update?: Uint8Array, awareness?: { held: readonly HeldAwareness[]; since: number }) {
     this.doc = new Y.Doc({ gc: true })
@@ -173,6 +179,7 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
       return
     }
     state.dirty = true
+    state.applied.add(update)
     // Sequenced: stored with its offset, and relayed once to every member (sender included).
     ctx.publish({ type: 'yjs_update', roomId: ctx.roomId, update })
     // Effects apply in order: the snapshot is saved with the offset this update got.
@@ -307,11 +314,16 @@ export function yjsRoom(options: YjsRoomOptions = {}): RoomBehaviour<YjsRoomStat
     },
     // On restore, and live for every update any node sequenced (a shared room that persists with
     // `replay` follows its log): each node's document converges. This node's own updates come
-    // back too; Yjs ignores what it has already.
+    // back too: from an in-process log as the very bytes applied, skipped; from another log
+    // (decoded anew), applied again, which Yjs ignores as it has them already.
     replay: (state, frame) => {
       if (frame.type === 'yjs_awareness') return replayAwareness(state, frame)
       const update = frame.type === 'yjs_update' ? bytesOf(frame.update) : undefined
       if (update === undefined) return state
+      if (state.applied.has(update)) {
+        state.applied.delete(update)
+        return state
+      }
       try {
         Y.applyUpdate(state.doc, update, 'log')
         state.dirty = true

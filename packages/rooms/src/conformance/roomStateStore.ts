@@ -7,7 +7,7 @@ export interface RoomStateStoreTarget extends StoreTarget<RoomStateStore> {
   /**
    * The store records the epoch a snapshot's offset counts in (`save`'s fourth argument): checked
    * when true (load answers it; a save in another epoch replaces the snapshot whatever its
-   * offset). Default false.
+   * offset; a save in a retired epoch is ignored). Default false.
    */
   epochs?: boolean
 }
@@ -103,6 +103,27 @@ export function roomStateStoreConformance(target: RoomStateStoreTarget): void {
         expect(await store.load(r)).toEqual({ state: { v: 'e2 at 1' }, offset: 1, epoch: 'e2' })
         await store.save(r, { v: 'e2 at 2' }, 2, 'e2')
         expect(await store.load(r)).toEqual({ state: { v: 'e2 at 2' }, offset: 2, epoch: 'e2' })
+      })
+
+      test('a save in an epoch that another epoch replaced is ignored, whatever its offset', async () => {
+        const { store } = await useStore(target)
+        const r = room('r')
+        await store.save(r, { v: 'e1 at 40' }, 40, 'e1')
+        // The log started the room over in e2; a node still in e1 saves late, with a higher offset.
+        await store.save(r, { v: 'e2 at 1' }, 1, 'e2')
+        await store.save(r, { v: 'e1 at 50, late' }, 50, 'e1')
+        expect(await store.load(r)).toEqual({ state: { v: 'e2 at 1' }, offset: 1, epoch: 'e2' })
+        // Again in e3: both earlier epochs stay retired.
+        await store.save(r, { v: 'e3 at 2' }, 2, 'e3')
+        await store.save(r, { v: 'e2 at 9, late' }, 9, 'e2')
+        await store.save(r, { v: 'e1 at 60, late' }, 60, 'e1')
+        expect(await store.load(r)).toEqual({ state: { v: 'e3 at 2' }, offset: 2, epoch: 'e3' })
+        await store.save(r, { v: 'e3 at 3' }, 3, 'e3')
+        expect(await store.load(r)).toEqual({ state: { v: 'e3 at 3' }, offset: 3, epoch: 'e3' })
+        // Deleted, the room starts a new life: its old epochs are forgotten with the snapshot.
+        await store.delete(r)
+        await store.save(r, { v: 'e1 again' }, 1, 'e1')
+        expect(await store.load(r)).toEqual({ state: { v: 'e1 again' }, offset: 1, epoch: 'e1' })
       })
 
       test('a save without an epoch compares by offset alone', async () => {
