@@ -17,7 +17,11 @@ export class HubbubError extends Error {
   /** For a server error about one of this client's frames: that frame's `id` (what `send` returned). */
   readonly replyTo?: string
 
-  constructor(code: HubbubErrorCode, message: string, options?: { cause?: unknown; replyTo?: string | undefined }) {
+  constructor(
+    code: HubbubErrorCode,
+    message: string,
+    options?: { cause?: unknown; replyTo?: string | undefined },
+  ) {
     super(message, options)
     this.code = code
     if (options?.replyTo !== undefined) this.replyTo = options.replyTo
