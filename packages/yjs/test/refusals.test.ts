@@ -1,0 +1,150 @@
+import type { HubbubError } from '@hubbub/client'
+import { type LogPosition, MemoryRoomLog, type OutgoingFrame, type PublishOptions } from '@hubbub/rooms'
+import { describe, expect, it } from 'vitest'
+import { editor, live, startYjsServer, transports } from './helpers.js'
+
+/** Lets the event loop turn, so that each edit goes out in a frame of its own. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Counts the `yjs_sync` frames a client sends from now on. */
+function countSyncFrames(client: { send(frame: never): string | undefined }): () => number {
+  let n = 0
+  const send = client.send.bind(client)
+  client.send = (frame: never) => {
+    if ((frame as { type: string }).type === 'yjs_sync') n++
+    return send(frame)
+  }
+  return () => n
+}
+
+/** An in-memory log that cannot sequence the next `failures` Yjs updates (as a shared log that is down). */
+class FlakyLog extends MemoryRoomLog {
+  failures = 0
+  override publish(roomId: string, frame: OutgoingFrame, options?: PublishOptions): LogPosition {
+    if (frame.type === 'yjs_update' && this.failures > 0) {
+      this.failures--
+      throw new Error('log unreachable')
+    }
+    return super.publish(roomId, frame, options)
+  }
+}
+
+describe.each(transports)('refused updates over $name', ({ factory }) => {
+  it('a burst over the per-user rate reaches every other editor and the room, without a reconnect', async () => {
+    const { behaviour, url } = await startYjsServer(factory, { updatesPerSecond: 2, updateBurst: 2 })
+    const a = editor(url, 'doc', 'ann')
+    const b = editor(url, 'doc', 'bob')
+    const c = editor(url, 'doc', 'cy')
+    for (const e of [a, b, c]) await expect.poll(() => e.provider.synced, live).toBe(true)
+    const connections = [a, b].map((e) => e.client.welcome!.connectionId)
+    const reconnects: unknown[] = []
+    const limited: HubbubError[] = []
+    for (const e of [a, b]) {
+      e.client.on('reconnecting', (r) => reconnects.push(r))
+      e.client.on('error', (err) => err.code === 'RATE_LIMITED' && limited.push(err))
+    }
+    // Two users type 20 keystrokes each at once, one frame per keystroke: far over 2 updates/s.
+    for (let i = 0; i < 20; i++) {
+      a.doc.getText('text').insert(a.text().length, 'a')
+      b.doc.getText('text').insert(0, 'b')
+      await turn()
+    }
+    const room = () => behaviour.rooms.get('doc')?.text()
+    await expect.poll(() => room(), { timeout: 30_000 }).toMatch(/^(?=(?:[^a]*a){20}[^a]*$)[ab]{40}$/)
+    for (const e of [a, b, c]) await expect.poll(() => e.text(), live).toBe(room())
+    for (const e of [a, b]) await expect.poll(() => e.provider.unconfirmed, live).toBe(0)
+    // The limit did bite, and nothing was recovered through a reconnect's resync.
+    expect(limited.length).toBeGreaterThan(0)
+    expect(limited.every((err) => err.replyTo !== undefined)).toBe(true)
+    expect(reconnects).toEqual([])
+    expect([a, b].map((e) => e.client.welcome!.connectionId)).toEqual(connections)
+  }, 60_000)
+
+  it('an update the log could not sequence (UNAVAILABLE) is sent again and reaches the others', async () => {
+    const log = new FlakyLog({ size: 1000, retain: true })
+    const { behaviour, url } = await startYjsServer(factory, {}, { log })
+    const a = editor(url, 'doc', 'ann')
+    const b = editor(url, 'doc', 'bob')
+    for (const e of [a, b]) await expect.poll(() => e.provider.synced, live).toBe(true)
+    const unavailable: HubbubError[] = []
+    a.client.on('error', (err) => err.code === 'UNAVAILABLE' && unavailable.push(err))
+    log.failures = 2
+    a.doc.getText('text').insert(0, 'kept')
+    // The room's document took it, but nobody got it until the resend was sequenced.
+    await expect.poll(() => b.text(), live).toBe('kept')
+    expect(unavailable.length).toBeGreaterThan(0)
+    expect(behaviour.rooms.get('doc')?.text()).toBe('kept')
+    await expect.poll(() => a.provider.unconfirmed, live).toBe(0)
+    expect(a.provider.status).toBe('connected')
+  })
+
+  it('an update refused for good is reported once as an error, and not sent again until a resync', async () => {
+    const { server, behaviour, url } = await startYjsServer(factory, { maxUpdateBytes: 300 })
+    const a = editor(url, 'doc', 'ann')
+    const b = editor(url, 'doc', 'bob')
+    for (const e of [a, b]) await expect.poll(() => e.provider.synced, live).toBe(true)
+    const errors: HubbubError[] = []
+    a.provider.on('error', (err) => errors.push(err))
+    const frames = countSyncFrames(a.client as never)
+    /** A round trip: an edit of bob's has reached ann, so whatever ann sent before it was answered. */
+    let marks = 0
+    const roundTrip = async () => {
+      const mark = ++marks
+      b.doc.getMap('marks').set('n', mark)
+      await expect.poll(() => a.doc.getMap('marks').get('n'), live).toBe(mark)
+    }
+    a.doc.getText('text').insert(0, 'x'.repeat(1000))
+    await expect.poll(() => errors.length, live).toBe(1)
+    expect(errors[0]).toMatchObject({ code: 'INVALID_MESSAGE' })
+    expect(errors[0]!.message).toMatch(/over the room's limit of 300/)
+    // A later edit continues the refused one's clocks: the room would refuse it too. It waits.
+    a.doc.getMap('meta').set('title', 'notes')
+    await roundTrip()
+    await roundTrip()
+    expect(frames()).toBe(1)
+    expect(errors).toHaveLength(1)
+    expect(a.provider.unconfirmed).toBe(2) // the refused one and the one behind it
+    // A resync offers both again (step 1, then step 2): refused again, once, and then quiet.
+    server.terminate(a.client.welcome!.connectionId)
+    await expect.poll(() => errors.length, live).toBe(2)
+    await roundTrip()
+    expect(frames()).toBe(3)
+    expect(errors).toHaveLength(2)
+    expect(b.text()).toBe('')
+    expect(b.doc.getMap('meta').get('title')).toBeUndefined()
+    expect(behaviour.rooms.get('doc')?.text()).toBe('')
+  })
+})
+
+describe.each(transports)('awareness while offline over $name', ({ factory }) => {
+  it('drops the other users’ states when the link goes down, and gets them back with the resync', async () => {
+    const { server, url } = await startYjsServer(factory)
+    const a = editor(url, 'doc', 'ann')
+    const b = editor(url, 'doc', 'bob')
+    for (const e of [a, b]) await expect.poll(() => e.provider.synced, live).toBe(true)
+    a.awareness.setLocalStateField('user', { name: 'ann' })
+    b.awareness.setLocalStateField('user', { name: 'bob' })
+    await expect
+      .poll(() => a.awareness.getStates().get(b.doc.clientID), live)
+      .toEqual({ user: { name: 'bob' } })
+    // Each removal of a state, with the provider's status when it happened.
+    const removed: { id: number; status: string; local: unknown }[] = []
+    a.awareness.on('change', (changes: { removed: number[] }) => {
+      for (const id of changes.removed)
+        removed.push({ id, status: a.provider.status, local: a.awareness.getLocalState() })
+    })
+    server.terminate(a.client.welcome!.connectionId)
+    // Removed at once on the disconnect (not at the Awareness's own 30 s timeout); the own state stays.
+    await expect
+      .poll(() => removed, live)
+      .toEqual([{ id: b.doc.clientID, status: 'disconnected', local: { user: { name: 'ann' } } }])
+    await expect.poll(() => a.provider.synced, live).toBe(true)
+    await expect
+      .poll(() => a.awareness.getStates().get(b.doc.clientID), live)
+      .toEqual({ user: { name: 'bob' } })
+    // And ann's own state reached bob again after her rejoin.
+    await expect
+      .poll(() => b.awareness.getStates().get(a.doc.clientID), live)
+      .toEqual({ user: { name: 'ann' } })
+  })
+})
