@@ -40,6 +40,8 @@ export interface HubbubYjsProviderOptions {
 interface Sent {
   kind: 'update' | 'awareness'
   data: Uint8Array
+  /** Held updates sent again. */
+  resend?: boolean
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -200,8 +202,8 @@ export class HubbubYjsProvider {
   }
 
   /** Sends an update (or a step 2) and remembers it until the room confirms or refuses it. */
-  #sendUpdate(kind: number, update: Uint8Array): void {
-    this.#track(this.#send('yjs_sync', syncMessage(kind, update)), { kind: 'update', data: update })
+  #sendUpdate(kind: number, update: Uint8Array, resend = false): void {
+    this.#track(this.#send('yjs_sync', syncMessage(kind, update)), { kind: 'update', data: update, resend })
   }
 
   #sendAwareness(data: Uint8Array): void {
@@ -240,9 +242,15 @@ export class HubbubYjsProvider {
       // Sent before the refusal for good came back: refused for the same reason, already reported.
       this.#held.push(sent.data)
       return
-    } else if (TRANSIENT.has(error.code) || this.#held.length > 0) {
-      // Refused for now; or refused because it builds on an update that was (the room lacks its
-      // base): either way it goes out again, after the updates held before it, merged with them.
+    } else if (
+      TRANSIENT.has(error.code) ||
+      this.#held.length > 0 ||
+      (this.#refusals > 0 && sent.resend !== true)
+    ) {
+      // Refused for now; or refused because it may build on an update that was (held, or sent
+      // again and not yet confirmed: the room lacks its base): either way it goes out again,
+      // after the updates held before it, merged with them. A resend refused for good with nothing
+      // held before it is final, so this holds an update back at most once.
       this.#held.push(sent.data)
     } else {
       // Refused for good (too large, unreadable): sending it again would be refused again, and so
@@ -279,14 +287,15 @@ export class HubbubYjsProvider {
     let bytes = 0
     for (const update of held) {
       if (group.length > 0 && bytes + update.byteLength > RESEND_BYTES) {
-        this.#sendUpdate(UPDATE, Y.mergeUpdates(group))
+        this.#sendUpdate(UPDATE, Y.mergeUpdates(group), true)
         group = []
         bytes = 0
       }
       group.push(update)
       bytes += update.byteLength
     }
-    if (group.length > 0) this.#sendUpdate(UPDATE, group.length === 1 ? group[0]! : Y.mergeUpdates(group))
+    if (group.length > 0)
+      this.#sendUpdate(UPDATE, group.length === 1 ? group[0]! : Y.mergeUpdates(group), true)
     if (this.#awarenessHeld && this.awareness) {
       this.#awarenessHeld = false
       this.#sendAwareness(encodeAwarenessUpdate(this.awareness, [this.doc.clientID]))

@@ -30,35 +30,42 @@ class FlakyLog extends MemoryRoomLog {
 }
 
 describe.each(transports)('refused updates over $name', ({ factory }) => {
-  it('a burst over the per-user rate reaches every other editor and the room, without a reconnect', async () => {
-    const { behaviour, url } = await startYjsServer(factory, { updatesPerSecond: 2, updateBurst: 2 })
-    const a = editor(url, 'doc', 'ann')
-    const b = editor(url, 'doc', 'bob')
-    const c = editor(url, 'doc', 'cy')
-    for (const e of [a, b, c]) await expect.poll(() => e.provider.synced, live).toBe(true)
-    const connections = [a, b].map((e) => e.client.welcome!.connectionId)
-    const reconnects: unknown[] = []
-    const limited: HubbubError[] = []
-    for (const e of [a, b]) {
-      e.client.on('reconnecting', (r) => reconnects.push(r))
-      e.client.on('error', (err) => err.code === 'RATE_LIMITED' && limited.push(err))
-    }
-    // Two users type 20 keystrokes each at once, one frame per keystroke: far over 2 updates/s.
-    for (let i = 0; i < 20; i++) {
-      a.doc.getText('text').insert(a.text().length, 'a')
-      b.doc.getText('text').insert(0, 'b')
-      await turn()
-    }
-    const room = () => behaviour.rooms.get('doc')?.text()
-    await expect.poll(() => room(), { timeout: 30_000 }).toMatch(/^(?=(?:[^a]*a){20}[^a]*$)[ab]{40}$/)
-    for (const e of [a, b, c]) await expect.poll(() => e.text(), live).toBe(room())
-    for (const e of [a, b]) await expect.poll(() => e.provider.unconfirmed, live).toBe(0)
-    // The limit did bite, and nothing was recovered through a reconnect's resync.
-    expect(limited.length).toBeGreaterThan(0)
-    expect(limited.every((err) => err.replyTo !== undefined)).toBe(true)
-    expect(reconnects).toEqual([])
-    expect([a, b].map((e) => e.client.welcome!.connectionId)).toEqual(connections)
-  }, 60_000)
+  it.each([{ updatesPerSecond: 2, updateBurst: 2 }])(
+    'a burst over the per-user rate ($updatesPerSecond/s, burst $updateBurst) reaches every other editor and the room, without a reconnect',
+    async (limits) => {
+      const { behaviour, url } = await startYjsServer(factory, limits)
+      const a = editor(url, 'doc', 'ann')
+      const b = editor(url, 'doc', 'bob')
+      const c = editor(url, 'doc', 'cy')
+      for (const e of [a, b, c]) await expect.poll(() => e.provider.synced, live).toBe(true)
+      const connections = [a, b].map((e) => e.client.welcome!.connectionId)
+      const reconnects: unknown[] = []
+      const limited: HubbubError[] = []
+      const reported: HubbubError[] = []
+      for (const e of [a, b]) {
+        e.client.on('reconnecting', (r) => reconnects.push(r))
+        e.client.on('error', (err) => err.code === 'RATE_LIMITED' && limited.push(err))
+        e.provider.on('error', (err) => reported.push(err))
+      }
+      // Two users type 20 keystrokes each at once, one frame per keystroke: far over 2 updates/s.
+      for (let i = 0; i < 20; i++) {
+        a.doc.getText('text').insert(a.text().length, 'a')
+        b.doc.getText('text').insert(0, 'b')
+        await turn()
+      }
+      const room = () => behaviour.rooms.get('doc')?.text()
+      await expect.poll(() => room(), { timeout: 30_000 }).toMatch(/^(?=(?:[^a]*a){20}[^a]*$)[ab]{40}$/)
+      for (const e of [a, b, c]) await expect.poll(() => e.text(), live).toBe(room())
+      for (const e of [a, b]) await expect.poll(() => e.provider.unconfirmed, live).toBe(0)
+      // The limit did bite, and nothing was recovered through a reconnect's resync.
+      expect(limited.length).toBeGreaterThan(0)
+      expect(limited.every((err) => err.replyTo !== undefined)).toBe(true)
+      expect(reconnects).toEqual([])
+      expect(reported).toEqual([])
+      expect([a, b].map((e) => e.client.welcome!.connectionId)).toEqual(connections)
+    },
+    60_000,
+  )
 
   it('an update the log could not sequence (UNAVAILABLE) is sent again and reaches the others', async () => {
     const log = new FlakyLog({ size: 1000, retain: true })
