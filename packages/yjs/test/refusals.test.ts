@@ -1,7 +1,41 @@
-import type { HubbubError } from '@hubbub/client'
+import { connect, type HubbubError } from '@hubbub/client'
+import { msgpackWire } from '@hubbub/client/msgpack'
 import { type LogPosition, MemoryRoomLog, type OutgoingFrame, type PublishOptions } from '@hubbub/rooms'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { yjsRoom } from '../src/index.js'
+import { HubbubYjsProvider } from '../src/provider.js'
 import { editor, live, startYjsServer, transports } from './helpers.js'
+
+/**
+ * A socket whose incoming frames wait while `gate.closed` and arrive, in order, once it opens: a
+ * link slower than the sender, so frames go out before the answers to earlier ones come back.
+ */
+function gatedWebSocket(gate: { closed: boolean; open(): void }) {
+  const queue: (() => void)[] = []
+  gate.open = () => {
+    gate.closed = false
+    for (const deliver of queue.splice(0)) deliver()
+  }
+  return class GatedWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      let handler: ((event: WebSocket.MessageEvent) => void) | null = null
+      const base = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage')!
+      Object.defineProperty(this, 'onmessage', {
+        get: () => handler,
+        set: (fn: typeof handler) => {
+          handler = fn
+          base.set!.call(this, (event: WebSocket.MessageEvent) => {
+            if (gate.closed) queue.push(() => handler?.(event))
+            else handler?.(event)
+          })
+        },
+      })
+    }
+  }
+}
 
 /** Lets the event loop turn, so that each edit goes out in a frame of its own. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -66,6 +100,56 @@ describe.each(transports)('refused updates over $name', ({ factory }) => {
     },
     60_000,
   )
+
+  it('updates sent before a refusal came back, refused for building on the refused one, are held with it', async () => {
+    // The room refuses ann's next update once (as its rate limit would); the ones after it are then
+    // refused by the room's own check, for a gap, since they build on the refused one.
+    const inner = yjsRoom()
+    let refuseNext = false
+    let annUpdates = 0
+    const rooms = {
+      ...inner,
+      onMessage: (ctx: any, message: any, state: any) => {
+        if (message.type === 'yjs_sync' && message.data[0] === 2 && ctx.user?.name === 'ann') {
+          annUpdates++
+          if (refuseNext) {
+            refuseNext = false
+            ctx.reject('RATE_LIMITED', 'refused once by the test')
+            return
+          }
+        }
+        return inner.onMessage!(ctx, message, state)
+      },
+    }
+    const { url } = await startYjsServer(factory, {}, { rooms: rooms as never })
+    const gate = { closed: false, open() {} }
+    const client = connect(url, { WebSocket: gatedWebSocket(gate) as never, wire: msgpackWire })
+    onTestFinished(() => client.close())
+    const doc = new Y.Doc()
+    const a = new HubbubYjsProvider(client, 'doc', doc, { username: 'ann' })
+    onTestFinished(() => a.destroy())
+    const b = editor(url, 'doc', 'bob')
+    for (const p of [a, b.provider]) await expect.poll(() => p.synced, live).toBe(true)
+    const reported: HubbubError[] = []
+    a.on('error', (err) => reported.push(err))
+    const gaps: HubbubError[] = []
+    client.on('error', (err) => err.code === 'INVALID_MESSAGE' && gaps.push(err))
+
+    gate.closed = true
+    refuseNext = true
+    for (const part of ['one ', 'two ', 'three']) {
+      doc.getText('text').insert(doc.getText('text').length, part)
+      await turn()
+    }
+    // All three reached the room before ann heard of the first refusal.
+    await expect.poll(() => annUpdates, live).toBe(3)
+    gate.open()
+    await expect.poll(() => b.text(), live).toBe('one two three')
+    expect(inner.rooms.get('doc')?.text()).toBe('one two three')
+    await expect.poll(() => a.unconfirmed, live).toBe(0)
+    expect(gaps.length).toBe(2)
+    expect(reported).toEqual([])
+  })
 
   it('an update the log could not sequence (UNAVAILABLE) is sent again and reaches the others', async () => {
     const log = new FlakyLog({ size: 1000, retain: true })
