@@ -16,7 +16,7 @@ export interface CollabServerOptions {
   heartbeatMs?: number
   /** An empty document's room stops after this long (its snapshot stays in memory). Default 60,000 ms. */
   roomGraceMs?: number
-  /** Options of the Yjs rooms. Default: the package's, with room for fast typing and selection drags. */
+  /** Options of the Yjs rooms. Default: the package's. */
   yjs?: YjsRoomOptions
   logger?: Logger
 }
@@ -39,9 +39,9 @@ export class CollabServer {
   readonly behaviour: ReturnType<typeof yjsRoom>
 
   constructor(readonly options: CollabServerOptions = {}) {
-    // Every keystroke is an update and every caret move an awareness frame: a quick typist dragging a
-    // selection goes past the package's 30 frames/s, so the demo allows twice that.
-    this.behaviour = yjsRoom({ updatesPerSecond: 60, updateBurst: 120, ...options.yjs })
+    // The package's limits (30 updates and awareness frames per second per user, burst 60): a tab
+    // that goes over them has its refused edits sent again by the provider, merged, after a backoff.
+    this.behaviour = yjsRoom({ ...options.yjs })
   }
 
   async start(): Promise<void> {

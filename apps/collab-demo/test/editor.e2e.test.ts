@@ -1,6 +1,7 @@
 // The shared editor in Chromium (system chromium + playwright-core): two contexts type into one
 // document at once and end with the same text, each sees the other's caret and avatar, and a tab
-// that loses its connection shows it, keeps editing, and syncs both sides' edits when it is back.
+// that loses its connection shows it (and drops the others' carets and avatars), keeps editing, and
+// syncs both sides' edits when it is back.
 // COLLAB_DEMO_SCREENSHOTS=1 also writes the README's screenshot to docs/.
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
@@ -74,6 +75,9 @@ describe.skipIf(unavailable)(
       await bob.context.setOffline(true)
       await collab.server.terminate(await connectionId(bob))
       await bob.page.waitForSelector('[data-testid="status"][data-state="reconnecting"]', live)
+      // Offline, ann's caret and avatar leave bob's page instead of going stale there.
+      await expect.poll(() => avatars(bob), live).toEqual(['bob'])
+      await expect.poll(() => remoteCarets(bob), live).toEqual([])
       // Both edit meanwhile; ann does not get bob's edit while he is away.
       await bob.page.keyboard.press('Control+End')
       await bob.page.keyboard.type('[bob offline]')
@@ -93,6 +97,9 @@ describe.skipIf(unavailable)(
       expect(await editorText(bob)).toBe(final)
       expect(letters(final)).toBe(letters(`${annTyped}${bobTyped}[bob offline][ann online]`))
       expect(collab.behaviour.rooms.get('doc:e2e')?.text()).toBe(final)
+      // The resync brings each back to the other's page.
+      for (const p of [ann, bob])
+        await expect.poll(() => avatars(p), live).toEqual(expect.arrayContaining(['ann', 'bob']))
       expect([...ann.errors, ...bob.errors]).toEqual([])
     })
   },

@@ -238,8 +238,11 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     return ((await this._request({ type: 'list_rooms' })) as RoomListFrame).rooms
   }
 
-  /** Sends one of the app's own frames (from `defineMessages`); queued while disconnected. */
-  send(frame: CustomClientFrameOf<M>): void {
+  /**
+   * Sends one of the app's own frames (from `defineMessages`); queued while disconnected. Returns the
+   * frame's `id`: a server error about it carries it as `replyTo` (undefined for `typeRates` types).
+   */
+  send(frame: CustomClientFrameOf<M>): string | undefined {
     const roomId = (frame as { roomId?: unknown }).roomId
     const room = typeof roomId === 'string' && this.rooms.has(roomId) ? roomId : undefined
     const type = (frame as { type: string }).type
@@ -248,7 +251,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
       if (this._canSend(room)) this.#sendTyped(type, rate, frame)
       return
     }
-    this._enqueue(frame as unknown as ClientFrame, room, { fire: true, resolve() {}, reject() {} })
+    return this._enqueue(frame as unknown as ClientFrame, room, { fire: true, resolve() {}, reject() {} })
   }
 
   /** Sends one of the app's own frames and resolves with the server frame that carries its `replyTo`. */
@@ -296,23 +299,24 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   }
 
   /** @internal Sends now, or queues (bounded) until the connection and the room are ready. */
-  _enqueue(frame: ClientFrame, room: string | undefined, handlers: Partial<Pending>): void {
+  _enqueue(frame: ClientFrame, room: string | undefined, handlers: Partial<Pending>): string {
     const id = (++this.#seq).toString(36)
     const pending = { ...handlers, frame: { ...frame, id }, room, state: QUEUED } as Pending
     if (this.#closed) {
       pending.reject(this.#finalError())
-      return
+      return id
     }
     if (!this._canSend(room)) {
       let waiting = 0
       for (const p of this.#pending.values()) if (p.state !== SENT) waiting++
       if (waiting >= (this._options.queue?.max ?? 100)) {
         pending.reject(new HubbubError('QUEUE_FULL', 'too many sends waiting for a connection'))
-        return
+        return id
       }
     }
     this.#pending.set(id, pending)
     if (this._canSend(room)) this.#transmit(pending)
+    return id
   }
 
   /** @internal A frame that is only worth sending now (typing): dropped when offline. */
@@ -580,7 +584,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
         if (frame.code === 'UNAUTHORIZED') this.#refusal = frame.message
         // The `left` right behind it names the room (see Room: it emits `reset` and rejoins).
         else if (frame.code === 'ROOM_RESET') this._reset = true
-        else this.emit('error', new HubbubError(frame.code, frame.message))
+        else this.emit('error', new HubbubError(frame.code, frame.message, { replyTo: frame.replyTo }))
         return
       case 'private':
         this.emit('private', frame)

@@ -14,10 +14,17 @@ export type HubbubErrorCode = ErrorCode | ClientErrorCode
 export class HubbubError extends Error {
   override name = 'HubbubError'
   readonly code: HubbubErrorCode
+  /** For a server error about one of this client's frames: that frame's `id` (what `send` returned). */
+  readonly replyTo?: string
 
-  constructor(code: HubbubErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: HubbubErrorCode,
+    message: string,
+    options?: { cause?: unknown; replyTo?: string | undefined },
+  ) {
     super(message, options)
     this.code = code
+    if (options?.replyTo !== undefined) this.replyTo = options.replyTo
   }
 
   /** Normalises anything thrown into a `HubbubError` (the original kept as `cause`). */

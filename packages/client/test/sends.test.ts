@@ -147,6 +147,18 @@ describe('sends', () => {
     again.send({ type: 'room_list', replyTo: list.id, rooms: [] })
     expect(await rooms).toEqual([])
   })
+
+  it('send returns the frame id, and an error about that frame carries it as replyTo', async () => {
+    const { client, peer } = await joinedRoom()
+    const first = client.send({ type: 'blob', roomId: 'r' } as never)
+    const second = client.send({ type: 'blob', roomId: 'r' } as never)
+    const [f1, f2] = await read(peer, 2)
+    expect([first, second]).toEqual([f1.id, f2.id])
+    expect(first).not.toBe(second)
+    const refused = next<HubbubError>(client, 'error')
+    peer.send({ type: 'error', replyTo: f2.id, code: 'RATE_LIMITED', message: 'slow down' })
+    expect(await refused).toMatchObject({ code: 'RATE_LIMITED', replyTo: second })
+  })
 })
 
 describe('a shared log that is unavailable or reset', () => {

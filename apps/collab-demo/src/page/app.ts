@@ -56,6 +56,8 @@ const view = new EditorView({
 const status = $('status')
 let clientState: ConnectionState = client.state
 let providerStatus: ProviderStatus = provider.status
+/** Why the room refused an edit for good, if it did. */
+let refused: string | undefined
 function showStatus(): void {
   const state =
     providerStatus === 'connected' && provider.synced
@@ -67,9 +69,10 @@ function showStatus(): void {
   status.textContent =
     state === 'connected' ? 'Live' : state === 'reconnecting' ? 'Offline · reconnecting…' : 'Connecting…'
   status.title =
-    state === 'reconnecting'
+    refused ??
+    (state === 'reconnecting'
       ? 'Keep typing: your edits are kept here and sent when the connection is back.'
-      : ''
+      : '')
   document.body.dataset.status = state
 }
 client.on('state', (s) => {
@@ -81,6 +84,11 @@ provider.on('status', ({ status: s }) => {
   showStatus()
 })
 provider.on('sync', () => showStatus())
+// An edit the room refused for good (e.g. a paste over its update size limit) stays in this tab only.
+provider.on('error', (error) => {
+  refused = `An edit was refused by the server and stays in this tab only: ${error.message}`
+  showStatus()
+})
 showStatus()
 
 // Presence avatars: one per awareness state that has a user (this tab's first).
