@@ -125,8 +125,11 @@ const runs: Record<Variant, number[]> = { disabled: [], closed: [], open: [] }
 const actorRuns: Record<ActorVariant, ActorRun[]> = { disabled: [], closed: [] }
 let snapshotsSeen = 0
 for (let r = 0; r < rounds; r++) {
+  // The order rotates every round (a Latin square over three rounds), so a variant is not always
+  // the one that runs right after another server's thousand sockets were torn down.
+  const order = variants.map((_, i) => variants[(i + r) % variants.length]!)
   const row: string[] = []
-  for (const v of variants) {
+  for (const v of order) {
     const t = await trial(v)
     runs[v].push(t.cpuMsPer1M)
     if (v === 'open') snapshotsSeen += t.snapshots
@@ -134,7 +137,7 @@ for (let r = 0; r < rounds; r++) {
   }
   console.error(`  round ${r + 1}: ${row.join('  ')} (ms CPU / 1M deliveries)`)
   const actorRow: string[] = []
-  for (const v of actorVariants) {
+  for (const v of r % 2 === 0 ? actorVariants : [...actorVariants].reverse()) {
     const t = await actorTrial(v)
     actorRuns[v].push(t)
     actorRow.push(`${v} ${t.castPerSec} casts/CPU s ${t.callUs.toFixed(3)} CPU µs/call`)
