@@ -282,6 +282,7 @@ export function renderSvg(results: Results): string {
     panel('Churn: max clean cycles/s', (p) => p.churn?.maxCleanPerSecond)
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 10}" font-family="sans-serif" font-size="12">`,
+    `<title>Peer bench, ${esc(results.date.slice(0, 16).replace('T', ' '))} UTC on ${esc(results.host)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...out,
     '</svg>',
