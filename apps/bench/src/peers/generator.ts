@@ -65,7 +65,8 @@ function digits(buf: Buffer, at: number, n: number): number {
 }
 
 function onFrame(index: number, conn: Conn, buf: Buffer, start: number, end: number): void {
-  const m = buf.indexOf(MARK, start)
+  // index -1: a churn connection, which only ever waits for answers
+  const m = index < 0 ? -1 : buf.indexOf(MARK, start)
   if (m >= 0 && m < end - TS_AT) {
     const seq = digits(buf, m + SEQ_AT, SEQ_DIGITS)
     // a late message of an earlier step: not this step's to count
@@ -141,9 +142,15 @@ function frame(data: string | Buffer, mask: Buffer, opcode = 0x1): Buffer {
 }
 
 /** HTTP upgrade over a fresh TCP socket; resolves with the connection once the 101 is read. */
-function upgrade(): Promise<{ socket: Socket; rest: Buffer }> {
+function upgrade(
+  localAddress?: string,
+  onSocket?: (socket: Socket) => void,
+): Promise<{ socket: Socket; rest: Buffer }> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ port, host: '127.0.0.1' })
+    const socket = tcpConnect(
+      localAddress ? { port, host: '127.0.0.1', localAddress } : { port, host: '127.0.0.1' },
+    )
+    onSocket?.(socket)
     socket.setNoDelay(true)
     let head = Buffer.alloc(0)
     const fail = (err: Error) => {
@@ -191,24 +198,37 @@ function nextText(conn: Conn, pick: (text: string) => boolean, timeoutMs = 60_00
 }
 
 /** Connects, says hello and joins `room`; answers the connection's index. */
-async function open(user: number, room: string): Promise<number> {
-  const { socket, rest } = await upgrade()
+async function open(user: number, room: string, localAddress?: string): Promise<number> {
+  const { socket, rest } = await upgrade(localAddress)
   const conn: Conn = { socket, mask: randomBytes(4), pending: undefined, waiter: undefined }
   const index = conns.push(conn) - 1
+  await handshake(index, conn, rest, user, room)
+  return index
+}
+
+/** Hello and join on an upgraded connection (`index` -1: a churn connection, not kept). */
+async function handshake(
+  index: number,
+  conn: Conn,
+  rest: Buffer,
+  user: number,
+  room: string,
+  timeoutMs?: number,
+) {
+  const { socket } = conn
   socket.on('data', (chunk: Buffer) => onData(index, conn, chunk))
   socket.on('error', () => {})
   const { hello } = wire
-  const first = hello.first ? nextText(conn, hello.first) : undefined
+  const first = hello.first ? nextText(conn, hello.first, timeoutMs) : undefined
   if (rest.length > 0) onData(index, conn, rest)
   socket.resume()
   await first
-  const helloAnswer = hello.await ? nextText(conn, hello.await) : undefined
+  const helloAnswer = hello.await ? nextText(conn, hello.await, timeoutMs) : undefined
   for (const text of hello.send) socket.write(frame(text, conn.mask))
   await helloAnswer
-  const joined = nextText(conn, (t) => wire.joined(t))
+  const joined = nextText(conn, (t) => wire.joined(t), timeoutMs)
   socket.write(frame(wire.join(room, `u${user}`), conn.mask))
   await joined
-  return index
 }
 
 interface ConnectMsg {
@@ -217,6 +237,8 @@ interface ConnectMsg {
   conns: Array<{ user: number; room: string }>
   inFlight: number
   size: number
+  /** Source addresses (127.0.0.x) dealt round-robin over the connections; default: the kernel's. */
+  localAddresses?: string[]
 }
 
 async function connectAll(msg: ConnectMsg): Promise<void> {
@@ -225,10 +247,12 @@ async function connectAll(msg: ConnectMsg): Promise<void> {
   size = msg.size
   const t0 = performance.now()
   let next = 0
+  const sources = msg.localAddresses ?? []
   const worker = async () => {
     while (next < msg.conns.length) {
-      const { user, room } = msg.conns[next++]!
-      await open(user, room)
+      const k = next++
+      const { user, room } = msg.conns[k]!
+      await open(user, room, sources.length ? sources[k % sources.length] : undefined)
     }
   }
   await Promise.all(Array.from({ length: Math.min(msg.inFlight, msg.conns.length) }, worker))
@@ -249,6 +273,13 @@ interface LoadMsg {
   latencyEvery: number
   /** Members of each room held by this process when it holds them all (one generator), else 0. */
   membersHere: number
+  /**
+   * Instead of `membersHere`: this process holds `members` members of a room that `publishers`
+   * publishers (in any process) send to; it drains until each window message reached each of them.
+   */
+  expectHere?: { members: number; publishers: number }
+  /** Send the latency histogram back (base64), so the runner can merge several processes'. */
+  encodeHistogram?: boolean
 }
 
 const RING_BYTES = 4 * 1024 * 1024
@@ -338,8 +369,10 @@ async function load(msg: LoadMsg): Promise<void> {
   // member (at most 10 s: a loaded machine can pause longer than any quiet period); otherwise until
   // deliveries stop (300 ms without one, at most 5 s).
   const drainStart = performance.now()
-  const expected = msg.membersHere * pubs.reduce((s, p) => s + p.sentInWindow, 0)
-  if (msg.membersHere > 0)
+  const expected = msg.expectHere
+    ? msg.expectHere.members * msg.expectHere.publishers * (seqTo - seqFrom)
+    : msg.membersHere * pubs.reduce((s, p) => s + p.sentInWindow, 0)
+  if (msg.membersHere > 0 || msg.expectHere)
     while (inWindow < expected && performance.now() - drainStart < 10_000)
       await new Promise((r) => setTimeout(r, 20))
   else
@@ -364,6 +397,144 @@ async function load(msg: LoadMsg): Promise<void> {
     p999Ms: histogram.getValueAtPercentile(99.9) / 1000,
     maxMs: histogram.maxValue / 1000,
     samples: histogram.totalCount,
+    ...(msg.encodeHistogram ? { histogram: hdr.encodeIntoCompressedBase64(histogram) } : {}),
+  })
+}
+
+interface ChurnMsg {
+  port: number
+  wire: WireName
+  /** Cycles/s this process starts: connect, hello, join (answered), leave, close. */
+  rate: number
+  warmMs: number
+  durMs: number
+  startUs: number
+  /** Rooms joined in turn (`<roomPrefix><k % rooms>`). */
+  rooms: number
+  roomPrefix: string
+  /** First user number of this step in this process (users are unique per run). */
+  userBase: number
+  /** Churn sockets this process may hold at once; a cycle due past it is skipped (and counted). */
+  maxOpen: number
+  /** A cycle whose join is not answered within this many ms fails. */
+  timeoutMs: number
+}
+
+const CLOSE_1000 = Buffer.from([0x03, 0xe8])
+
+/**
+ * Open-loop churn: cycle k is due at startUs + k / rate; it connects, says hello, joins a room and,
+ * once the join is answered, leaves the room, sends a close frame and ends the socket. Join latency
+ * runs from the cycle's due time to the join's answer (connect and hello included), so a late start
+ * counts as latency. A cycle is complete when the socket has closed after its leave.
+ */
+async function churn(msg: ChurnMsg): Promise<void> {
+  port = msg.port
+  wire = wires[msg.wire]
+  histogram.reset()
+  const { startUs } = msg
+  const winStart = startUs + msg.warmMs * 1000
+  const winEnd = winStart + msg.durMs * 1000
+  const intervalUs = 1e6 / msg.rate
+  let due = 0
+  let open = 0
+  let peakOpen = 0
+  let windowCycles = 0
+  let joined = 0
+  let completed = 0
+  let failed = 0
+  let skipped = 0
+  let settled = 0
+  const errors = new Map<string, number>()
+  const cpu0 = { at: 0, usage: process.cpuUsage() }
+  let cpuWindow: NodeJS.CpuUsage | undefined
+
+  const cycle = async (k: number, intended: number, inWindow: boolean) => {
+    let socket: Socket | undefined
+    let closed: Promise<void> | undefined
+    open++
+    peakOpen = Math.max(peakOpen, open)
+    try {
+      const up = await upgrade(undefined, (s) => {
+        socket = s
+        closed = new Promise((resolve) => s.once('close', () => resolve()))
+      })
+      const conn: Conn = { socket: up.socket, mask: randomBytes(4), pending: undefined, waiter: undefined }
+      await handshake(-1, conn, up.rest, msg.userBase + k, `${msg.roomPrefix}${k % msg.rooms}`, msg.timeoutMs)
+      if (inWindow) {
+        histogram.recordValue(Math.max(1, clockUs() - intended))
+        joined++
+      }
+      up.socket.write(frame(wire.leave(`${msg.roomPrefix}${k % msg.rooms}`), conn.mask))
+      up.socket.write(frame(CLOSE_1000, conn.mask, 0x8))
+      up.socket.end()
+      let late = false
+      const timer = setTimeout(() => {
+        late = true
+        up.socket.destroy()
+      }, msg.timeoutMs)
+      await closed
+      clearTimeout(timer)
+      if (inWindow && !late && !up.socket.errored) completed++
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err)
+      errors.set(text, (errors.get(text) ?? 0) + 1)
+      if (inWindow) failed++
+      socket?.destroy()
+      await closed
+    } finally {
+      open--
+      if (inWindow) settled++
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = clockUs()
+      if (cpu0.at === 0 && now >= winStart) {
+        cpu0.usage = process.cpuUsage()
+        cpu0.at = now
+      }
+      const until = Math.min(now, winEnd - 1)
+      while (startUs + due * intervalUs <= until) {
+        const k = due++
+        const intended = startUs + k * intervalUs
+        const inWindow = intended >= winStart
+        if (inWindow) windowCycles++
+        if (open >= msg.maxOpen) {
+          skipped += inWindow ? 1 : 0
+          if (inWindow) settled++
+          continue
+        }
+        void cycle(k, intended, inWindow)
+      }
+      if (now >= winEnd) {
+        cpuWindow = process.cpuUsage(cpu0.usage)
+        return resolve()
+      }
+      setTimeout(tick, 1)
+    }
+    setTimeout(tick, Math.max(0, (startUs - clockUs()) / 1000))
+  })
+  // every cycle of the window has joined and closed, or failed (each has its own timeouts)
+  while (settled < windowCycles || open > 0) await new Promise((r) => setTimeout(r, 20))
+  const windowUs = Math.max(1, cpu0.at ? winEnd - cpu0.at : msg.durMs * 1000)
+  const cpuUs = cpuWindow ? cpuWindow.user + cpuWindow.system : 0
+  process.send?.({
+    type: 'churned',
+    cycles: windowCycles,
+    joined,
+    completed,
+    failed,
+    skipped,
+    peakOpen,
+    errors: Object.fromEntries(errors),
+    cpuShare: cpuUs / windowUs,
+    p50Ms: histogram.getValueAtPercentile(50) / 1000,
+    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+    p999Ms: histogram.getValueAtPercentile(99.9) / 1000,
+    maxMs: histogram.maxValue / 1000,
+    samples: histogram.totalCount,
   })
 }
 
@@ -378,6 +549,7 @@ process.on('message', (msg: { type: string } & Record<string, unknown>) => {
     process.send?.({ type: 'failed', error: err instanceof Error ? err.message : String(err) })
   if (msg.type === 'connect') connectAll(msg as unknown as ConnectMsg).catch(fail)
   else if (msg.type === 'load') load(msg as unknown as LoadMsg).catch(fail)
+  else if (msg.type === 'churn') churn(msg as unknown as ChurnMsg).catch(fail)
   else if (msg.type === 'one') one(msg as unknown as { room: string; user: number }).catch(fail)
   else if (msg.type === 'reset') {
     for (const conn of conns) conn.socket.destroy()

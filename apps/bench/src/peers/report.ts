@@ -99,6 +99,45 @@ export function renderMarkdown(results: Results): string {
     ]
     lines.push(`| ${cells.join(' | ')} |`)
   }
+  const churned = results.peers.filter((p) => p.churn)
+  if (churned.length > 0) {
+    lines.push(
+      '',
+      `Churn (open loop; a cycle is connect, hello, join (answered), leave, close; into ${churned[0]!.churn!.rooms} rooms in turn; ` +
+        'join latency from the due time to the answer; a step is clean when every cycle completed, at ≥ 95% of the offered rate, ' +
+        `with join p99 ≤ ${results.p99LimitMs} ms):`,
+      '',
+      '| server | max clean cycles/s | join p99 there (ms) | steps: offered → completed/s, join p99 ms |',
+      '| --- | ---: | ---: | --- |',
+    )
+    for (const p of churned) {
+      const c = p.churn!
+      const steps = c.steps
+        .map(
+          (s) =>
+            `${num(s.offered, 0)} → ${num(s.achieved, 0)}, ${num(s.p99Ms, 1)}${s.clean ? '' : ' ✗'}${s.clientBound ? ' (client-bound)' : ''}`,
+        )
+        .join('; ')
+      lines.push(
+        `| ${p.label} | ${c.serverSaturated ? '' : '≥ '}${num(c.maxCleanPerSecond, 0)} | ${num(c.p99AtMaxMs, 1)} | ${steps} |`,
+      )
+    }
+  }
+  const n = results.nodes
+  if (n) {
+    lines.push(
+      '',
+      `Hubbub on ${n.nodes} nodes (${n.transport}, one process each, the real Redis, key prefix \`${n.prefix}\`): ` +
+        `${num(n.connections, 0)} connections (at most ${num(n.maxConnsPerNode, 0)} per node, ${num(n.maxConnsPerGenerator, 0)} per generator process, ` +
+        `${n.generators} generator processes over ${n.sourceAddresses} source addresses), idle rooms of ${n.idleRoomSize}, ` +
+        `one room of ${num(n.fanoutMembers, 0)} members on every node with one publisher at ${num(n.publishesPerSecond, 0)}/s:`,
+      '',
+      '| connect + join (s) | settled RSS / heap per connection (KiB, all nodes) | fan-out deliveries/s | lost | dup | p50 / p99 / max (ms) | Redis used_memory Δ (MiB) | wall time (s) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| ${num(n.connectMs / 1000, 1)} | ${num(n.rssPerConnKiB)} / ${num(n.heapPerConnKiB)} | ${num(n.step.achieved, 0)} | ${n.step.lost} | ${n.step.dups} | ` +
+        `${num(n.step.p50Ms, 1)} / ${num(n.step.p99Ms, 1)} / ${num(n.step.maxMs, 1)} | ${num(n.redisUsedMemoryDeltaMiB ?? undefined, 1)} | ${num(n.wallMs / 1000, 0)} |`,
+    )
+  }
   lines.push('', '| ratio | value |', '| --- | ---: |')
   for (const [k, v] of Object.entries(results.ratios))
     lines.push(`| ${k} | ${v === null ? 'null' : String(v)} |`)
@@ -136,54 +175,92 @@ function bars(
   return out.join('\n')
 }
 
-/** A log-log chart of achieved deliveries/s against p99, one line per peer, and bar panels. */
-export function renderSvg(results: Results): string {
-  const members = quotedMembers(results)
-  const W = 800
-  const plot = { x: 70, y: 40, w: 680, h: 300 }
-  const points = results.peers.map((p, i) => ({
-    label: p.label,
-    color: COLORS[i % COLORS.length]!,
-    steps: (members === undefined ? [] : (p.fanout[members]?.steps ?? [])).filter(
-      (s) => s.achieved > 0 && s.p99Ms > 0,
-    ),
-  }))
-  const all = points.flatMap((p) => p.steps)
+interface Series {
+  label: string
+  color: string
+  points: Array<{ x: number; y: number }>
+}
+
+/** A log-log line chart (one line per series) with its title, at `top`; answers its SVG and height. */
+function lineChart(
+  title: string,
+  top: number,
+  xUnit: string,
+  series: Series[],
+): { svg: string; height: number } {
+  const plot = { x: 70, y: top + 40, w: 680, h: 300 }
+  const all = series.flatMap((p) => p.points).filter((p) => p.x > 0 && p.y > 0)
   const [xMin, xMax] = all.length
-    ? [Math.min(...all.map((s) => s.achieved)), Math.max(...all.map((s) => s.achieved))]
+    ? [Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x))]
     : [1, 10]
   const [yMin, yMax] = all.length
-    ? [Math.min(...all.map((s) => s.p99Ms)), Math.max(...all.map((s) => s.p99Ms))]
+    ? [Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y))]
     : [1, 10]
   const lx = (v: number) => Math.log10(v)
   const sx = (v: number) => plot.x + ((lx(v) - lx(xMin / 1.2)) / (lx(xMax * 1.2) - lx(xMin / 1.2))) * plot.w
   const sy = (v: number) =>
     plot.y + plot.h - ((lx(v) - lx(yMin / 1.5)) / (lx(yMax * 1.5) - lx(yMin / 1.5))) * plot.h
   const out: string[] = [
-    `<text x="10" y="20" font-weight="bold">Fan-out, 1 room × ${members ?? '?'}: p99 latency (ms, log) vs delivered/s (log)${results.loaded ? ' — loaded machine' : ''}</text>`,
+    `<text x="10" y="${top + 20}" font-weight="bold">${esc(title)}</text>`,
     `<rect x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}" fill="none" stroke="#999"/>`,
-    `<text x="${plot.x}" y="${plot.y + plot.h + 16}">${num(xMin, 0)}/s</text>`,
-    `<text x="${plot.x + plot.w - 80}" y="${plot.y + plot.h + 16}">${num(xMax, 0)}/s</text>`,
+    `<text x="${plot.x}" y="${plot.y + plot.h + 16}">${num(xMin, 0)}${xUnit}</text>`,
+    `<text x="${plot.x + plot.w - 80}" y="${plot.y + plot.h + 16}">${num(xMax, 0)}${xUnit}</text>`,
     `<text x="10" y="${plot.y + 10}">${num(yMax)} ms</text>`,
     `<text x="10" y="${plot.y + plot.h}">${num(yMin)} ms</text>`,
   ]
-  points.forEach((p, i) => {
-    if (p.steps.length > 0) {
-      const d = p.steps
-        .map((s, k) => `${k ? 'L' : 'M'}${sx(s.achieved).toFixed(1)},${sy(s.p99Ms).toFixed(1)}`)
-        .join(' ')
+  series.forEach((p, i) => {
+    const points = p.points.filter((q) => q.x > 0 && q.y > 0)
+    if (points.length > 0) {
+      const d = points.map((q, k) => `${k ? 'L' : 'M'}${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join(' ')
       out.push(`<path d="${d}" fill="none" stroke="${p.color}" stroke-width="2"/>`)
-      for (const s of p.steps)
-        out.push(
-          `<circle cx="${sx(s.achieved).toFixed(1)}" cy="${sy(s.p99Ms).toFixed(1)}" r="3" fill="${p.color}"/>`,
-        )
+      for (const q of points)
+        out.push(`<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3" fill="${p.color}"/>`)
     }
     out.push(
       `<rect x="${plot.x + 10}" y="${plot.y + 8 + i * 16}" width="10" height="10" fill="${p.color}"/>`,
       `<text x="${plot.x + 26}" y="${plot.y + 17 + i * 16}">${esc(p.label)}</text>`,
     )
   })
-  let y = plot.y + plot.h + 30
+  return { svg: out.join('\n'), height: plot.y + plot.h + 30 - top }
+}
+
+/**
+ * Log-log charts of p99 against the achieved rate, one line per peer (fan-out: delivered/s; churn:
+ * completed cycles/s against join p99), and bar panels.
+ */
+export function renderSvg(results: Results): string {
+  const members = quotedMembers(results)
+  const W = 800
+  const color = (i: number) => COLORS[i % COLORS.length]!
+  const fanout = lineChart(
+    `Fan-out, 1 room × ${members ?? '?'}: p99 latency (ms, log) vs delivered/s (log)${results.loaded ? ' — loaded machine' : ''}`,
+    0,
+    '/s',
+    results.peers.map((p, i) => ({
+      label: p.label,
+      color: color(i),
+      points: (members === undefined ? [] : (p.fanout[members]?.steps ?? [])).map((s) => ({
+        x: s.achieved,
+        y: s.p99Ms,
+      })),
+    })),
+  )
+  const out: string[] = [fanout.svg]
+  let y = fanout.height
+  if (results.peers.some((p) => p.churn)) {
+    const churn = lineChart(
+      `Churn: join p99 (ms, log) vs completed connect + join + leave + close cycles/s (log)${results.loaded ? ' — loaded machine' : ''}`,
+      y,
+      '/s',
+      results.peers.map((p, i) => ({
+        label: p.label,
+        color: color(i),
+        points: (p.churn?.steps ?? []).map((s) => ({ x: s.achieved, y: s.p99Ms })),
+      })),
+    )
+    out.push(churn.svg)
+    y += churn.height
+  }
   const panel = (title: string, value: (p: PeerSummary) => number | undefined) => {
     const values = results.peers.map((p, i) => ({
       label: p.label,
@@ -201,8 +278,11 @@ export function renderSvg(results: Results): string {
   panel('Connect + join, joins/s', (p) => p.join?.joinsPerSecond)
   panel('Settled RSS per idle joined connection, KiB', (p) => p.join?.rssPerConnKiB)
   panel('Many rooms: max clean deliveries/s', (p) => p.rooms?.maxCleanPerSecond)
+  if (results.peers.some((p) => p.churn))
+    panel('Churn: max clean cycles/s', (p) => p.churn?.maxCleanPerSecond)
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 10}" font-family="sans-serif" font-size="12">`,
+    `<title>Peer bench, ${esc(results.date.slice(0, 16).replace('T', ' '))} UTC on ${esc(results.host)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...out,
     '</svg>',

@@ -3,10 +3,12 @@ import { hostname, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PinnedChild } from '../server/PinnedChild.js'
+import { memoryAfterGc } from './memory.js'
+import { nodesOptionsFromEnv, runNodes } from './nodes.js'
 import { type Peer, peerNames, peers, versionOf } from './peers.js'
-import { cpuSeconds, rssBytes } from './procStat.js'
+import { cpuSeconds } from './procStat.js'
 import { ratios, renderMarkdown, renderSvg } from './report.js'
-import type { FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
+import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
 
 /**
  * The peer bench: every peer server (peers.ts) in its own process on the server core, the load
@@ -36,6 +38,7 @@ const presets = {
       rates: [50e3, 100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6, 12.8e6],
     },
     rooms: { rooms: 1_000, members: 10, rates: [1, 2, 5, 10, 20, 40] },
+    churn: { rooms: 100, rates: [100, 300, 1_000, 2_000, 4_000, 8_000], warmMs: 500, durMs: 2_000 },
     warmMs: 700,
     durMs: 3_000,
     settleMs: 1_000,
@@ -45,6 +48,7 @@ const presets = {
     join: { conns: 10_000, rooms: 100 },
     fanout: { members: [1_000], rates: [100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6] },
     rooms: { rooms: 1_000, members: 10, rates: [2, 5, 10, 20] },
+    churn: { rooms: 100, rates: [100, 300, 1_000, 3_000], warmMs: 500, durMs: 1_000 },
     warmMs: 500,
     durMs: 2_000,
     settleMs: 1_000,
@@ -54,6 +58,7 @@ const presets = {
     join: { conns: 40, rooms: 4 },
     fanout: { members: [20], rates: [2_000, 4_000] },
     rooms: { rooms: 4, members: 5, rates: [20] },
+    churn: { rooms: 4, rates: [20, 40], warmMs: 200, durMs: 500 },
     warmMs: 200,
     durMs: 500,
     settleMs: 100,
@@ -64,8 +69,12 @@ const presets = {
 const preset = presets[mode]
 const runs = Number(args.get('runs') ?? preset.runs)
 const gens = Number(args.get('gens') ?? 1)
-const selected = (args.get('peers') ?? peerNames.join(',')).split(',')
-const scenarios = new Set((args.get('scenarios') ?? 'join,fanout,rooms').split(','))
+const selected = (args.get('peers') ?? peerNames.join(',')).split(',').filter(Boolean)
+const scenarios = new Set(
+  (
+    args.get('scenarios') ?? (mode === 'full' ? 'join,fanout,rooms,churn,nodes' : 'join,fanout,rooms,churn')
+  ).split(','),
+)
 // Every message is counted; the latency of every n-th (parsing its send time costs the generator).
 const latencyEvery = Number(args.get('latency-every') ?? (mode === 'tiny' ? 1 : 4))
 const outDir = args.get('out') ?? join(here, '../../results')
@@ -159,28 +168,6 @@ async function withServer<T>(session: Session, body: (server: Server) => Promise
     await Promise.all(session.gs.map((g) => g.request({ type: 'reset' }, 'reset')))
     if (!session.shared) await server.child.stop()
   }
-}
-
-/** Waits until the server's RSS moves less than 1% over 500 ms (at most 10 s). */
-async function settledRss(pid: number): Promise<void> {
-  let last = rssBytes(pid)
-  for (let i = 0; i < 20; i++) {
-    await sleep(500)
-    const now = rssBytes(pid)
-    if (Math.abs(now - last) < last * 0.01) return
-    last = now
-  }
-}
-
-/**
- * The same reading for every peer: a full GC in the server (heap used read then), then RSS from
- * /proc once it has settled (V8 and malloc give pages back some time after a collection).
- */
-async function memoryAfterGc(server: Server): Promise<{ rss: number; heapUsed: number }> {
-  await settledRss(server.pid)
-  const { heapUsed } = await server.child.request<{ heapUsed: number }>({ type: 'memory' }, 'memory')
-  await settledRss(server.pid)
-  return { rss: rssBytes(server.pid), heapUsed }
 }
 
 async function joinScenario(session: Session): Promise<JoinRow> {
@@ -348,6 +335,119 @@ function fanoutRow(steps: Step[], members: number, rooms = 1): FanoutRow {
   }
 }
 
+interface ChurnResult {
+  cycles: number
+  joined: number
+  completed: number
+  failed: number
+  skipped: number
+  peakOpen: number
+  errors: Record<string, number>
+  cpuShare: number
+  p50Ms: number
+  p99Ms: number
+  p999Ms: number
+  maxMs: number
+  samples: number
+}
+
+/** Churn sockets one generator process may hold at once (the per-process file limit is 20,000). */
+const CHURN_MAX_OPEN = 15_000
+
+/**
+ * Churn: open-loop cycles of connect, hello, join (answered), leave and close at stepped rates
+ * (spread over the generator processes), into `rooms` rooms in turn; stops after the first step
+ * that loses a cycle, falls short of 95% of its offered rate or passes the p99 limit.
+ */
+async function churnScenario(session: Session): Promise<ChurnRow> {
+  const { name, gs } = session
+  const peer = peers[name]!
+  const { rooms, rates, warmMs, durMs } = preset.churn
+  return withServer(session, async (server) => {
+    const steps: ChurnStep[] = []
+    for (const offered of rates) {
+      const startUs = Math.round((performance.timeOrigin + performance.now()) * 1000) + 200_000
+      const winStartMs = startUs / 1000 - performance.timeOrigin - performance.now() + warmMs
+      const cpu: number[] = []
+      const timers = [winStartMs, winStartMs + durMs].map((at) =>
+        setTimeout(() => cpu.push(cpuSeconds(server.pid)), at),
+      )
+      const userBase = nextUser
+      nextUser += 10_000_000
+      const results = await Promise.all(
+        gs.map((g, i) =>
+          g.request<ChurnResult>(
+            {
+              type: 'churn',
+              port: server.port,
+              wire: peer.wire,
+              rate: offered / gs.length,
+              warmMs,
+              durMs,
+              startUs,
+              rooms,
+              roomPrefix: 'churn',
+              userBase: userBase + i * 1_000_000,
+              maxOpen: CHURN_MAX_OPEN,
+              timeoutMs: 10_000,
+            },
+            'churned',
+          ),
+        ),
+      )
+      for (const t of timers) clearTimeout(t)
+      if (cpu.length === 1) cpu.push(cpuSeconds(server.pid))
+      const sum = (k: keyof ChurnResult) => results.reduce((s, r) => s + Number(r[k]), 0)
+      const maxOf = (k: keyof ChurnResult) => Math.max(...results.map((r) => Number(r[k])))
+      const serverCpuS = cpu.length === 2 ? cpu[1]! - cpu[0]! : Number.NaN
+      const cycles = sum('cycles')
+      const completed = sum('completed')
+      const achieved = completed / (durMs / 1000)
+      const p99Ms = maxOf('p99Ms')
+      const genCpuShare = maxOf('cpuShare')
+      const errors: Record<string, number> = {}
+      for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v
+      const step: ChurnStep = {
+        offered,
+        achieved,
+        cycles,
+        joined: sum('joined'),
+        completed,
+        failed: sum('failed'),
+        skipped: sum('skipped'),
+        peakOpen: maxOf('peakOpen'),
+        p50Ms: maxOf('p50Ms'),
+        p99Ms,
+        p999Ms: maxOf('p999Ms'),
+        maxMs: maxOf('maxMs'),
+        latencySamples: sum('samples'),
+        serverCpuS,
+        serverCoreShare: serverCpuS / (durMs / 1000),
+        genCpuShare,
+        clean: cycles > 0 && completed === cycles && achieved >= 0.95 * offered && p99Ms <= P99_LIMIT_MS,
+        clientBound: genCpuShare >= 0.9,
+        errors,
+      }
+      steps.push(step)
+      progress(
+        `${name} churn @${fmt(offered)}/s: ${fmt(achieved)}/s completed (${completed}/${cycles}, failed ${step.failed}, skipped ${step.skipped}), ` +
+          `join p99 ${p99Ms.toFixed(1)} ms, server ${(step.serverCoreShare * 100).toFixed(0)}% core, generator ${(genCpuShare * 100).toFixed(0)}%${step.clientBound ? ' (client-bound)' : ''}`,
+      )
+      if (!step.clean) break
+    }
+    const clean = steps.filter((s) => s.clean)
+    const firstUnclean = steps.find((s) => !s.clean)
+    return {
+      rooms,
+      maxCleanPerSecond: clean.at(-1)?.achieved ?? 0,
+      p99AtMaxMs: clean.at(-1)?.p99Ms ?? Number.NaN,
+      serverSaturated: firstUnclean !== undefined && !firstUnclean.clientBound,
+      clientTrusted: steps.every((s) => !s.clean || !s.clientBound),
+      steps,
+    }
+  })
+}
+
 async function runPeer(name: string): Promise<PeerSummary> {
   const summary: PeerSummary = { peer: name, label: peers[name]!.label, fanout: {} }
   const session: Session = { name, gs: generators }
@@ -363,6 +463,7 @@ async function runPeer(name: string): Promise<PeerSummary> {
         )
       }
     if (scenarios.has('rooms')) summary.rooms = await manyRooms(session)
+    if (scenarios.has('churn')) summary.churn = await churnScenario(session)
   } finally {
     await session.shared?.child.stop()
   }
@@ -420,6 +521,18 @@ function combine(runsOfPeer: PeerSummary[]): PeerSummary {
   }
   const rooms = combineRow((s) => s.rooms)
   if (rooms) out.rooms = rooms
+  const churns = runsOfPeer.map((s) => s.churn).filter((c): c is ChurnRow => c !== undefined)
+  if (churns.length > 0) {
+    const mid = [...churns].sort((a, b) => a.maxCleanPerSecond - b.maxCleanPerSecond)[
+      Math.floor((churns.length - 1) / 2)
+    ]!
+    out.churn = {
+      ...mid,
+      maxCleanPerSecond: median(churns.map((c) => c.maxCleanPerSecond)),
+      serverSaturated: churns.every((c) => c.serverSaturated),
+      clientTrusted: churns.every((c) => c.clientTrusted),
+    }
+  }
   return out
 }
 
@@ -438,6 +551,20 @@ for (let r = 0; r < runs; r++) {
   for (const name of order) perPeer.get(name)!.push(await runPeer(name))
 }
 await Promise.all(generators.map((g) => g.stop()))
+// Hubbub on several nodes sharing Redis: full mode only (or --scenarios=nodes), after the peers
+const nodes = scenarios.has('nodes')
+  ? await runNodes({
+      ...nodesOptionsFromEnv(mode === 'tiny'),
+      warmMs: preset.warmMs,
+      durMs: preset.durMs,
+      latencyEvery,
+      payload: PAYLOAD,
+      p99LimitMs: P99_LIMIT_MS,
+      serverCore: SERVER_CORE,
+      genCore: GEN_CORE,
+      progress,
+    })
+  : undefined
 const summaries = selected.map((n) => combine(perPeer.get(n)!))
 const results: Results = {
   bench: 'peers',
@@ -458,6 +585,7 @@ const results: Results = {
     [...new Set(selected.flatMap((n) => peers[n]!.packages))].map((p) => [p, versionOf(p)]),
   ),
   peers: summaries,
+  ...(nodes ? { nodes } : {}),
   ratios: {} as Results['ratios'],
 }
 results.ratios = ratios(results)

@@ -54,12 +54,81 @@ export interface JoinRow {
   oneMoreJoinMs: number
 }
 
+/** One offered churn rate: cycles of connect, hello, join (answered), leave, close per second. */
+export interface ChurnStep {
+  /** Cycles/s started (open loop, at their due times). */
+  offered: number
+  /** Cycles/s of the window that completed (joined, left, closed). */
+  achieved: number
+  /** Cycles due in the measured window, and how they ended. */
+  cycles: number
+  joined: number
+  completed: number
+  failed: number
+  /** Not started: the generator already held its limit of open churn sockets. */
+  skipped: number
+  /** Most churn sockets open at once in a generator process. */
+  peakOpen: number
+  /** Join latency from each cycle's due time to the join's answer (connect and hello included). */
+  p50Ms: number
+  p99Ms: number
+  p999Ms: number
+  maxMs: number
+  latencySamples: number
+  serverCpuS: number
+  serverCoreShare: number
+  genCpuShare: number
+  /** Every window cycle completed, the achieved rate ≥ 95% of the offered, p99 within the limit. */
+  clean: boolean
+  clientBound: boolean
+  errors: Record<string, number>
+}
+
+export interface ChurnRow {
+  rooms: number
+  maxCleanPerSecond: number
+  p99AtMaxMs: number
+  /** The step past the maximum failed with the generator below 90% of its core. */
+  serverSaturated: boolean
+  clientTrusted: boolean
+  steps: ChurnStep[]
+}
+
 export interface PeerSummary {
   peer: string
   label: string
   join?: JoinRow
   fanout: Record<number, FanoutRow>
   rooms?: FanoutRow
+  churn?: ChurnRow
+}
+
+/** Hubbub on several nodes (processes) sharing the real Redis: memory and one room's fan-out. */
+export interface NodesRow {
+  transport: string
+  nodes: number
+  connections: number
+  generators: number
+  /** Source addresses the generators used (127.0.0.x). */
+  sourceAddresses: number
+  /** Most sockets one node / one generator process held. */
+  maxConnsPerNode: number
+  maxConnsPerGenerator: number
+  idleRoomSize: number
+  /** Wall time to connect and join every connection. */
+  connectMs: number
+  /** Settled RSS added per connection, summed over the nodes (read as in the join scenario). */
+  rssPerConnKiB: number
+  heapPerConnKiB: number
+  rssPerNodeMiB: number[]
+  /** The fan-out room: members on every node, one publisher. */
+  fanoutMembers: number
+  publishesPerSecond: number
+  step: Step
+  /** Redis' used_memory growth over the run (the shared Redis: other users' keys move it too). */
+  redisUsedMemoryDeltaMiB: number | null
+  prefix: string
+  wallMs: number
 }
 
 export interface Ratios {
@@ -94,5 +163,6 @@ export interface Results {
   runs: number
   versions: Record<string, string>
   peers: PeerSummary[]
+  nodes?: NodesRow
   ratios: Ratios
 }

@@ -21,7 +21,15 @@ export async function startRedisNode(
     ...(maxPublishBatch === undefined ? {} : { maxPublishBatch }),
     onError: (err) => console.error('[redis bench node]', err),
   })
-  const server = await startFullServer(transport, { ...node.server, nodeId })
+  const noop = () => {}
+  // errors only (a join a node could not complete says why), on stderr
+  const logger = {
+    debug: noop,
+    info: noop,
+    warn: noop,
+    error: (obj: object | string, msg?: string) => console.error('[redis bench node]', msg ?? '', obj),
+  }
+  const server = await startFullServer(transport, { ...node.server, nodeId, logger })
   return {
     port: server.port,
     async close() {
