@@ -600,8 +600,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const room = typeof roomId === 'string' ? this.rooms.get(roomId) : undefined
     room?._onFrame(frame)
     if (frame.type === 'left') this._reset = false
-    if (!isServerFrame(frame) && (frame as { type: string }).type !== 'room_resync')
-      this.emit('custom', frame as never)
+    if (!isServerFrame(frame)) this.emit('custom', frame as never)
   }
 
   #onWelcome(welcome: WelcomeFrame): void {
