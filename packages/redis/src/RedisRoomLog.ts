@@ -53,7 +53,8 @@ export interface RedisRoomLogOptions {
    * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta`,
    * `{<prefix>:<roomId>}:stream` and `{<prefix>:<roomId>}:sent:<key>` (publish keys, for the
    * resend window), its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
-   * room). Nodes that serve rooms together use the same prefix. Default `hubbub`.
+   * room); `publishFenced` reads the room's fence counter `{<prefix>:<roomId>}:fence` in that slot.
+   * Nodes that serve rooms together use the same prefix. Default `hubbub`.
    */
   prefix?: string
   /** Frames kept per room for `read` and recovery (the stream is trimmed near it). Default 100; 0 keeps none. */
