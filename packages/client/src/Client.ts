@@ -172,6 +172,12 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
   #tokensAt = 0
   #outbox: (string | Uint8Array)[] = []
   #drainTimer: ReturnType<typeof setTimeout> | undefined
+  /**
+   * Frame ids: 16 random base64 characters (96 bits), then a counter. Unique per user across
+   * reconnects, so an owned room (`@hubbub/redis` placement) answers a resend from a new connection
+   * once: ids of 16 or more characters are the user's idempotency key there.
+   */
+  #ids = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))))
   #seq = 0
   #pending = new Map<string, Pending>()
   #customTypes: ReadonlySet<string>
@@ -300,7 +306,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
 
   /** @internal Sends now, or queues (bounded) until the connection and the room are ready. */
   _enqueue(frame: ClientFrame, room: string | undefined, handlers: Partial<Pending>): string {
-    const id = (++this.#seq).toString(36)
+    const id = this.#ids + (++this.#seq).toString(36)
     const pending = { ...handlers, frame: { ...frame, id }, room, state: QUEUED } as Pending
     if (this.#closed) {
       pending.reject(this.#finalError())
@@ -594,8 +600,7 @@ export class Client<M extends AnyCodec = AnyCodec> extends Emitter<ClientEvents<
     const room = typeof roomId === 'string' ? this.rooms.get(roomId) : undefined
     room?._onFrame(frame)
     if (frame.type === 'left') this._reset = false
-    if (!isServerFrame(frame) && (frame as { type: string }).type !== 'room_resync')
-      this.emit('custom', frame as never)
+    if (!isServerFrame(frame)) this.emit('custom', frame as never)
   }
 
   #onWelcome(welcome: WelcomeFrame): void {

@@ -4,6 +4,7 @@ import type {
   JoinFrame,
   PresenceCountFrame,
   RoomMessageFrame,
+  RoomResyncFrame,
   ServerFrame,
   UserJoinedFrame,
   UserLeftFrame,
@@ -77,12 +78,8 @@ export interface RoomEvents<M extends AnyCodec> {
   custom: CustomServerFrameOf<M>
 }
 
-/** The `room_resync` frame: the owned room `roomId` has a new owner, with lease fence `fence`. */
-export interface RoomResyncEvent {
-  type: 'room_resync'
-  roomId: string
-  fence: number
-}
+/** The `room_resync` frame (`RoomResyncFrame` of `@hubbub/protocol`): the owned room `roomId` has a new owner, with lease fence `fence`. */
+export type RoomResyncEvent = RoomResyncFrame
 
 let localIds = 0
 
@@ -319,11 +316,11 @@ export class Room<M extends AnyCodec = AnyCodec> extends Emitter<RoomEvents<M>> 
           this._rejoin()
         }
         return
-      default: {
-        const type = (frame as { type: string }).type
-        if (type === 'room_resync') this.emit(type, frame as never)
-        else if (type !== 'joined') this.emit('custom', frame as never)
-      }
+      case 'room_resync':
+        this.emit('room_resync', frame)
+        return
+      default:
+        if (frame.type !== 'joined') this.emit('custom', frame as never)
     }
   }
 

@@ -161,6 +161,44 @@ describe('sends', () => {
   })
 })
 
+describe('frame ids', () => {
+  it('start with 16 random characters of the client, then a counter: unique per user across clients', async () => {
+    const one = await joinedRoom()
+    const two = await joinedRoom()
+    const blob = { type: 'blob', roomId: 'r' } as never
+    const ids = [one.client.send(blob)!, one.client.send(blob)!, two.client.send(blob)!]
+    for (const id of ids) expect(id.length).toBeGreaterThanOrEqual(17)
+    expect(ids[0]!.slice(0, 16)).toBe(ids[1]!.slice(0, 16))
+    expect(ids[0]!.slice(0, 16)).not.toBe(ids[2]!.slice(0, 16))
+    expect(new Set(ids).size).toBe(3)
+  })
+
+  it('a request answered UNAVAILABLE goes out again with the same id on the next connection', async () => {
+    const { server, client, peer } = await joinedRoom()
+    const asking = client.request({ type: 'blob', roomId: 'r' } as never)
+    const first = await peer.next()
+    expect(first.id).toMatch(/^.{16}/)
+    const rooms = client.listRooms()
+    const list = await peer.next()
+    expect(list.type).toBe('list_rooms')
+    peer.send({ type: 'error', code: 'UNAVAILABLE', message: 'moving', replyTo: first.id })
+    // Answered after the error: once the list is in, the client has read the error too.
+    peer.send({ type: 'room_list', replyTo: list.id, rooms: [] })
+    await rooms
+    const reconnecting = next(client, 'reconnecting')
+    // The link drops before the resend: the client reconnects (maybe to another node) and sends it again.
+    peer.ws.terminate()
+    await reconnecting
+    const again = await server.nextPeer()
+    again.welcome()
+    const frames = await read(again, 2)
+    const resent = frames.find((f) => f.type === 'blob')
+    expect(resent).toEqual(first)
+    again.send({ type: 'blobbed', replyTo: first.id })
+    expect(await asking).toMatchObject({ type: 'blobbed' })
+  })
+})
+
 describe('a shared log that is unavailable or reset', () => {
   it('sends a message answered UNAVAILABLE again with the same id, and rejects after resendUnavailable tries', async () => {
     const { peer, room } = await joinedRoom({ resendUnavailable: 2 })

@@ -165,6 +165,12 @@ export function createSchemas(limits: Limits) {
       code: z.enum(ErrorCode),
       message: z.string(),
     }),
+    room_resync: z.strictObject({
+      type: z.literal('room_resync'),
+      replyTo,
+      roomId: z.string(),
+      fence: count,
+    }),
   }
 
   return {
@@ -201,6 +207,7 @@ export function createSchemas(limits: Limits) {
       server.private,
       server.pong,
       server.error,
+      server.room_resync,
     ]),
   }
 }

@@ -56,6 +56,8 @@ const encoders: Record<ServerFrame['type'], Encoder> = {
   pong: (f: ServerFrameOfType<'pong'>) => `{"type":"pong","timestamp":${num(f.timestamp)}${end(f)}`,
   error: (f: ServerFrameOfType<'error'>) =>
     `{"type":"error","code":${str(f.code)},"message":${str(f.message)}${end(f)}`,
+  room_resync: (f: ServerFrameOfType<'room_resync'>) =>
+    `{"type":"room_resync","roomId":${str(f.roomId)},"fence":${num(f.fence)}${end(f)}`,
 }
 
 type ServerFrameOfType<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>

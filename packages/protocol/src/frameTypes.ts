@@ -28,6 +28,7 @@ export const serverFrameTypes = [
   'private',
   'pong',
   'error',
+  'room_resync',
 ] as const
 
 export type ClientFrameType = (typeof clientFrameTypes)[number]

@@ -169,6 +169,16 @@ export interface ErrorFrame extends ServerFrameBase {
   message: string
 }
 
+/**
+ * An owned room moved to another node (its owner died or lost its lease): the state frames that
+ * follow replace what the client had. `fence` grows with every change of owner.
+ */
+export interface RoomResyncFrame extends ServerFrameBase {
+  type: 'room_resync'
+  roomId: string
+  fence: number
+}
+
 export type ServerFrame =
   | WelcomeFrame
   | JoinedFrame
@@ -185,6 +195,7 @@ export type ServerFrame =
   | PrivateMessageFrame
   | PongFrame
   | ErrorFrame
+  | RoomResyncFrame
 
 /** The frame of a given `type`, e.g. `ClientFrameOf<'join'>`. */
 export type ClientFrameOf<T extends ClientFrame['type']> = Extract<ClientFrame, { type: T }>

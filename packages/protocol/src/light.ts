@@ -32,6 +32,7 @@ const required: Record<ServerFrame['type'], Readonly<Record<string, Kind>>> = {
   private: { from: 'string', to: 'string', text: 'string', timestamp: 'number' },
   pong: { timestamp: 'number' },
   error: { code: 'string', message: 'string' },
+  room_resync: { roomId: 'string', fence: 'number' },
 }
 const requiredByType = new Map(Object.entries(required))
 

@@ -82,4 +82,5 @@ export const serverSamples: ServerFrame[] = [
   { type: 'pong', timestamp: 1_763_860_000_002, replyTo: 'p1' },
   { type: 'error', code: 'NOT_IN_ROOM', message: 'join the room first', replyTo: 'm-1' },
   { type: 'error', code: 'RATE_LIMITED', message: 'slow down' },
+  { type: 'room_resync', roomId: 'game:42', fence: 3 },
 ]

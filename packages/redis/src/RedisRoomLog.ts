@@ -19,7 +19,13 @@ import {
   type RedisClient,
   type RedisConnectionTarget,
 } from './redisConnection.js'
-import { positionScript, publishBatchScript, publishScript, readScript } from './roomLogScripts.js'
+import {
+  positionScript,
+  publishBatchScript,
+  publishFencedScript,
+  publishScript,
+  readScript,
+} from './roomLogScripts.js'
 import { shardedPublish } from './shardedPublish.js'
 
 /**
@@ -47,7 +53,8 @@ export interface RedisRoomLogOptions {
    * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta`,
    * `{<prefix>:<roomId>}:stream` and `{<prefix>:<roomId>}:sent:<key>` (publish keys, for the
    * resend window), its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
-   * room). Nodes that serve rooms together use the same prefix. Default `hubbub`.
+   * room); `publishFenced` reads the room's fence counter `{<prefix>:<roomId>}:fence` in that slot.
+   * Nodes that serve rooms together use the same prefix. Default `hubbub`.
    */
   prefix?: string
   /** Frames kept per room for `read` and recovery (the stream is trimmed near it). Default 100; 0 keeps none. */
@@ -121,6 +128,12 @@ interface ScriptCommands {
     sent: string,
     ...args: (string | number | Buffer)[]
   ): Promise<[string, number]>
+  hubbubLogPublishFenced(
+    meta: string,
+    stream: string,
+    fence: string,
+    ...args: (string | number | Buffer)[]
+  ): Promise<[string, number] | 0>
   hubbubLogPublishBatch(
     numberOfKeys: number,
     ...args: (string | number | Buffer)[]
@@ -184,6 +197,10 @@ export class RedisRoomLog implements RoomLog {
     this.#sharded = isCluster(redis)
     const publish = this.#sharded ? shardedPublish(publishScript) : publishScript
     redis.defineCommand('hubbubLogPublish', { numberOfKeys: 3, lua: publish })
+    redis.defineCommand('hubbubLogPublishFenced', {
+      numberOfKeys: 3,
+      lua: this.#sharded ? shardedPublish(publishFencedScript) : publishFencedScript,
+    })
     redis.defineCommand('hubbubLogPublishBatch', {
       lua: this.#sharded ? shardedPublish(publishBatchScript) : publishBatchScript,
     })
@@ -290,6 +307,39 @@ export class RedisRoomLog implements RoomLog {
     } catch (err) {
       throw toLogError(err, `could not publish to room ${roomId}`)
     }
+  }
+
+  /**
+   * A publish by the owner of a room placed by `RedisRoomPlacement` on this log's prefix, holding
+   * it with `fence`: one script compares `fence` with the room's fence counter
+   * (`{<prefix>:<roomId>}:fence`, in the room's slot) and appends and publishes only when no newer
+   * owner drew a higher one. Answers `'stale'` (nothing appended, nothing published) otherwise. Not
+   * batched with `publish`: one script call per frame, sent at once.
+   */
+  async publishFenced(roomId: string, fence: number, frame: OutgoingFrame): Promise<LogPosition | 'stale'> {
+    let payload: Buffer
+    try {
+      payload = encodeLogFrame(frame)
+    } catch (err) {
+      throw new TypeError(`room ${roomId}: ${(err as Error).message}`, { cause: err })
+    }
+    let result: [string, number] | 0
+    try {
+      result = await this.#redis.hubbubLogPublishFenced(
+        this.#key(roomId, 'meta'),
+        this.#key(roomId, 'stream'),
+        this.#key(roomId, 'fence'),
+        this.#nextEpoch(),
+        this.#key(roomId, 'log'),
+        payload,
+        this.historySize,
+        fence,
+      )
+    } catch (err) {
+      throw toLogError(err, `could not publish to room ${roomId}`)
+    }
+    if (result === 0) return 'stale'
+    return { epoch: result[0], offset: result[1] }
   }
 
   /** Sends every room's waiting publishes, `maxPublishBatch` frames per script call, in call order. */
@@ -414,7 +464,7 @@ export class RedisRoomLog implements RoomLog {
     await Promise.all([closeRedis(this.#redis), closeRedis(this.#sub)])
   }
 
-  #key(roomId: string, kind: 'meta' | 'stream' | 'log' | 'sent'): string {
+  #key(roomId: string, kind: 'meta' | 'stream' | 'log' | 'sent' | 'fence'): string {
     return `{${this.prefix}:${roomId}}:${kind}`
   }
 

@@ -44,6 +44,26 @@ if keyed then redis.call('SET', KEYS[3], offset, 'PX', ARGV[6]) end
 return {epoch, offset}
 `
 
+/**
+ * `publishScript` for the owner of a room placed by `RedisRoomPlacement`, checked against the
+ * room's fence counter. KEYS[3] the fence counter (`{<prefix>:<roomId>}:fence`, same slot),
+ * ARGV[2] channel, ARGV[3] the encoded frame, ARGV[4] frames kept, ARGV[5] the caller's fence.
+ * Answers 0, appending and publishing nothing, when the counter is higher than the caller's fence
+ * (another owner took the room over); otherwise appends and publishes as `publishScript` does and
+ * answers {epoch, offset}, in one atomic step.
+ */
+export const publishFencedScript = `${ensure}
+if tonumber(redis.call('GET', KEYS[3]) or '0') > tonumber(ARGV[5]) then return 0 end
+local epoch = ensure()
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+local keep = tonumber(ARGV[4])
+if keep > 0 then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
+end
+redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
+return {epoch, offset}
+`
+
 /** Answers the room's position {epoch, offset}. */
 export const positionScript = `${ensure}
 local epoch = ensure()

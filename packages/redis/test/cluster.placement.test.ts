@@ -3,6 +3,8 @@ import { wsTransport } from '@hubbub/transport-ws'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { RedisRoomPlacement } from '../src/placement/RedisRoomPlacement.js'
+import { RedisRoomLog } from '../src/RedisRoomLog.js'
+import { closeRedis, openRedis } from '../src/redisConnection.js'
 import { redisNode } from '../src/redisNode.js'
 import { counterRoom } from './fixtures/counterRoom.js'
 import { clusterSkipReason, startCluster, type TestCluster } from './redisCluster.js'
@@ -79,7 +81,20 @@ describe.skipIf(clusterSkipReason !== undefined)(
           await new Promise((resolve) => setTimeout(resolve, 100))
         }
       }
-      return { frames, states, move }
+      /** Publishes `said` through the room log (on the owner, fenced), until acknowledged. */
+      const say = async (text: string): Promise<void> => {
+        for (;;) {
+          const frameId = `${name}-${++id}`
+          ws.send(JSON.stringify({ type: 'say', roomId, text, id: frameId }))
+          await expect.poll(() => frames.find((f) => f.replyTo === frameId), settle).toBeDefined()
+          const answer = frames.find((f) => f.replyTo === frameId)!
+          if (answer.type === 'ack') return
+          expect(answer.code).toBe('UNAVAILABLE')
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      }
+      const said = () => frames.filter((f) => f.type === 'said').map((f) => f.text)
+      return { frames, states, move, say, said }
     }
 
     test('a non-owner forwards moves to the owner; after the owner leaves, the other node takes the room over', async () => {
@@ -95,6 +110,9 @@ describe.skipIf(clusterSkipReason !== undefined)(
       for (const m of [ann, bob])
         await expect.poll(() => m.states(), settle).toEqual(['0:0', '1:3', '2:7', '3:12'])
       expect(b.placement.owned).toEqual([])
+      // The owner's publishes go through the fenced script: the fence counter is in the room's slot.
+      await bob.say('hello')
+      for (const m of [ann, bob]) await expect.poll(() => m.said(), settle).toEqual(['hello'])
 
       // The owner shuts down (it gives its lease up): b, with a member in the room, takes it over with
       // the next fence, from the snapshot, and tells bob to resync.
@@ -105,6 +123,21 @@ describe.skipIf(clusterSkipReason !== undefined)(
         .toMatchObject({ roomId, fence: 2 })
       await bob.move(1)
       await expect.poll(() => bob.states().at(-1), settle).toBe('4:13')
+    }, 60_000)
+
+    test('a fenced publish on a Cluster: one slot for the log and the fence; a stale fence appends nothing', async () => {
+      const log = new RedisRoomLog({ redis: cluster.target, prefix })
+      onTestFinished(() => log.disconnect())
+      const roomId = 'game-c2'
+      const fence = `{${prefix}:${roomId}}:fence`
+      const redis = openRedis(cluster.target)
+      onTestFinished(() => closeRedis(redis))
+      expect(await log.publishFenced(roomId, 0, { type: 'said', text: 'a' })).toMatchObject({ offset: 1 })
+      await redis.set(fence, '3')
+      expect(await log.publishFenced(roomId, 2, { type: 'said', text: 'b' })).toBe('stale')
+      expect(await log.publishFenced(roomId, 3, { type: 'said', text: 'c' })).toMatchObject({ offset: 2 })
+      const read = await log.read(roomId, { limit: 10 })
+      expect(read.messages.map((m) => m.text)).toEqual(['a', 'c'])
     }, 60_000)
   },
 )

@@ -1,14 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { createServer } from '@hubbub/server'
-import { wsTransport } from '@hubbub/transport-ws'
-import { Redis } from 'ioredis'
+import { spawn } from 'node:child_process'
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
-import { WebSocket } from 'ws'
-import { RedisRoomPlacement } from '../src/placement/RedisRoomPlacement.js'
+import { RedisRoomLog } from '../src/RedisRoomLog.js'
 import { RedisRoomStateStore } from '../src/RedisRoomStateStore.js'
-import { redisNode } from '../src/redisNode.js'
-import { counterRoom } from './fixtures/counterRoom.js'
+import { client, placementNodes, redisClient, settle } from './placementNodes.js'
 import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
 
 /**
@@ -18,120 +12,7 @@ import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisE
  */
 
 const prefix = uniquePrefix('placement-fences')
-const fixture = fileURLToPath(new URL('./fixtures/placementNode.ts', import.meta.url))
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-const leaseTtlMs = 1000
-const renewEveryMs = 300
-const settle = { timeout: 20_000, interval: 50 }
-
-type Frame = { type: string } & Record<string, unknown>
-
-function redisClient(): Redis {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  redis.on('error', () => {})
-  onTestFinished(() => redis.disconnect())
-  return redis
-}
-
-async function inProcessNode(nodeId: string, timing = { leaseTtlMs, renewEveryMs }) {
-  const node = redisNode({ redis: REDIS_URL, prefix, nodeId })
-  const state = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
-  const placement = new RedisRoomPlacement({ redis: REDIS_URL, prefix, ...timing })
-  const server = createServer({
-    ...node.server,
-    state,
-    placement,
-    rooms: counterRoom,
-    transport: wsTransport,
-    auth: { anonymous: true },
-    heartbeatMs: 0,
-    nodeId,
-    // A client joins 50 rooms at once: the per-connection rate limit would refuse some joins.
-    limits: { ratePerSecond: 1_000_000, rateBurst: 1_000_000 },
-  })
-  onTestFinished(async () => {
-    await server.close({ graceMs: 1000 })
-    await placement.close()
-    await Promise.all([node.close(), state.disconnect()])
-  })
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
-  return { port, placement, state }
-}
-
-/** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
-async function childNode(nodeId: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@hubbub/source', '--import', 'tsx', fixture],
-    {
-      cwd: packageDir,
-      env: {
-        ...process.env,
-        REDIS_URL,
-        PLACEMENT_PREFIX: prefix,
-        NODE_ID: nodeId,
-        LEASE_TTL_MS: String(leaseTtlMs),
-        RENEW_EVERY_MS: String(renewEveryMs),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let out = ''
-  child.stderr!.on('data', (d) => (out += d))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /listening (\d+)/.exec(out)
-      if (m) resolve(Number(m[1]))
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`node exited (${code ?? signal}) before listening:\n${out}`)),
-    )
-  })
-  return { child, port }
-}
-
-/** A raw protocol client in some rooms: every frame it receives, in order. */
-async function client(port: number, name: string, rooms: string[]) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'hubbub.v1.json')
-  const frames: Frame[] = []
-  ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Frame))
-  onTestFinished(() => ws.close())
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('error', reject)
-  })
-  const send = (frame: Record<string, unknown>, id: string): void => {
-    ws.send(JSON.stringify({ ...frame, id }))
-  }
-  for (const roomId of rooms) send({ type: 'join', roomId, username: name }, `${name}-join-${roomId}`)
-  // Synced in every room once the room's state reached it (its onSync runs on the owner).
-  await expect
-    .poll(() => new Set(frames.filter((f) => f.type === 'state').map((f) => f.roomId)).size, settle)
-    .toBe(rooms.length)
-  const states = (roomId: string) =>
-    frames.filter((f) => f.type === 'state' && f.roomId === roomId).map((f) => `${f.moves}:${f.count}`)
-  /** Sends a frame with `id` until an answer other than the retryable `UNAVAILABLE` comes back. */
-  const answer = async (frame: Record<string, unknown>, id: string): Promise<Frame> => {
-    for (;;) {
-      const before = frames.filter((f) => f.replyTo === id).length
-      send(frame, id)
-      await expect.poll(() => frames.filter((f) => f.replyTo === id).length, settle).toBe(before + 1)
-      const got = frames.filter((f) => f.replyTo === id)[before]!
-      if (got.type !== 'error' || got.code !== 'UNAVAILABLE') return got
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  return { frames, states, send, answer, ws }
-}
-
-async function lease(roomId: string): Promise<string | null> {
-  const redis = redisClient()
-  return redis.get(`{${prefix}:${roomId}}:lease`)
-}
+const { inProcessNode, childNode, lease } = placementNodes(prefix)
 
 describe.skipIf(redisSkipReason !== undefined)('placement fences, answers and liveness', () => {
   afterAll(() => deletePrefix(prefix))
@@ -206,6 +87,63 @@ describe.skipIf(redisSkipReason !== undefined)('placement fences, answers and li
     expect(await a.state.load(roomId)).toEqual({ state: { count: 50, moves: 7 }, offset: 1 })
     expect(a.placement.fenceOf(roomId)).toBeUndefined()
     expect(ann.states(roomId)).toEqual(['0:0', '1:2'])
+  }, 60_000)
+
+  test('a fenced publish reaches the room log only with the room’s current fence', async () => {
+    const log = new RedisRoomLog({ redis: REDIS_URL, prefix })
+    onTestFinished(() => log.disconnect())
+    const redis = redisClient()
+    const roomId = 'fenced-log'
+    const heard: string[] = []
+    await log.open(roomId, (_room, frame) => heard.push(`${frame.offset}:${frame.text}`))
+    await redis.set(`{${prefix}:${roomId}}:fence`, '1')
+    expect(await log.publishFenced(roomId, 1, { type: 'said', text: 'a' })).toMatchObject({ offset: 1 })
+    // Another owner drew fence 2: the old owner's publish is refused, the new one's goes through.
+    await redis.set(`{${prefix}:${roomId}}:fence`, '2')
+    expect(await log.publishFenced(roomId, 1, { type: 'said', text: 'b' })).toBe('stale')
+    expect(await log.publishFenced(roomId, 2, { type: 'said', text: 'c' })).toMatchObject({ offset: 2 })
+    await expect.poll(() => heard, settle).toEqual(['1:a', '2:c'])
+    const read = await log.read(roomId, { limit: 10 })
+    expect(read.messages.map((m) => m.text)).toEqual(['a', 'c'])
+    expect(read.top.offset).toBe(2)
+  })
+
+  test('an owner whose room was taken over meanwhile publishes nothing to the log and refuses the frame', async () => {
+    // Renewals far apart: the owner still believes it holds the lease when the move comes.
+    const slow = { leaseTtlMs: 120_000, renewEveryMs: 60_000 }
+    const a = await inProcessNode('node-fp', slow)
+    const roomId = 'fenced-publish'
+    const ann = await client(a.port, 'ann', [roomId])
+    const b = await inProcessNode('node-fp2', slow)
+    const bob = await client(b.port, 'bob', [roomId])
+    expect(await ann.answer({ type: 'say', roomId, text: 'first' }, 'ann-1')).toMatchObject({ type: 'ack' })
+    for (const m of [ann, bob])
+      await expect
+        .poll(() => m.frames.filter((f) => f.type === 'said').map((f) => f.text), settle)
+        .toEqual(['first'])
+    expect(a.placement.fenceOf(roomId)).toBe(1)
+    const before = (await a.log.read(roomId, { limit: 10 })).top.offset
+    // Another node took the room over (as after a pause past the lease).
+    const redis = redisClient()
+    await redis.set(`{${prefix}:${roomId}}:fence`, '2')
+    await redis.set(`{${prefix}:${roomId}}:lease`, '2 node-elsewhere', 'PX', 60_000)
+    // bob's frame, forwarded from b: the old copy runs the handler, but its publish is refused; it
+    // stops, and the frame is refused as retryable.
+    bob.send({ type: 'say', roomId, text: 'stale' }, 'bob-1')
+    await expect
+      .poll(() => bob.frames.find((f) => f.replyTo === 'bob-1'), settle)
+      .toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    expect(a.placement.fenceOf(roomId)).toBeUndefined()
+    // ann's, on a itself, is refused too.
+    ann.send({ type: 'say', roomId, text: 'stale' }, 'ann-2')
+    await expect
+      .poll(() => ann.frames.find((f) => f.replyTo === 'ann-2'), settle)
+      .toMatchObject({ type: 'error', code: 'UNAVAILABLE' })
+    const after = await a.log.read(roomId, { limit: 10 })
+    expect(after.top.offset).toBe(before)
+    expect(after.messages.map((m) => m.text)).not.toContain('stale')
+    for (const m of [ann, bob])
+      expect(m.frames.filter((f) => f.type === 'said').map((f) => f.text)).toEqual(['first'])
   }, 60_000)
 
   test('a move acknowledged by an owner that is then killed, sent again through another node, gets the first answer', async () => {

@@ -9,6 +9,7 @@ import {
   reject,
   reply,
 } from '@hubbub/rooms'
+import { RedisRoomLog } from '../RedisRoomLog.js'
 import { fencedKeys, RedisRoomStateStore, readAnsweredFrames, SAVE_FENCED } from '../RedisRoomStateStore.js'
 import {
   closeRedis,
@@ -40,9 +41,11 @@ export interface RedisRoomPlacementOptions {
   /** How long a node waits for an owner's answer before refusing the frame with `UNAVAILABLE`. Default 2,000 ms. */
   callTimeoutMs?: number
   /**
-   * How many recent frame ids the owner remembers per member: a frame sent again with the same id
-   * (a client's resend after a timeout) gets the first answer again instead of running twice.
-   * 0 turns this off. Default 256.
+   * How many recent frame ids the owner remembers per connection: a frame sent again with the same
+   * id (a client's resend after a timeout) gets the first answer again instead of running twice. An
+   * id of 16 characters or more is remembered per user instead (a resend from a new connection of
+   * the user, after a reconnect, is answered the same), the room's last `8 × recentFrameIds` such
+   * ids. 0 turns this off. Default 256.
    */
   recentFrameIds?: number
   /** An owned room without connections gives its lease up after this long. Default 30,000 ms. */
@@ -87,6 +90,8 @@ export class RedisRoomPlacement implements RoomPlacer {
   #env: RoomEnvironment | undefined
   /** Where snapshots are saved with their fence: the server's state store, when it is in Redis on this prefix. */
   #fencedStore: RedisRoomStateStore | undefined
+  /** Where owners publish with their fence: the server's room log, when it is in Redis on this prefix. */
+  #fencedLog: RedisRoomLog | undefined
   /** This node has set its liveness key once: finding it gone later means others thought it dead. */
   #alive = false
   #nodeId = ''
@@ -163,6 +168,7 @@ export class RedisRoomPlacement implements RoomPlacer {
     this.#nodeId = env.nodeId
     const store = env.state
     if (store instanceof RedisRoomStateStore && store.prefix === this.#o.prefix) this.#fencedStore = store
+    if (env.log instanceof RedisRoomLog && env.log.prefix === this.#o.prefix) this.#fencedLog = env.log
     // Alive before the first member is forwarded: an owner never takes this node for dead.
     await this.#beat()
     this.#sub.on('message', (channel: string, raw: string) => this.#heard(channel, raw))
@@ -268,6 +274,11 @@ export class RedisRoomPlacement implements RoomPlacer {
         const answers = host === undefined ? undefined : await host.call(input, this.#nodeId)
         if (answers !== undefined) return answers
         this.#owners.delete(roomId)
+        // A newer owner holds the room (a fenced write was refused): the frame is refused, retryable.
+        if (host?.stale) {
+          this.#drop(roomId, host)
+          return undefined
+        }
         continue
       }
       const answers = await this.#callRemote(holder, roomId, input)
@@ -348,7 +359,12 @@ export class RedisRoomPlacement implements RoomPlacer {
       behaviour,
       fence: holder.fence,
       recentFrameIds: this.#o.recentFrameIds,
+      userFrameIds: this.#keepFrames,
       log: env.log,
+      publish: (frame) =>
+        this.#fencedLog === undefined
+          ? Promise.resolve(env.log.publish(roomId, frame))
+          : this.#fencedLog.publishFenced(roomId, holder.fence, frame),
       state: env.state,
       holds: () => !this.#closed && this.#hosts.get(roomId) === host && Date.now() < lease.validUntil,
       deliver: (node, effects) => this.#send(node, roomId, holder.fence, effects),
@@ -445,7 +461,12 @@ export class RedisRoomPlacement implements RoomPlacer {
         this.#pending.delete(message.id)
         clearTimeout(p.timer)
         const known = this.#fences.get(message.roomId) ?? 0
-        p.resolve(message.fence === undefined || message.fence < known ? undefined : (message.effects ?? []))
+        // A stale owner refused the frame: it was not applied; refused here too (retryable).
+        if (message.stale === true) p.resolve('gone')
+        else
+          p.resolve(
+            message.fence === undefined || message.fence < known ? undefined : (message.effects ?? []),
+          )
         return
       }
       case 'deliver': {
@@ -463,9 +484,11 @@ export class RedisRoomPlacement implements RoomPlacer {
   async #serve(m: Extract<NodeMessage, { t: 'call' }>): Promise<void> {
     const host = this.#hosts.get(m.roomId)
     const answers = host === undefined ? undefined : await host.call(m.input, m.from)
+    const stale = answers === undefined && host?.stale === true
+    if (stale) this.#drop(m.roomId, host!)
     const result: NodeMessage =
       answers === undefined || host === undefined
-        ? { t: 'result', id: m.id, roomId: m.roomId }
+        ? { t: 'result', id: m.id, roomId: m.roomId, ...(stale ? { stale: true } : {}) }
         : { t: 'result', id: m.id, roomId: m.roomId, fence: host.fence, effects: answers }
     if (this.#closed) return
     await this.#cmd.publish(this.#nodeChannel(m.from), JSON.stringify(result)).catch(this.#o.onError)

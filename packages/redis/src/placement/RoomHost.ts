@@ -20,9 +20,17 @@ export interface RoomHostOptions {
   readonly behaviour: RoomBehaviour
   /** The fence of this node's lease on the room. */
   readonly fence: number
-  /** How many answered frame ids to remember per member (0: none). */
+  /** How many answered frame ids to remember per connection (0: none). */
   readonly recentFrameIds: number
+  /** How many answered frames with a user-keyed id (see `USER_KEYED_ID`) to remember for the room. */
+  readonly userFrameIds: number
   readonly log: RoomLog
+  /**
+   * Appends a frame the behaviour published to the room log, checked against the fence where the
+   * log can (`RedisRoomLog.publishFenced`): `'stale'` when a newer owner holds the room, and then
+   * nothing reached the log.
+   */
+  publish(frame: OutgoingFrame): Promise<{ offset: number } | 'stale'>
   readonly state: RoomStateStore
   /** False once the lease may be lost: nothing is applied or sent after that. */
   holds(): boolean
@@ -30,7 +38,7 @@ export interface RoomHostOptions {
   deliver(node: string, effects: NodeEffect[]): void
   /**
    * Stores what a run leaves behind, checked against the fence in the same step: the snapshot of a
-   * behaviour that persists, and the answer to a client frame (`<connectionId> <frameId>`). False
+   * behaviour that persists, and the answer to a client frame (its key, see `answerKey`). False
    * when a newer owner holds the room: the run is dropped and the copy stops.
    */
   commit(
@@ -54,8 +62,23 @@ interface Run {
   readonly timer: TimerInfo | null
   /** Answers for the invoking connection go to it directly (a resync has no frame to answer). */
   readonly answer: 'result' | 'connection'
-  /** The client frame it runs for (`<connectionId> <frameId>`): its answer is committed with the run. */
+  /** The key of the client frame it runs for (see `answerKey`): its answer is committed with the run. */
   readonly frame?: string | undefined
+}
+
+/**
+ * A frame id at least this long is the user's idempotency key in the room: a resend from another
+ * connection of the same user (after a reconnect) gets the first answer. Shorter ids count per
+ * connection, as two clients of one user may count their frame ids alike.
+ */
+export const USER_KEYED_ID = 16
+
+/**
+ * Where a frame's answer is remembered, in memory and in Redis: `\n<user name>\n<frameId>` for a
+ * user-keyed id (user names have no control characters), `<connectionId> <frameId>` otherwise.
+ */
+export function answerKey(user: RoomUser, frameId: string): string {
+  return frameId.length >= USER_KEYED_ID ? `\n${user.name}\n${frameId}` : `${user.connectionId} ${frameId}`
 }
 
 /**
@@ -76,10 +99,13 @@ export class RoomHost {
    * clients of one user count their frame ids alike).
    */
   readonly #answered = new Map<string, Map<string, CallEffect[]>>()
+  /** The answers to the room's recent user-keyed frames (see `answerKey`), oldest first; kept across leaves. */
+  readonly #byUser = new Map<string, CallEffect[]>()
   #queue: Promise<unknown>
   #state: unknown
   #offset = 0
   #stopped = false
+  #stale = false
 
   constructor(options: RoomHostOptions) {
     this.#o = options
@@ -106,6 +132,11 @@ export class RoomHost {
 
   get stopped(): boolean {
     return this.#stopped
+  }
+
+  /** Stopped because a newer owner holds the room (a fenced write or publish was refused). */
+  get stale(): boolean {
+    return this.#stale
   }
 
   /** Runs one input after those before it; undefined when the room stopped (or lost its lease) first. */
@@ -139,10 +170,7 @@ export class RoomHost {
     this.#state = await this.#restore(top)
     // The frames earlier owners answered: a client's resend of one gets its answer again here.
     if (this.#o.recentFrameIds > 0)
-      for (const [key, answers] of await this.#o.answered()) {
-        const space = key.indexOf(' ')
-        this.#remember(key.slice(0, space), key.slice(space + 1), answers)
-      }
+      for (const [key, answers] of await this.#o.answered()) this.#remember(key, answers)
     const onStart = behaviour.onStart
     if (onStart !== undefined)
       await this.#run({ user: null, timer: null, answer: 'connection' }, (ctx) => onStart(ctx, this.#state))
@@ -218,14 +246,14 @@ export class RoomHost {
       case 'message': {
         const h = b.onMessage
         if (h === undefined) return []
-        return this.#once(input.user.connectionId, input.frameId, (frame) =>
+        return this.#once(input.user, input.frameId, (frame) =>
           this.#run({ ...run(input.user), frame }, (ctx) => h(ctx, input.frame as never, this.#state)),
         )
       }
       case 'text': {
         const h = b.onText
         if (h === undefined) return []
-        return this.#once(input.user.connectionId, input.frameId, (frame) =>
+        return this.#once(input.user, input.frameId, (frame) =>
           this.#run({ ...run(input.user), frame }, (ctx) => h(ctx as never, input.text, this.#state)),
         )
       }
@@ -248,22 +276,35 @@ export class RoomHost {
 
   /**
    * Runs a member's frame once per frame id: a repeat (a resend after its call timed out on another
-   * node, when the first one was applied all the same) gets the first answer again.
+   * node, when the first one was applied all the same; with a user-keyed id, also a resend from a
+   * new connection of the user) gets the first answer again.
    */
   async #once(
-    connectionId: string,
+    user: RoomUser,
     frameId: string | undefined,
     run: (frame?: string) => Promise<CallEffect[]>,
   ): Promise<CallEffect[]> {
     if (frameId === undefined || this.#o.recentFrameIds <= 0) return run()
-    const seen = this.#answered.get(connectionId)?.get(frameId)
+    const key = answerKey(user, frameId)
+    const seen = key[0] === '\n' ? this.#byUser.get(key) : this.#answered.get(user.connectionId)?.get(frameId)
     if (seen !== undefined) return seen
-    const answers = await run(`${connectionId} ${frameId}`)
-    if (!this.#stopped) this.#remember(connectionId, frameId, answers)
+    const answers = await run(key)
+    if (!this.#stopped) this.#remember(key, answers)
     return answers
   }
 
-  #remember(connectionId: string, frameId: string, answers: CallEffect[]): void {
+  /** Remembers the answer to the frame of `key` (see `answerKey`), dropping the oldest past the limits. */
+  #remember(key: string, answers: CallEffect[]): void {
+    if (key[0] === '\n') {
+      this.#byUser.delete(key)
+      this.#byUser.set(key, answers)
+      if (this.#byUser.size > this.#o.userFrameIds)
+        this.#byUser.delete(this.#byUser.keys().next().value as string)
+      return
+    }
+    const space = key.indexOf(' ')
+    const connectionId = key.slice(0, space)
+    const frameId = key.slice(space + 1)
     let recent = this.#answered.get(connectionId)
     if (recent === undefined) {
       recent = new Map()
@@ -372,7 +413,13 @@ export class RoomHost {
       switch (e.kind) {
         case 'publish': {
           // A move counts once the log gave it an offset: a snapshot saved after it reflects it.
-          const position = await o.log.publish(this.roomId, e.frame)
+          const position = await o.publish(e.frame)
+          if (position === 'stale') {
+            // A newer owner holds the room: nothing reached the log, and this copy stops here.
+            this.#stale = true
+            this.stop()
+            return []
+          }
           if (position.offset > this.#offset) this.#offset = position.offset
           break
         }
@@ -412,6 +459,7 @@ export class RoomHost {
     // The snapshot and the frame's answer are stored with the fence in one step: a copy whose lease
     // was taken over meanwhile stores nothing and answers nothing.
     if ((snapshot !== undefined || frame !== undefined) && !(await o.commit(snapshot, frame))) {
+      this.#stale = true
       this.stop()
       return []
     }

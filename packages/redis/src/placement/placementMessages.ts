@@ -32,8 +32,11 @@ export type NodeEffect =
 /** What travels on a node's channel (`<prefix>:placement:node:<nodeId>`). */
 export type NodeMessage =
   | { t: 'call'; id: number; from: string; roomId: string; input: HostInput }
-  /** `fence` undefined: the receiver does not own the room (any more). */
-  | { t: 'result'; id: number; roomId: string; fence?: number; effects?: CallEffect[] }
+  /**
+   * `fence` undefined: the receiver does not own the room (any more); `stale`: it found so while
+   * running the input (a fenced write was refused), which was not applied.
+   */
+  | { t: 'result'; id: number; roomId: string; fence?: number; effects?: CallEffect[]; stale?: true }
   | { t: 'deliver'; roomId: string; from: string; fence: number; effects: NodeEffect[] }
 
 /** What travels on the owners channel (`<prefix>:placement:owners`): a node took a room's lease. */
