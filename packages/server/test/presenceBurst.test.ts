@@ -68,7 +68,8 @@ describe.each(transports)('a burst of joins and leaves over $name', ({ factory }
       clients.map(async (c, i) => {
         expect(await c.join(roomOf(i), name(i))).toMatchObject({ type: 'joined' })
         if (leaves(i)) {
-          if (i % 2 === 0) expect(await c.request({ type: 'leave', roomId: roomOf(i) })).toMatchObject({ type: 'left' })
+          if (i % 2 === 0)
+            expect(await c.request({ type: 'leave', roomId: roomOf(i) })).toMatchObject({ type: 'left' })
           else c.close()
         } else if (rejoins(i)) {
           expect(await c.request({ type: 'leave', roomId: roomOf(i) })).toMatchObject({ type: 'left' })
