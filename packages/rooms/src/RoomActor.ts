@@ -1,18 +1,11 @@
 import type { GenServer, SystemMessage } from '@hubbub/actor'
 import type { z } from 'zod'
-import { sendPresenceCount } from './announcePresence.js'
+import { closePresenceWindow, sendPresenceCount } from './announcePresence.js'
 import { catchUp, followFrame } from './followLog.js'
 import type { RoomEnvironment } from './RoomEnvironment.js'
 import { type RoomCall, type RoomCast, type RoomInfo, type RoomRef, RoomState } from './RoomState.js'
 import { restoreState } from './restoreState.js'
-import {
-  errorFrame,
-  flushPresence,
-  isThenable,
-  publishSequenced,
-  sendFrame,
-  sendToOthers,
-} from './roomFanout.js'
+import { errorFrame, isThenable, publishSequenced, sendFrame, sendToOthers } from './roomFanout.js'
 import {
   graceEnded,
   join,
@@ -222,8 +215,7 @@ export const RoomActor: GenServer<RoomArgs, RoomState, RoomCall, RoomCast, unkno
       case 'grace_end':
         return graceEnded(s, m.connection).then(() => s)
       case 'presence_flush':
-        s.presenceBatchTimer = undefined
-        flushPresence(s)
+        closePresenceWindow(s)
         return s
       case 'presence_tick':
         s.presenceTimer = undefined

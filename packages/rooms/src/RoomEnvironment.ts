@@ -30,6 +30,8 @@ export interface RoomEnvironment {
   readonly presenceLimit: number
   /** Presence changes are merged for this long into one `presence_diff` (0: `user_joined` / `user_left` at once). */
   readonly presenceBatchMs: number
+  /** The longest a window grows to while changes keep coming (never below `presenceBatchMs`). */
+  readonly presenceBatchMaxMs: number
   /** Messages sent in `history` right after `joined`. */
   readonly historyOnJoin: number
   /** How long an empty room lives before it stops (0 = at once). */

@@ -49,6 +49,12 @@ export interface RoomManagerOptions {
    * Default 50 ms; 0 sends each as `user_joined` / `user_left` at once.
    */
   presenceBatchMs?: number
+  /**
+   * While a room's windows keep filling (a burst of joins or leaves), each next window is twice
+   * as long, up to this; one window without a change brings it back to `presenceBatchMs`.
+   * Default 1,000 ms; below `presenceBatchMs` the window stays `presenceBatchMs`.
+   */
+  presenceBatchMaxMs?: number
   /** Messages in the `history` frame after `joined`. Default 50. */
   historyOnJoin?: number
   /** An empty room stops after this long; 0 = at once. Default 30,000 ms. */
@@ -127,6 +133,7 @@ export class RoomManager {
       behaviourFor: typeof rooms === 'function' ? rooms : () => rooms,
       presenceLimit: options.presenceLimit ?? 1000,
       presenceBatchMs: options.presenceBatchMs ?? 50,
+      presenceBatchMaxMs: Math.max(options.presenceBatchMs ?? 50, options.presenceBatchMaxMs ?? 1000),
       historyOnJoin: options.historyOnJoin ?? 50,
       emptyGraceMs: options.emptyGraceMs ?? 30_000,
     }

@@ -120,6 +120,10 @@ export class RoomState {
   /** Presence changes waiting for the window's `presence_diff`: user name → joined (true) or left. */
   presenceBatch: Map<string, PendingPresence> | undefined = undefined
   presenceBatchTimer: TimerRef | undefined = undefined
+  /** Whether a change came since the window timer was set: the window was busy, so the next one is longer. */
+  presenceWindowBusy = false
+  /** The room's current burst window (0: none, `presenceBatchMs`): doubles while windows keep filling. */
+  presenceWindowMs = 0
   /** The room's user count after the last change in the window (what its diff says). */
   presenceBatchCount = 0
   /** Bumped whenever a joiner takes its snapshot of the users: changes from before it never cancel out. */

@@ -53,18 +53,42 @@ function batchPresence(s: RoomState, joined: boolean, name: string, count: numbe
     batch.delete(name)
   } else if (pending === undefined) batch.set(name, { joined, snapshots: s.snapshots })
   s.presenceBatchCount = count
+  s.presenceWindowBusy = true
   s.presenceBatchTimer ??= s.env.system.sendAfter(s.self, { type: 'presence_flush' }, presenceWindow(s))
 }
 
 /**
  * How long the room's window stays open: `presenceBatchMs` up to 10 members, one more
- * `presenceBatchMs` per 10 members beyond, at most a second (unless `presenceBatchMs` is longer).
- * A diff costs one write per member, so a busy room spends about as much on presence whatever
- * its size, and a room that fills up (every client reconnecting at once) cannot flood its members.
+ * `presenceBatchMs` per 10 members beyond, and longer while changes keep coming (see
+ * `closePresenceWindow`), at most `presenceBatchMaxMs`. A diff costs one write per member, so a
+ * busy room spends about as much on presence whatever its size, and a room that fills up (every
+ * client reconnecting at once) cannot flood its members.
  */
 export function presenceWindow(s: RoomState): number {
   const base = s.env.presenceBatchMs
-  return Math.max(base, Math.min(1000, base * Math.ceil(s.members.size / 10)))
+  const bySize = base * Math.ceil(s.members.size / 10)
+  return Math.min(s.env.presenceBatchMaxMs, Math.max(base, bySize, s.presenceWindowMs))
+}
+
+/**
+ * The room's window timer fired. When changes came in the window (a burst of joins or leaves),
+ * its diff goes out and the next window opens at once, twice as long (up to `presenceBatchMaxMs`),
+ * so a burst costs a few diffs per member instead of one per `presenceBatchMs`. A window that
+ * passes with no change ends the burst: the next change opens a `presenceBatchMs` window again.
+ * Changes are only ever delayed, never dropped or merged across a member's snapshot.
+ */
+export function closePresenceWindow(s: RoomState): void {
+  s.presenceBatchTimer = undefined
+  const busy = s.presenceWindowBusy
+  s.presenceWindowBusy = false
+  flushPresence(s)
+  if (!busy) {
+    s.presenceWindowMs = 0
+    return
+  }
+  const base = s.env.presenceBatchMs
+  s.presenceWindowMs = Math.min(s.env.presenceBatchMaxMs, Math.max(base, s.presenceWindowMs) * 2)
+  s.presenceBatchTimer = s.env.system.sendAfter(s.self, { type: 'presence_flush' }, presenceWindow(s))
 }
 
 /** The throttled `presence_count`: at most one per second, and only when the count changed. */

@@ -65,3 +65,40 @@ describe('presence_diff: one frame per room and window', () => {
     await expect.poll(() => diffs(ann.frames).at(-1)).toMatchObject({ joins: [], leaves: ['bob'], count: 1 })
   })
 })
+
+describe('the presence window adapts to a burst', () => {
+  test('while windows keep filling each next one is twice as long, up to presenceBatchMaxMs; a quiet one resets it', async () => {
+    const { manager, member, system } = await setup({ presenceBatchMs: 10, presenceBatchMaxMs: 35 })
+    // The window timers are recorded (what the room asked for) and fired by the test, not the clock.
+    const windows: number[] = []
+    const sendAfter = system.sendAfter.bind(system)
+    system.sendAfter = ((ref, msg, ms) => {
+      if ((msg as { type?: string }).type !== 'presence_flush') return sendAfter(ref, msg, ms)
+      windows.push(ms)
+      return sendAfter(ref, msg, LONG)
+    }) as typeof system.sendAfter
+    const fire = () => system.send(manager.whereis('r')!, { type: 'presence_flush' })
+    const [ann, bob, cat, dan] = await Promise.all(['ann', 'bob', 'cat', 'dan'].map((n) => member(n)))
+    const joins = () => diffs(ann!.frames).map((f) => f.joins)
+
+    await manager.join('r', { member: ann! })
+    expect(windows).toEqual([10])
+    fire()
+    await expect.poll(joins).toEqual([['ann']])
+    // The window was busy: the next opens at once, twice as long.
+    expect(windows).toEqual([10, 20])
+    await manager.join('r', { member: bob! })
+    fire()
+    await expect.poll(joins).toEqual([['ann'], ['bob']])
+    expect(windows).toEqual([10, 20, 35])
+    await manager.join('r', { member: cat! })
+    fire()
+    await expect.poll(joins).toEqual([['ann'], ['bob'], ['cat']])
+    expect(windows).toEqual([10, 20, 35, 35])
+    // A window without a change: no diff, no new window, and the next change waits presenceBatchMs again.
+    fire()
+    await manager.join('r', { member: dan! })
+    expect(windows).toEqual([10, 20, 35, 35, 10])
+    expect(joins()).toEqual([['ann'], ['bob'], ['cat']])
+  })
+})

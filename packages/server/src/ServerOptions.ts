@@ -111,10 +111,17 @@ export interface ServerOptions<T extends ServerTransport = ServerTransport> {
   presenceGraceMs?: number
   /**
    * A room merges the comings and goings of its users for this long after the first one (one more
-   * `presenceBatchMs` per 10 members beyond 10, at most 1 s) and tells its members in one
+   * `presenceBatchMs` per 10 members beyond 10, and longer during a burst, at most `presenceBatchMaxMs`) and tells its members in one
    * `presence_diff` (one frame per member and window, however many users came). Default 50 ms; 0 sends each change at once as `user_joined` / `user_left` (the older protocol).
    */
   presenceBatchMs?: number
+  /**
+   * The longest a room's presence window grows to: while windows keep filling (a burst of joins
+   * or leaves), each next one is twice as long, up to this; one window without a change brings it
+   * back to `presenceBatchMs`. Default 1,000 ms; 0 to 60,000. Below `presenceBatchMs` the window
+   * never grows (it stays `presenceBatchMs`).
+   */
+  presenceBatchMaxMs?: number
   /** Also speak `hubbub.v1.msgpack`. Default true. */
   msgpack?: boolean
 }

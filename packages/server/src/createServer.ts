@@ -86,6 +86,16 @@ export class HubbubServer<T extends ServerTransport = ServerTransport> {
         'presenceBatchMs must be a whole number of milliseconds from 0 to 60,000',
       )
     }
+    const batchMaxMs = options.presenceBatchMaxMs
+    if (
+      batchMaxMs !== undefined &&
+      !(Number.isInteger(batchMaxMs) && batchMaxMs >= 0 && batchMaxMs <= 60_000)
+    ) {
+      throw new ServerError(
+        'invalid_options',
+        'presenceBatchMaxMs must be a whole number of milliseconds from 0 to 60,000',
+      )
+    }
     this.#options = options as ServerOptions
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex')
     this.logger = options.logger ?? silentLogger

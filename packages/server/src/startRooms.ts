@@ -46,6 +46,7 @@ export async function startRooms(s: RoomsStart): Promise<RoomManager> {
     rooms: s.behaviourFor,
     presenceLimit: core.limits.presenceLimit,
     presenceBatchMs: o.presenceBatchMs ?? 50,
+    ...(o.presenceBatchMaxMs === undefined ? {} : { presenceBatchMaxMs: o.presenceBatchMaxMs }),
     historyOnJoin: core.limits.historyDefaultLimit,
     emptyGraceMs: o.roomGraceMs ?? 30_000,
     encode: encodeServerFrame as (frame: OutgoingFrame) => string,

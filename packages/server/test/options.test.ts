@@ -42,6 +42,28 @@ test('presenceBatchMs must be a whole number of milliseconds up to a minute', as
   await createServer({ auth: { anonymous: true }, presenceBatchMs: 0 }).close()
 })
 
+test('presenceBatchMaxMs: 1,000 ms by default, a whole number up to a minute, never below presenceBatchMs', async () => {
+  for (const presenceBatchMaxMs of [-1, 1.5, Number.NaN, 60_001]) {
+    expect(() => createServer({ auth: { anonymous: true }, presenceBatchMaxMs })).toThrow(
+      /presenceBatchMaxMs must be a whole number of milliseconds from 0 to 60,000/,
+    )
+  }
+  const byDefault = createServer({ auth: { anonymous: true } })
+  await byDefault.ready
+  expect(byDefault.rooms.env.presenceBatchMaxMs).toBe(1000)
+  await byDefault.close()
+  // Below presenceBatchMs it is no error: the window then never grows, it stays presenceBatchMs.
+  const fixed = createServer({ auth: { anonymous: true }, presenceBatchMs: 100, presenceBatchMaxMs: 20 })
+  await fixed.ready
+  expect(fixed.rooms.env.presenceBatchMs).toBe(100)
+  expect(fixed.rooms.env.presenceBatchMaxMs).toBe(100)
+  await fixed.close()
+  const zero = createServer({ auth: { anonymous: true }, presenceBatchMaxMs: 0 })
+  await zero.ready
+  expect(zero.rooms.env.presenceBatchMaxMs).toBe(50)
+  await zero.close()
+})
+
 describe('options and the transport are typed from the transport factory', () => {
   test('transportOptions are the factory’s own options: a typo does not type-check', async () => {
     const host = createHttpServer()

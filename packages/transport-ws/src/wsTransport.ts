@@ -202,6 +202,15 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
     // frees the IP slot if the socket dies before ws upgrades it; removed once it has
     const guard = () => release(remoteAddress)
     socket.once('close', guard)
+    // ws writes the 101 at once; corked, it goes out in one write with what the connection
+    // handlers send straight away (the server's `welcome`) instead of a write (and a packet) each.
+    socket.cork()
+    let corked = true
+    const uncork = (): void => {
+      if (!corked) return
+      corked = false
+      socket.uncork()
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has its own socket listeners now: ours would only cost an array per socket
       socket.removeListener('close', guard)
@@ -215,8 +224,14 @@ export function wsTransport<I = unknown>(options: WsTransportOptions<I> = {}): W
         host,
       )
       open.add(connection)
-      for (const h of connectionHandlers) h(connection)
+      try {
+        for (const h of connectionHandlers) h(connection)
+      } finally {
+        uncork()
+      }
     })
+    // ws refused the handshake, or the socket was gone: nothing may stay corked.
+    if (corked) process.nextTick(uncork)
   }
 
   /** The request body: read from the stream, or taken from a body parser that ran first (`req.body`). */

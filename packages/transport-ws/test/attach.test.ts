@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
+import { connect } from 'node:net'
 import { type Connection, TransportDefaults } from '@hubbub/transport'
 import { RawClient, upgradeStatus } from '@hubbub/transport/conformance'
 import { describe, expect, onTestFinished, test } from 'vitest'
@@ -66,6 +67,36 @@ describe('ws specifics', () => {
     onTestFinished(() => ws.terminate())
     return ws
   }
+
+  test('the 101 and a frame sent from onConnection leave in one write; the socket is uncorked after', async () => {
+    const transport = wsTransport()
+    const results: string[] = []
+    const corked: number[] = []
+    transport.onConnection((c) => {
+      results.push(c.send('welcome'))
+      // Buffered, not dropped: it is written with the 101 once the handlers return.
+      expect(c.bufferedAmount).toBeGreaterThan(0)
+      setImmediate(() =>
+        corked.push((c as unknown as { socket: { writableCorked: number } }).socket.writableCorked),
+      )
+    })
+    const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
+    onTestFinished(() => transport.close({ graceMs: 0 }))
+    const socket = connect(port, '127.0.0.1')
+    onTestFinished(() => void socket.destroy())
+    await once(socket, 'connect')
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    // One write on loopback arrives as one chunk: the response head and the frame together.
+    const [first] = (await once(socket, 'data')) as [Buffer]
+    const head = first.indexOf('\r\n\r\n') + 4
+    expect(first.subarray(0, 12).toString()).toBe('HTTP/1.1 101')
+    expect(first.subarray(head)).toEqual(buildFrame('welcome'))
+    expect(results).toEqual(['buffered'])
+    await expect.poll(() => corked).toEqual([0])
+  })
 
   test('buildFrame matches what ws itself puts on the wire, for every length class', async () => {
     const { transport, port, connections } = await startWs()

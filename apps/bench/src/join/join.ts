@@ -10,7 +10,7 @@ import { PinnedChild } from '../server/PinnedChild.js'
  * Rows run in paired order (A B B A per round) so drift cancels; each figure is the median of
  * ROUNDS (3). Prints a table, then one JSON line with `wsJoinVsRawWs` and `uwsJoinVsRawUws`.
  * Env: CONNECTIONS, ROOMS, IN_FLIGHT, ROUNDS, TRANSPORTS (ws,uws),
- *      BENCH_CPU_PROF=<dir> (a V8 CPU profile of every full server),
+ *      PROFILE_DIR=<dir> (a V8 CPU profile of every full server; BENCH_CPU_PROF is the older name),
  *      BENCH_CLIENT_PROF=<dir> (a V8 CPU profile of every load-generator run).
  */
 const connections = Number(process.env.CONNECTIONS ?? 10_000)
@@ -29,7 +29,7 @@ interface Sample {
 }
 
 async function once(transport: TransportName, mode: Mode): Promise<Sample> {
-  const prof = process.env.BENCH_CPU_PROF
+  const prof = process.env.PROFILE_DIR ?? process.env.BENCH_CPU_PROF
   const flags = prof && mode === 'full' ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
   const server = new PinnedChild(1, here('./joinServer.ts'), [transport, mode], flags)
   let clients: PinnedChild | undefined
