@@ -53,7 +53,8 @@ export interface RedisRoomLogOptions {
    * Starts every key and channel of this log: a room's keys are `{<prefix>:<roomId>}:meta`,
    * `{<prefix>:<roomId>}:stream` and `{<prefix>:<roomId>}:sent:<key>` (publish keys, for the
    * resend window), its channel `{<prefix>:<roomId>}:log` (one Cluster slot per
-   * room); `publishFenced` reads the room's fence counter `{<prefix>:<roomId>}:fence` in that slot.
+   * room); `publishFenced` reads the room's fence counter `{<prefix>:<roomId>}:fence` in that slot
+   * and records client frames in `{<prefix>:<roomId>}:published` and `:publishorder`.
    * Nodes that serve rooms together use the same prefix. Default `hubbub`.
    */
   prefix?: string
@@ -132,6 +133,8 @@ interface ScriptCommands {
     meta: string,
     stream: string,
     fence: string,
+    published: string,
+    publishOrder: string,
     ...args: (string | number | Buffer)[]
   ): Promise<[string, number] | 0>
   hubbubLogPublishBatch(
@@ -198,7 +201,7 @@ export class RedisRoomLog implements RoomLog {
     const publish = this.#sharded ? shardedPublish(publishScript) : publishScript
     redis.defineCommand('hubbubLogPublish', { numberOfKeys: 3, lua: publish })
     redis.defineCommand('hubbubLogPublishFenced', {
-      numberOfKeys: 3,
+      numberOfKeys: 5,
       lua: this.#sharded ? shardedPublish(publishFencedScript) : publishFencedScript,
     })
     redis.defineCommand('hubbubLogPublishBatch', {
@@ -315,8 +318,18 @@ export class RedisRoomLog implements RoomLog {
    * (`{<prefix>:<roomId>}:fence`, in the room's slot) and appends and publishes only when no newer
    * owner drew a higher one. Answers `'stale'` (nothing appended, nothing published) otherwise. Not
    * batched with `publish`: one script call per frame, sent at once.
+   *
+   * `from` names the client frame whose run publishes this (its answer key, see `RedisRoomPlacement`):
+   * the same step records that it produced this offset, in `{<prefix>:<roomId>}:published` (a hash,
+   * the room's last `from.keep` keys, ordered by `{<prefix>:<roomId>}:publishorder`; read with
+   * `readPublishedFrames`). An owner that replays the offset knows the frame was applied.
    */
-  async publishFenced(roomId: string, fence: number, frame: OutgoingFrame): Promise<LogPosition | 'stale'> {
+  async publishFenced(
+    roomId: string,
+    fence: number,
+    frame: OutgoingFrame,
+    from?: { key: string; keep: number },
+  ): Promise<LogPosition | 'stale'> {
     let payload: Buffer
     try {
       payload = encodeLogFrame(frame)
@@ -329,11 +342,14 @@ export class RedisRoomLog implements RoomLog {
         this.#key(roomId, 'meta'),
         this.#key(roomId, 'stream'),
         this.#key(roomId, 'fence'),
+        ...publishedKeys(this.prefix, roomId),
         this.#nextEpoch(),
         this.#key(roomId, 'log'),
         payload,
         this.historySize,
         fence,
+        from?.key ?? '',
+        from?.keep ?? 0,
       )
     } catch (err) {
       throw toLogError(err, `could not publish to room ${roomId}`)
@@ -670,4 +686,32 @@ function toLogError(err: unknown, what: string): RedisLogError {
   if (err instanceof ReplyError)
     return new RedisLogError('REDIS_ERROR', `${what}: Redis answered an error`, { cause: err })
   return new RedisLogError('UNAVAILABLE', `${what}: Redis is unavailable`, { cause: err })
+}
+
+/** The keys where `publishFenced` records which client frame produced which offset (the room's slot). */
+export function publishedKeys(prefix: string, roomId: string): [string, string] {
+  return [`{${prefix}:${roomId}}:published`, `{${prefix}:${roomId}}:publishorder`]
+}
+
+/**
+ * The client frames whose runs published to a room through `publishFenced`, oldest first, each with
+ * the position of its last publish: `[key, { epoch, offset }]`.
+ */
+export async function readPublishedFrames(
+  redis: RedisClient,
+  prefix: string,
+  roomId: string,
+): Promise<[string, LogPosition][]> {
+  const [published, order] = publishedKeys(prefix, roomId)
+  const keys = await redis.lrange(order, 0, -1)
+  if (keys.length === 0) return []
+  const positions = await redis.hmget(published, ...keys)
+  const out: [string, LogPosition][] = []
+  keys.forEach((key, i) => {
+    const position = positions[i]
+    if (position === null || position === undefined) return
+    const space = position.lastIndexOf(' ')
+    out.push([key, { epoch: position.slice(0, space), offset: Number(position.slice(space + 1)) }])
+  })
+  return out
 }

@@ -51,6 +51,12 @@ return {epoch, offset}
  * Answers 0, appending and publishing nothing, when the counter is higher than the caller's fence
  * (another owner took the room over); otherwise appends and publishes as `publishScript` does and
  * answers {epoch, offset}, in one atomic step.
+ *
+ * KEYS[4] the room's published frames (a hash, `{<prefix>:<roomId>}:published`) and KEYS[5] their
+ * order (a list), ARGV[6] the key of the client frame whose run publishes this ('' for none) and
+ * ARGV[7] how many such keys to keep: in the same step, the hash maps the key to `<epoch> <offset>`
+ * (the last publish of that frame), the oldest keys past ARGV[7] go. A room's next owner that
+ * replays that offset knows the frame was applied even when its answer was never committed.
  */
 export const publishFencedScript = `${ensure}
 if tonumber(redis.call('GET', KEYS[3]) or '0') > tonumber(ARGV[5]) then return 0 end
@@ -61,6 +67,15 @@ if keep > 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
 end
 redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
+if ARGV[6] ~= '' then
+  if redis.call('HSET', KEYS[4], ARGV[6], epoch .. ' ' .. offset) == 1 then
+    redis.call('RPUSH', KEYS[5], ARGV[6])
+    local frames = tonumber(ARGV[7])
+    while redis.call('LLEN', KEYS[5]) > frames do
+      redis.call('HDEL', KEYS[4], redis.call('LPOP', KEYS[5]))
+    end
+  end
+end
 return {epoch, offset}
 `
 

@@ -9,7 +9,7 @@ import {
   reject,
   reply,
 } from '@hubbub/rooms'
-import { RedisRoomLog } from '../RedisRoomLog.js'
+import { RedisRoomLog, readPublishedFrames } from '../RedisRoomLog.js'
 import { fencedKeys, RedisRoomStateStore, readAnsweredFrames, SAVE_FENCED } from '../RedisRoomStateStore.js'
 import {
   closeRedis,
@@ -361,15 +361,25 @@ export class RedisRoomPlacement implements RoomPlacer {
       recentFrameIds: this.#o.recentFrameIds,
       userFrameIds: this.#keepFrames,
       log: env.log,
-      publish: (frame) =>
+      publish: (frame, from) =>
         this.#fencedLog === undefined
           ? Promise.resolve(env.log.publish(roomId, frame))
-          : this.#fencedLog.publishFenced(roomId, holder.fence, frame),
+          : this.#fencedLog.publishFenced(
+              roomId,
+              holder.fence,
+              frame,
+              from === undefined ? undefined : { key: from, keep: this.#keepFrames },
+            ),
       state: env.state,
       holds: () => !this.#closed && this.#hosts.get(roomId) === host && Date.now() < lease.validUntil,
       deliver: (node, effects) => this.#send(node, roomId, holder.fence, effects),
       commit: (snapshot, frame) => this.#commit(roomId, holder.fence, snapshot, frame),
       answered: () => this.#answered(roomId),
+      // Only a fenced log records which frame published what (an unfenced one is not this prefix's).
+      published: () =>
+        this.#fencedLog === undefined
+          ? Promise.resolve([])
+          : readPublishedFrames(this.#cmd, this.#o.prefix, roomId),
       empty: () => this.#idleLater(roomId, host),
       onError: (err) => env.observer.error?.(roomId, err),
     })

@@ -28,9 +28,10 @@ export interface RoomHostOptions {
   /**
    * Appends a frame the behaviour published to the room log, checked against the fence where the
    * log can (`RedisRoomLog.publishFenced`): `'stale'` when a newer owner holds the room, and then
-   * nothing reached the log.
+   * nothing reached the log. `from`: the key of the client frame whose run publishes it (see
+   * `answerKey`), recorded with the offset in the same step where the log can.
    */
-  publish(frame: OutgoingFrame): Promise<{ offset: number } | 'stale'>
+  publish(frame: OutgoingFrame, from?: string): Promise<{ offset: number } | 'stale'>
   readonly state: RoomStateStore
   /** False once the lease may be lost: nothing is applied or sent after that. */
   holds(): boolean
@@ -47,6 +48,11 @@ export interface RoomHostOptions {
   ): Promise<boolean>
   /** The answers of the room's recent frames, oldest first, as committed by its owners. */
   answered(): Promise<[string, CallEffect[]][]>
+  /**
+   * The room's recent client frames whose runs published to the log, with the position of the
+   * frame's last publish (see `publish`'s `from`); empty where the log does not record them.
+   */
+  published(): Promise<[string, { epoch: string; offset: number }][]>
   /** The room has no connection left: the placement may stop it. */
   empty(): void
   onError(err: unknown): void
@@ -104,6 +110,8 @@ export class RoomHost {
   #queue: Promise<unknown>
   #state: unknown
   #offset = 0
+  /** The log frames `replay` applied on restore: their epoch and offsets. */
+  #replayed: { epoch: string; offsets: Set<number> } | undefined
   #stopped = false
   #stale = false
 
@@ -169,8 +177,10 @@ export class RoomHost {
     this.#offset = top.offset
     this.#state = await this.#restore(top)
     // The frames earlier owners answered: a client's resend of one gets its answer again here.
-    if (this.#o.recentFrameIds > 0)
+    if (this.#o.recentFrameIds > 0) {
       for (const [key, answers] of await this.#o.answered()) this.#remember(key, answers)
+      if (!(await this.#replayedFrames())) return
+    }
     const onStart = behaviour.onStart
     if (onStart !== undefined)
       await this.#run({ user: null, timer: null, answer: 'connection' }, (ctx) => onStart(ctx, this.#state))
@@ -190,8 +200,36 @@ export class RoomHost {
       limit: top.offset - snapshot.offset,
     })
     if (!read.recovered) return restored
-    for (const frame of read.messages) restored = replay(restored, frame)
+    const offsets = new Set<number>()
+    for (const frame of read.messages) {
+      restored = replay(restored, frame)
+      offsets.add(frame.offset)
+    }
+    this.#replayed = { epoch: top.epoch, offsets }
     return restored
+  }
+
+  /**
+   * A client frame whose publish the restore replayed but whose answer was never committed (its
+   * owner lost the room between the publish and the save) was applied: a resend of it is answered
+   * as a run that replied nothing (its reply is not known) instead of running again. Remembered and
+   * committed like an answer, so the owners after this one know it too. False when a newer owner
+   * holds the room (the copy stops).
+   */
+  async #replayedFrames(): Promise<boolean> {
+    const replayed = this.#replayed
+    if (replayed === undefined || replayed.offsets.size === 0) return true
+    for (const [key, position] of await this.#o.published()) {
+      if (position.epoch !== replayed.epoch || !replayed.offsets.has(position.offset)) continue
+      if (this.#recall(key) !== undefined) continue
+      if (!(await this.#o.commit(undefined, { key, answers: [] }))) {
+        this.#stale = true
+        this.stop()
+        return false
+      }
+      this.#remember(key, [])
+    }
+    return true
   }
 
   async #handle(input: HostInput, node: string): Promise<CallEffect[]> {
@@ -286,11 +324,18 @@ export class RoomHost {
   ): Promise<CallEffect[]> {
     if (frameId === undefined || this.#o.recentFrameIds <= 0) return run()
     const key = answerKey(user, frameId)
-    const seen = key[0] === '\n' ? this.#byUser.get(key) : this.#answered.get(user.connectionId)?.get(frameId)
+    const seen = this.#recall(key)
     if (seen !== undefined) return seen
     const answers = await run(key)
     if (!this.#stopped) this.#remember(key, answers)
     return answers
+  }
+
+  /** The remembered answer to the frame of `key` (see `answerKey`), if any. */
+  #recall(key: string): CallEffect[] | undefined {
+    if (key[0] === '\n') return this.#byUser.get(key)
+    const space = key.indexOf(' ')
+    return this.#answered.get(key.slice(0, space))?.get(key.slice(space + 1))
   }
 
   /** Remembers the answer to the frame of `key` (see `answerKey`), dropping the oldest past the limits. */
@@ -413,7 +458,7 @@ export class RoomHost {
       switch (e.kind) {
         case 'publish': {
           // A move counts once the log gave it an offset: a snapshot saved after it reflects it.
-          const position = await o.publish(e.frame)
+          const position = await o.publish(e.frame, run.frame)
           if (position === 'stale') {
             // A newer owner holds the room: nothing reached the log, and this copy stops here.
             this.#stale = true
