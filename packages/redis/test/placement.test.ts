@@ -1,85 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { createServer } from '@hubbub/server'
-import { wsTransport } from '@hubbub/transport-ws'
-import { Redis } from 'ioredis'
 import { afterAll, describe, expect, onTestFinished, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { RedisRoomPlacement } from '../src/placement/RedisRoomPlacement.js'
-import { RedisRoomStateStore } from '../src/RedisRoomStateStore.js'
-import { redisNode } from '../src/redisNode.js'
-import { counterRoom } from './fixtures/counterRoom.js'
-import { deletePrefix, REDIS_URL, redisSkipReason, uniquePrefix } from './redisEnv.js'
+import { type Frame, placementNodes, redisClient, settle } from './placementNodes.js'
+import { deletePrefix, redisSkipReason, uniquePrefix } from './redisEnv.js'
 
 const prefix = uniquePrefix('placement')
-const fixture = fileURLToPath(new URL('./fixtures/placementNode.ts', import.meta.url))
-const packageDir = fileURLToPath(new URL('..', import.meta.url))
-/** Short leases, so a killed owner's rooms move within a few seconds; waits stay generous for a busy machine. */
-const leaseTtlMs = 1000
-const renewEveryMs = 300
-const settle = { timeout: 20_000, interval: 50 }
-
-type Frame = { type: string } & Record<string, unknown>
-
-/** A node in this process: server, Redis parts, snapshots and placement on the test's prefix. */
-async function inProcessNode(nodeId: string) {
-  const node = redisNode({ redis: REDIS_URL, prefix, nodeId })
-  const state = new RedisRoomStateStore({ redis: REDIS_URL, prefix })
-  const placement = new RedisRoomPlacement({ redis: REDIS_URL, prefix, leaseTtlMs, renewEveryMs })
-  const server = createServer({
-    ...node.server,
-    state,
-    placement,
-    rooms: counterRoom,
-    transport: wsTransport,
-    auth: { anonymous: true },
-    heartbeatMs: 0,
-    nodeId,
-  })
-  onTestFinished(async () => {
-    await server.close({ graceMs: 1000 })
-    await placement.close()
-    await Promise.all([node.close(), state.disconnect()])
-  })
-  const { port } = await server.listen({ port: 0, host: '127.0.0.1' })
-  return { port, placement }
-}
-
-/** A node in a child process, to be killed with SIGKILL; resolves once it listens. */
-async function childNode(nodeId: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@hubbub/source', '--import', 'tsx', fixture],
-    {
-      cwd: packageDir,
-      env: {
-        ...process.env,
-        REDIS_URL,
-        PLACEMENT_PREFIX: prefix,
-        NODE_ID: nodeId,
-        LEASE_TTL_MS: String(leaseTtlMs),
-        RENEW_EVERY_MS: String(renewEveryMs),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let out = ''
-  child.stderr!.on('data', (d) => (out += d))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d
-      const m = /listening (\d+)/.exec(out)
-      if (m) resolve(Number(m[1]))
-    })
-    child.once('exit', (code, signal) =>
-      reject(new Error(`node exited (${code ?? signal}) before listening:\n${out}`)),
-    )
-  })
-  return { child, port }
-}
+/** Short leases (1 s, renewed every 0.3 s), so a killed owner's rooms move within a few seconds; waits stay generous for a busy machine. */
+const { inProcessNode, childNode, lease } = placementNodes(prefix)
 
 /** A raw protocol client: every frame it receives, in order. */
 async function member(port: number, name: string, roomId: string) {
@@ -119,15 +45,6 @@ async function member(port: number, name: string, roomId: string) {
     }
   }
   return { frames, states, move, send, ws }
-}
-
-async function lease(roomId: string): Promise<string | null> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-  try {
-    return await redis.get(`{${prefix}:${roomId}}:lease`)
-  } finally {
-    redis.disconnect()
-  }
 }
 
 describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node through Redis', () => {
@@ -216,8 +133,7 @@ describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node t
     const roomId = 'game-4'
     // Every message between nodes about the room, in the order Redis published them.
     const heard: { fence?: number; from?: string; t: string }[] = []
-    const spy = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-    onTestFinished(() => spy.disconnect())
+    const spy = redisClient()
     spy.on('pmessage', (_p: string, _c: string, raw: string) => {
       const m = JSON.parse(raw) as { roomId: string; fence?: number; from?: string; t: string }
       if (m.roomId === roomId) heard.push(m)
@@ -307,8 +223,7 @@ describe.skipIf(redisSkipReason !== undefined)('owned rooms placed on one node t
     await ann.move(2)
     expect(a.placement.fenceOf(roomId)).toBe(1)
     // Someone else holds the lease now (as after a pause longer than its TTL): the next renewal finds it.
-    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
-    onTestFinished(() => redis.disconnect())
+    const redis = redisClient()
     await redis.set(`{${prefix}:${roomId}}:lease`, '7 node-gone', 'PX', 60_000)
     await expect.poll(() => a.placement.fenceOf(roomId), settle).toBeUndefined()
     expect(a.placement.owned).toEqual([])
