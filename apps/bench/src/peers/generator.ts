@@ -15,8 +15,9 @@ import { MARK, payloadTemplate, SEQ_AT, SEQ_DIGITS, TS_AT, TS_DIGITS, type Wire,
  *
  * IPC in: connect {port, wire, conns:[{user, room}], inFlight, size} → connected {ms};
  *         load {publishers:[{conn, pubId}], pubsPerRoom, rate, warmMs, durMs} → loaded {…};
- *         one {room} → one {ms} (connect + join one more client); reset → reset (closes every
- *         connection); exit.
+ *         one {room} → one {ms} (connect + join one more client); progress → progress {sent,
+ *         delivered, dups, gaps} (the running load so far: a soak polls it); reset → reset (closes
+ *         every connection); exit.
  */
 
 interface Conn {
@@ -55,6 +56,8 @@ let latencyEvery = 1
 const STEP_SEQS = 1e9
 let loads = 0
 let seqBase = 0
+/** Messages sent so far by the running (or last) load. */
+let sentSoFar = () => 0
 
 const clockUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
 
@@ -307,6 +310,7 @@ async function load(msg: LoadMsg): Promise<void> {
     const offset = text.indexOf(MARK) // the marker's offset in the payload
     return { conn, template, headerLength, offset, sent: 0, sentInWindow: 0 }
   })
+  sentSoFar = () => pubs.reduce((s, p) => s + p.sent, 0)
   let ring = Buffer.allocUnsafe(RING_BYTES)
   let cursor = 0
   let stalls = 0
@@ -551,6 +555,8 @@ process.on('message', (msg: { type: string } & Record<string, unknown>) => {
   else if (msg.type === 'load') load(msg as unknown as LoadMsg).catch(fail)
   else if (msg.type === 'churn') churn(msg as unknown as ChurnMsg).catch(fail)
   else if (msg.type === 'one') one(msg as unknown as { room: string; user: number }).catch(fail)
+  else if (msg.type === 'progress')
+    process.send?.({ type: 'progress', sent: sentSoFar(), delivered, dups, gaps })
   else if (msg.type === 'reset') {
     for (const conn of conns) conn.socket.destroy()
     conns.length = 0
