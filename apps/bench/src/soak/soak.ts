@@ -219,7 +219,7 @@ else {
   }
   offered = searched.maxClean / 2
   console.log(
-    `max clean ${fmt(searched.maxClean)} deliveries/s${searched.below ? ` (below the quick bench's first step, ${fmt(ladder[0]!)}/s: a busy machine)` : searched.ceiling ? '' : " (not the server's ceiling: the generator was the bottleneck or the top step was clean)"}; soaking at half: ${fmt(offered)}/s`,
+    `max clean ${fmt(searched.maxClean)} deliveries/s${searched.below ? ` (below the quick bench's first step, ${fmt(ladder[0]!)}/s: ${searched.ceiling ? 'a busy machine or a slow server' : "the generator was the bottleneck there, so this is not the server's ceiling"})` : searched.ceiling ? '' : " (not the server's ceiling: the generator was the bottleneck or the top step was clean)"}; soaking at half: ${fmt(offered)}/s`,
   )
 }
 
