@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runScript } from './runScript.js'
 
 /**
  * Smoke test of `bench:inspector` at tiny sizes (one round, 20 members, a few thousand actor
@@ -8,34 +7,16 @@ import { describe, expect, it } from 'vitest'
  * JSON object the acceptance reads. The figures themselves are noise at these sizes; only their
  * presence and how they combine are checked.
  */
-const script = fileURLToPath(new URL('../src/inspector/inspectorBench.ts', import.meta.url))
-
-function runBench(): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      ROUNDS: '1',
-      MEMBERS: '20',
-      PUBLISHES: '100',
-      WARMUP: '20',
-      ACTOR_CASTS: '20000',
-      ACTOR_CALLS: '5000',
-      ACTOR_REPS: '1',
-    },
+const runBench = () =>
+  runScript('src/inspector/inspectorBench.ts', [], {
+    ROUNDS: '1',
+    MEMBERS: '20',
+    PUBLISHES: '100',
+    WARMUP: '20',
+    ACTOR_CASTS: '20000',
+    ACTOR_CALLS: '5000',
+    ACTOR_REPS: '1',
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, lines: stdout.trim().split('\n'), stderr })),
-  )
-}
 
 describe('the inspector overhead bench (tiny sizes)', () => {
   it('pairs the fan-out and the actor workload and ends with closedOverheadPct and openOverheadPct', async () => {

@@ -1,43 +1,22 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ChurnStep, Results, Step } from '../src/peers/types.js'
+import { runScript } from './runScript.js'
 
 /**
  * Smoke test of the peer bench (`src/peers/run.ts --tiny`): one peer by default (Hubbub on ws),
  * every peer with BENCH_PEERS_SMOKE_ALL=1 (slower: about 15 s per peer on a loaded machine).
  */
-const script = fileURLToPath(new URL('../src/peers/run.ts', import.meta.url))
+const runBench = (args: string[], env: Record<string, string> = {}) =>
+  runScript('src/peers/run.ts', args, env)
 const peerList = process.env.BENCH_PEERS_SMOKE_ALL
   ? ['hubbub-uws', 'raw-uws', 'hubbub-ws', 'raw-ws', 'sio-ws', 'sio-uws']
   : ['hubbub-ws']
 const out = mkdtempSync(join(tmpdir(), 'peer-bench-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
-
-function runBench(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, lines: stdout.trim().split('\n'), stderr })),
-  )
-}
 
 /** Every message sent in the window reached every member exactly once, and each delivery was timed. */
 function expectAllCounted(steps: Step[], members: number, what: string): void {

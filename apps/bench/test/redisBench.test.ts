@@ -1,30 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
+import { runScript } from './runScript.js'
 
-const script = fileURLToPath(new URL('../src/redis/redisFanout.ts', import.meta.url))
+const runBench = (args: string[]) => runScript('src/redis/redisFanout.ts', args)
 const members = 30
 const publishes = 60
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 if (!hasRedisServer) console.warn('skipping the Redis bench smoke test: redis-server is not installed')
-
-/** Runs the bench to its end; answers its stdout lines (stderr goes to the test's output on failure). */
-function runBench(args: string[]): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, lines: stdout.trim().split('\n'), stderr })),
-  )
-}
 
 describe.skipIf(!hasRedisServer)('the Redis fan-out bench (quick mode)', () => {
   it('prints a table and, last, a JSON line whose every row delivered each message to every member', async () => {

@@ -1,30 +1,12 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { runScript } from './runScript.js'
 
 /**
  * Smoke test of the soak (`src/soak/soak.ts`) at tiny sizes: the stepped search, the fan-out load
  * beside the churners and stayers, and the last line's JSON. RSS growth over a few seconds is
  * noise, so `--max-growth` is lifted here; what is checked is that every message is counted.
  */
-const script = fileURLToPath(new URL('../src/soak/soak.ts', import.meta.url))
-
-function runSoak(args: string[]): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@hubbub/source', '--import', 'tsx', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk
-  })
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, lines: stdout.trim().split('\n'), stderr })),
-  )
-}
+const runSoak = (args: string[]) => runScript('src/soak/soak.ts', args)
 
 interface SoakJson {
   pass: boolean
