@@ -18,6 +18,17 @@ local function ensure()
 end
 `
 
+/** Gives the frame the room's next offset and appends it under stream id `<offset>-0` (when `keep` > 0). */
+const append = `
+local function append(frame, keep)
+  local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+  if keep > 0 then
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', frame)
+  end
+  return offset
+end
+`
+
 /**
  * KEYS[3] the publish's key (`{<prefix>:<roomId>}:sent:<key>`, same slot), ARGV[2] channel,
  * ARGV[3] the encoded frame, ARGV[4] frames kept (0: none), ARGV[5] '1' when KEYS[3] is a real
@@ -26,7 +37,7 @@ end
  * appends the frame under stream id `<offset>-0`, publishes `<epoch>\n<offset>\n<frame>` and
  * remembers the key, in one atomic step. Answers {epoch, offset}.
  */
-export const publishScript = `${ensure}
+export const publishScript = `${ensure}${append}
 local epoch = ensure()
 local keyed = ARGV[5] == '1'
 if keyed then
@@ -34,11 +45,7 @@ if keyed then
   -- A key older than the room's data (the meta hash was lost and the key was not) is ignored.
   if seen and seen <= tonumber(redis.call('HGET', KEYS[1], 'offset')) then return {epoch, seen} end
 end
-local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-local keep = tonumber(ARGV[4])
-if keep > 0 then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
-end
+local offset = append(ARGV[3], tonumber(ARGV[4]))
 redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
 if keyed then redis.call('SET', KEYS[3], offset, 'PX', ARGV[6]) end
 return {epoch, offset}
@@ -58,14 +65,10 @@ return {epoch, offset}
  * (the last publish of that frame), the oldest keys past ARGV[7] go. A room's next owner that
  * replays that offset knows the frame was applied even when its answer was never committed.
  */
-export const publishFencedScript = `${ensure}
+export const publishFencedScript = `${ensure}${append}
 if tonumber(redis.call('GET', KEYS[3]) or '0') > tonumber(ARGV[5]) then return 0 end
 local epoch = ensure()
-local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-local keep = tonumber(ARGV[4])
-if keep > 0 then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', ARGV[3])
-end
+local offset = append(ARGV[3], tonumber(ARGV[4]))
 redis.call('PUBLISH', ARGV[2], epoch .. '\\n' .. offset .. '\\n' .. ARGV[3])
 if ARGV[6] ~= '' then
   if redis.call('HSET', KEYS[4], ARGV[6], epoch .. ' ' .. offset) == 1 then
@@ -125,7 +128,7 @@ return {epoch, top, 1, redis.call('XRANGE', KEYS[2], from .. '-0', '+')}
  * `<epoch>\n<first offset>\n*<lengths, comma-separated>\n<frames, concatenated>`, so each
  * subscriber parses and wakes once per batch. Answers {epoch, offset of each frame}.
  */
-export const publishBatchScript = `${ensure}
+export const publishBatchScript = `${ensure}${append}
 local epoch = ensure()
 local keep = tonumber(ARGV[3])
 local offsets = {}
@@ -143,11 +146,8 @@ for i = 3, #KEYS do
   if seen then
     offsets[#offsets + 1] = seen
   else
-    local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+    local offset = append(frame, keep)
     if not first then first = offset end
-    if keep > 0 then
-      redis.call('XADD', KEYS[2], 'MAXLEN', '~', keep, offset .. '-0', 'f', frame)
-    end
     if keyed then redis.call('SET', KEYS[i], offset, 'PX', ARGV[4]) end
     offsets[#offsets + 1] = offset
     lengths[#lengths + 1] = #frame
