@@ -2,6 +2,7 @@ import type { Socket } from 'node:net'
 import { type BackpressurePolicy, BaseConnection, type SendResult } from '@hubbub/transport'
 import { WebSocket } from 'ws'
 import { buildFrame } from './buildFrame.js'
+import { writeCoalesced } from './coalesce.js'
 
 /** ws's Sender internals we read to know when writing a pre-built frame to the socket is safe. */
 interface SenderState {
@@ -158,7 +159,7 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
     else if (this.senderIdle()) {
       // past the socket's high-water mark, frames wait here, where a slow consumer's can be discarded
       if (socket.writableNeedDrain) this.enqueue(frame)
-      else socket.write(frame)
+      else writeCoalesced(socket, frame)
     } else this.ws.send(data, { binary: typeof data !== 'string' })
   }
 

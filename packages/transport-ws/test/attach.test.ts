@@ -98,6 +98,37 @@ describe('ws specifics', () => {
     await expect.poll(() => corked).toEqual([0])
   })
 
+  test('frames published to a socket in one turn leave in one write, in order with a send among them', async () => {
+    const { transport, port, connections } = await startWs()
+    const socket = connect(port, '127.0.0.1')
+    onTestFinished(() => void socket.destroy())
+    await once(socket, 'connect')
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    const [head] = (await once(socket, 'data')) as [Buffer]
+    expect(head.subarray(0, 12).toString()).toBe('HTTP/1.1 101')
+    await expect.poll(() => connections.length).toBe(1)
+    const c = connections[0]!
+    c.subscribe('room')
+    const inner = (c as unknown as { socket: { writableCorked: number } }).socket
+    const chunks: Buffer[] = []
+    socket.on('data', (d: Buffer) => chunks.push(d))
+    transport.publish('room', 'one')
+    c.send('direct')
+    transport.publish('room', 'two')
+    transport.publish('room', 'three')
+    // corked until the turn's I/O is done, then written at once
+    expect(inner.writableCorked).toBe(1)
+    await new Promise((r) => setImmediate(r))
+    expect(inner.writableCorked).toBe(0)
+    const all = Buffer.concat(['one', 'direct', 'two', 'three'].map((t) => buildFrame(t)))
+    await expect.poll(() => Buffer.concat(chunks).length).toBe(all.length)
+    // one write on loopback arrives as one chunk
+    expect(chunks).toEqual([all])
+  })
+
   test('buildFrame matches what ws itself puts on the wire, for every length class', async () => {
     const { transport, port, connections } = await startWs()
     const ws = wsClient(port)
