@@ -2,7 +2,17 @@ import { randomBytes } from 'node:crypto'
 import { type Socket, connect as tcpConnect } from 'node:net'
 import * as hdr from 'hdr-histogram-js'
 import type { WireName } from './peers.js'
-import { MARK, payloadTemplate, SEQ_AT, SEQ_DIGITS, TS_AT, TS_DIGITS, type Wire, wires } from './wire.js'
+import {
+  MARK,
+  MARKER_LENGTH,
+  payloadTemplate,
+  SEQ_AT,
+  SEQ_DIGITS,
+  TS_AT,
+  TS_DIGITS,
+  type Wire,
+  wires,
+} from './wire.js'
 
 /**
  * The load generator, one process pinned to the generator core (the runner may start several).
@@ -20,10 +30,43 @@ import { MARK, payloadTemplate, SEQ_AT, SEQ_DIGITS, TS_AT, TS_DIGITS, type Wire,
  *         every connection); exit.
  */
 
+/**
+ * A socket whose reads land in the shared read buffer (`onread`: no Buffer and no stream event per
+ * read, which is most of a small frame's cost) and go to `sink`, swapped as the connection moves
+ * from its upgrade to its frames. A sink must copy what it keeps: the next read overwrites it.
+ */
+interface Link {
+  socket: Socket
+  sink: (chunk: Buffer) => void
+}
+
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024)
+
+function link(options: { port: number; host: string; localAddress?: string }): Link {
+  const l: Link = {
+    socket: undefined as unknown as Socket,
+    sink: () => {},
+  }
+  l.socket = tcpConnect({
+    ...options,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array) => {
+        l.sink((buf as Buffer).subarray(0, n))
+        return true
+      },
+    },
+  })
+  return l
+}
+
 interface Conn {
   socket: Socket
+  link: Link
   mask: Buffer
   pending: Buffer | undefined
+  /** Where the payload marker sat in this connection's last payload frame (a server's frames repeat). */
+  markAt: number
   waiter: ((text: string) => void) | undefined
 }
 
@@ -41,6 +84,10 @@ let histogram = hdr.build({
 let delivered = 0
 let inWindow = 0
 let dups = 0
+/** Error frames the server sent outside a handshake (a refused publish), and the first of them. */
+let refusals = 0
+let firstRefusal: string | undefined
+const ERROR_TYPE = Buffer.from('"type":"error"')
 let gaps = 0
 let lastSeq = new Float64Array(0)
 let pubsPerRoom = 1
@@ -49,6 +96,7 @@ let nowUs = 0
 let seqFrom = 0
 let seqTo = 0
 let latencyEvery = 1
+let sampleIn = 1
 /**
  * Each load step numbers its messages from its own base (loads are counted the same way in every
  * generator process), so a message of the previous step still in flight is told apart.
@@ -69,8 +117,16 @@ function digits(buf: Buffer, at: number, n: number): number {
 
 function onFrame(index: number, conn: Conn, buf: Buffer, start: number, end: number): void {
   // index -1: a churn connection, which only ever waits for answers
-  const m = index < 0 ? -1 : buf.indexOf(MARK, start)
-  if (m >= 0 && m < end - TS_AT) {
+  let m = -1
+  if (index >= 0) {
+    // the marker where it was last time (both ends checked), else searched for
+    m = start + conn.markAt
+    if (m + MARKER_LENGTH > end || buf[m] !== MARK || buf[m + MARKER_LENGTH - 1] !== MARK) {
+      m = buf.indexOf(MARK, start)
+      if (m >= 0) conn.markAt = m - start
+    }
+  }
+  if (m >= 0 && m + MARKER_LENGTH <= end) {
     const seq = digits(buf, m + SEQ_AT, SEQ_DIGITS)
     // a late message of an earlier step: not this step's to count
     if (seq < seqBase || seq >= seqBase + STEP_SEQS) return
@@ -84,13 +140,19 @@ function onFrame(index: number, conn: Conn, buf: Buffer, start: number, end: num
     }
     if (seq >= seqFrom && seq < seqTo) {
       inWindow++
-      // the send time is parsed only for the sampled sequence numbers: the rest are only counted
-      if (seq % latencyEvery === 0)
+      // the send time is parsed only for every n-th delivery of the window: the rest are only counted
+      if (--sampleIn === 0) {
+        sampleIn = latencyEvery
         histogram.recordValue(Math.max(1, nowUs - digits(buf, m + TS_AT, TS_DIGITS)))
+      }
     }
     return
   }
   if (conn.waiter) conn.waiter(buf.toString('utf8', start, end))
+  else if (index >= 0 && buf[start] === 0x7b && buf.indexOf(ERROR_TYPE, start) === start + 1) {
+    refusals++
+    firstRefusal ??= buf.toString('utf8', start, Math.min(end, start + 200))
+  }
 }
 
 function onData(index: number, conn: Conn, chunk: Buffer): void {
@@ -148,11 +210,10 @@ function frame(data: string | Buffer, mask: Buffer, opcode = 0x1): Buffer {
 function upgrade(
   localAddress?: string,
   onSocket?: (socket: Socket) => void,
-): Promise<{ socket: Socket; rest: Buffer }> {
+): Promise<{ link: Link; rest: Buffer }> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect(
-      localAddress ? { port, host: '127.0.0.1', localAddress } : { port, host: '127.0.0.1' },
-    )
+    const l = link(localAddress ? { port, host: '127.0.0.1', localAddress } : { port, host: '127.0.0.1' })
+    const { socket } = l
     onSocket?.(socket)
     socket.setNoDelay(true)
     let head = Buffer.alloc(0)
@@ -169,18 +230,17 @@ function upgrade(
           `Origin: http://127.0.0.1:${port}\r\n${protocol}\r\n`,
       )
     })
-    const onHead = (chunk: Buffer) => {
+    l.sink = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk])
       const end = head.indexOf('\r\n\r\n')
       if (end < 0) return
-      socket.off('data', onHead)
+      l.sink = () => {}
       socket.off('error', fail)
       socket.pause()
       const status = head.toString('latin1', 0, end).split(' ')[1]
       if (status !== '101') return fail(new Error(`upgrade answered ${status}`))
-      resolve({ socket, rest: head.subarray(end + 4) })
+      resolve({ link: l, rest: head.subarray(end + 4) })
     }
-    socket.on('data', onHead)
   })
 }
 
@@ -200,13 +260,19 @@ function nextText(conn: Conn, pick: (text: string) => boolean, timeoutMs = 60_00
   })
 }
 
-/** Connects, says hello and joins `room`; answers the connection's index. */
-async function open(user: number, room: string, localAddress?: string): Promise<number> {
-  const { socket, rest } = await upgrade(localAddress)
-  const conn: Conn = { socket, mask: randomBytes(4), pending: undefined, waiter: undefined }
-  const index = conns.push(conn) - 1
+/** Connects, says hello and joins `room`, as connection `index`. */
+async function open(index: number, user: number, room: string, localAddress?: string): Promise<void> {
+  const { link, rest } = await upgrade(localAddress)
+  const conn: Conn = {
+    socket: link.socket,
+    link,
+    mask: randomBytes(4),
+    pending: undefined,
+    markAt: 0,
+    waiter: undefined,
+  }
+  conns[index] = conn
   await handshake(index, conn, rest, user, room)
-  return index
 }
 
 /** Hello and join on an upgraded connection (`index` -1: a churn connection, not kept). */
@@ -219,7 +285,7 @@ async function handshake(
   timeoutMs?: number,
 ) {
   const { socket } = conn
-  socket.on('data', (chunk: Buffer) => onData(index, conn, chunk))
+  conn.link.sink = (chunk: Buffer) => onData(index, conn, chunk)
   socket.on('error', () => {})
   const { hello } = wire
   const first = hello.first ? nextText(conn, hello.first, timeoutMs) : undefined
@@ -250,12 +316,15 @@ async function connectAll(msg: ConnectMsg): Promise<void> {
   size = msg.size
   const t0 = performance.now()
   let next = 0
+  // connection k of the list is conns[base + k], whatever order the upgrades finish in: the runner
+  // names publishers (and the room each publishes to) by that index
+  const base = conns.length
   const sources = msg.localAddresses ?? []
   const worker = async () => {
     while (next < msg.conns.length) {
       const k = next++
       const { user, room } = msg.conns[k]!
-      await open(user, room, sources.length ? sources[k % sources.length] : undefined)
+      await open(base + k, user, room, sources.length ? sources[k % sources.length] : undefined)
     }
   }
   await Promise.all(Array.from({ length: Math.min(msg.inFlight, msg.conns.length) }, worker))
@@ -283,32 +352,45 @@ interface LoadMsg {
   expectHere?: { members: number; publishers: number }
   /** Send the latency histogram back (base64), so the runner can merge several processes'. */
   encodeHistogram?: boolean
+  /**
+   * Publishes leave in bursts every `burstMs` (default 0: every tick, about 1 ms): message k, due at
+   * startUs + k × interval, goes with the first burst at or after that time and carries the burst's
+   * time as its send time. A server that writes a burst's frames to a member in one write then
+   * costs the generator one read per burst per member instead of one per message.
+   */
+  burstMs?: number
 }
 
 const RING_BYTES = 4 * 1024 * 1024
 
 async function load(msg: LoadMsg): Promise<void> {
   pubsPerRoom = msg.pubsPerRoom
-  delivered = inWindow = dups = gaps = 0
+  delivered = inWindow = dups = gaps = refusals = 0
+  firstRefusal = undefined
   histogram.reset()
   const startUs = msg.startUs
   const winStart = startUs + msg.warmMs * 1000
   const winEnd = winStart + msg.durMs * 1000
-  const stopUs = winEnd
   const intervalUs = 1e6 / msg.rate
-  // message k is meant to leave at startUs + k × interval: the window is a range of sequence numbers
+  // each publisher runs its schedule shifted by its own phase (under one interval), so thousands of
+  // slow publishers do not all send at the same instant; the last of them is done an interval later
+  const stopUs = winEnd + intervalUs
+  const burstUs = Math.max(0, (msg.burstMs ?? 0) * 1000)
+  // message k is meant to leave at startUs + phase + k × interval: the window is a range of sequence
+  // numbers, the same for every publisher
   seqBase = ((loads++ % 9) + 1) * STEP_SEQS
   seqFrom = seqBase + Math.ceil((winStart - startUs) / intervalUs)
   seqTo = seqBase + Math.ceil((winEnd - startUs) / intervalUs)
   lastSeq = new Float64Array(conns.length * pubsPerRoom).fill(seqBase - 1)
-  latencyEvery = Math.max(1, msg.latencyEvery)
+  latencyEvery = sampleIn = Math.max(1, msg.latencyEvery)
   const pubs = msg.publishers.map((p) => {
     const conn = conns[p.conn]!
     const text = Buffer.from(wire.publish(p.room, payloadTemplate(p.pubId, size)))
     const template = frame(text, conn.mask)
     const headerLength = template.length - 4 - text.length
     const offset = text.indexOf(MARK) // the marker's offset in the payload
-    return { conn, template, headerLength, offset, sent: 0, sentInWindow: 0 }
+    const phaseUs = ((p.pubId * 0.618_033_988_749_895) % 1) * intervalUs
+    return { conn, template, headerLength, offset, phaseUs, sent: 0, sentInWindow: 0 }
   })
   sentSoFar = () => pubs.reduce((s, p) => s + p.sent, 0)
   let ring = Buffer.allocUnsafe(RING_BYTES)
@@ -316,6 +398,8 @@ async function load(msg: LoadMsg): Promise<void> {
   let stalls = 0
   const cpu0 = { at: 0, usage: process.cpuUsage() }
   let cpuWindow: NodeJS.CpuUsage | undefined
+  let cpuEnd = 0
+  const lastN = seqTo - seqBase
 
   const patch = (at: number, pub: (typeof pubs)[number], digitsAt: number, value: number, n: number) => {
     const { mask } = pub.conn
@@ -334,13 +418,20 @@ async function load(msg: LoadMsg): Promise<void> {
         cpu0.usage = process.cpuUsage()
         cpu0.at = now
       }
-      const until = Math.min(now, stopUs)
+      if (cpuWindow === undefined && now >= winEnd) {
+        cpuWindow = process.cpuUsage(cpu0.usage)
+        cpuEnd = now
+      }
+      let until = Math.min(now, stopUs)
+      if (burstUs > 0) until = startUs + Math.floor((until - startUs) / burstUs) * burstUs
+      let behind = 0
       for (const pub of pubs) {
         if (pub.conn.socket.writableLength > 256 * 1024) {
           stalls++
           continue
         }
-        const due = Math.floor((until - startUs) / intervalUs) + 1 - pub.sent
+        const due = Math.min(lastN, Math.floor((until - startUs - pub.phaseUs) / intervalUs) + 1) - pub.sent
+        if (pub.sent < lastN) behind++
         if (due <= 0) continue
         const bytes = due * pub.template.length
         if (cursor + bytes > ring.length) {
@@ -352,7 +443,8 @@ async function load(msg: LoadMsg): Promise<void> {
         for (let k = 0; k < due; k++) {
           const n = pub.sent++
           const seq = seqBase + n
-          const intended = Math.round(startUs + n * intervalUs)
+          const at = pub.phaseUs + n * intervalUs
+          const intended = Math.round(startUs + (burstUs > 0 ? Math.ceil(at / burstUs) * burstUs : at))
           pub.template.copy(ring, cursor)
           patch(cursor, pub, SEQ_AT, seq, SEQ_DIGITS)
           patch(cursor, pub, TS_AT, intended, TS_DIGITS)
@@ -361,8 +453,11 @@ async function load(msg: LoadMsg): Promise<void> {
         }
         pub.conn.socket.write(ring.subarray(from, cursor))
       }
-      if (now >= stopUs) {
-        cpuWindow = process.cpuUsage(cpu0.usage)
+      if (now >= stopUs || (behind === 0 && cpuWindow !== undefined)) {
+        if (cpuWindow === undefined) {
+          cpuWindow = process.cpuUsage(cpu0.usage)
+          cpuEnd = now
+        }
         return resolve()
       }
       setTimeout(tick, 1)
@@ -384,7 +479,7 @@ async function load(msg: LoadMsg): Promise<void> {
       last = delivered
       await new Promise((r) => setTimeout(r, 300))
     }
-  const windowUs = Math.max(1, cpu0.at ? stopUs - cpu0.at : msg.durMs * 1000)
+  const windowUs = Math.max(1, cpu0.at ? cpuEnd - cpu0.at : msg.durMs * 1000)
   const cpuUs = cpuWindow ? cpuWindow.user + cpuWindow.system : 0
   process.send?.({
     type: 'loaded',
@@ -395,7 +490,10 @@ async function load(msg: LoadMsg): Promise<void> {
     dups,
     gaps,
     stalls,
+    refusals,
+    firstRefusal,
     cpuShare: cpuUs / windowUs,
+    sysShare: cpuWindow ? cpuWindow.system / windowUs : 0,
     p50Ms: histogram.getValueAtPercentile(50) / 1000,
     p99Ms: histogram.getValueAtPercentile(99) / 1000,
     p999Ms: histogram.getValueAtPercentile(99.9) / 1000,
@@ -459,27 +557,34 @@ async function churn(msg: ChurnMsg): Promise<void> {
     open++
     peakOpen = Math.max(peakOpen, open)
     try {
-      const up = await upgrade(undefined, (s) => {
+      const { link, rest } = await upgrade(undefined, (s) => {
         socket = s
         closed = new Promise((resolve) => s.once('close', () => resolve()))
       })
-      const conn: Conn = { socket: up.socket, mask: randomBytes(4), pending: undefined, waiter: undefined }
-      await handshake(-1, conn, up.rest, msg.userBase + k, `${msg.roomPrefix}${k % msg.rooms}`, msg.timeoutMs)
+      const conn: Conn = {
+        socket: link.socket,
+        link,
+        mask: randomBytes(4),
+        pending: undefined,
+        markAt: 0,
+        waiter: undefined,
+      }
+      await handshake(-1, conn, rest, msg.userBase + k, `${msg.roomPrefix}${k % msg.rooms}`, msg.timeoutMs)
       if (inWindow) {
         histogram.recordValue(Math.max(1, clockUs() - intended))
         joined++
       }
-      up.socket.write(frame(wire.leave(`${msg.roomPrefix}${k % msg.rooms}`), conn.mask))
-      up.socket.write(frame(CLOSE_1000, conn.mask, 0x8))
-      up.socket.end()
+      link.socket.write(frame(wire.leave(`${msg.roomPrefix}${k % msg.rooms}`), conn.mask))
+      link.socket.write(frame(CLOSE_1000, conn.mask, 0x8))
+      link.socket.end()
       let late = false
       const timer = setTimeout(() => {
         late = true
-        up.socket.destroy()
+        link.socket.destroy()
       }, msg.timeoutMs)
       await closed
       clearTimeout(timer)
-      if (inWindow && !late && !up.socket.errored) completed++
+      if (inWindow && !late && !link.socket.errored) completed++
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err)
       errors.set(text, (errors.get(text) ?? 0) + 1)
@@ -544,7 +649,7 @@ async function churn(msg: ChurnMsg): Promise<void> {
 
 async function one(msg: { room: string; user: number }): Promise<void> {
   const t0 = performance.now()
-  await open(msg.user, msg.room)
+  await open(conns.length, msg.user, msg.room)
   process.send?.({ type: 'one', ms: performance.now() - t0 })
 }
 
@@ -558,11 +663,11 @@ process.on('message', (msg: { type: string } & Record<string, unknown>) => {
   else if (msg.type === 'progress')
     process.send?.({ type: 'progress', sent: sentSoFar(), delivered, dups, gaps })
   else if (msg.type === 'reset') {
-    for (const conn of conns) conn.socket.destroy()
+    for (const conn of conns) conn?.socket.destroy()
     conns.length = 0
     process.send?.({ type: 'reset' })
   } else if (msg.type === 'exit') {
-    for (const conn of conns) conn.socket.destroy()
+    for (const conn of conns) conn?.socket.destroy()
     histogram = hdr.build()
     process.exit(0)
   }

@@ -19,7 +19,9 @@ import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Ste
  *    loses a message or its p99 passes 50 ms;
  *  - rooms: R rooms × M members, every member publishes (the chat path), stepped rates.
  * Options: --quick, --tiny (smoke-test sizes), --peers=a,b, --scenarios=join,fanout,rooms,
- * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --p99=ms, --out=dir.
+ * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --latency-samples=N,
+ * --burst-ms=N (fan-out bursts, default 10), --p99=ms, --out=dir; BENCH_GEN_PROF=dir writes a CPU
+ * profile of each generator process there.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const args = new Map(
@@ -35,9 +37,12 @@ const presets = {
     join: { conns: 10_000, rooms: 100 },
     fanout: {
       members: [100, 1_000, 10_000],
-      rates: [50e3, 100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6, 12.8e6],
+      rates: [
+        50e3, 100e3, 150e3, 200e3, 300e3, 400e3, 600e3, 800e3, 1.2e6, 1.6e6, 2.4e6, 3.2e6, 4.8e6, 6.4e6,
+        9.6e6, 12.8e6,
+      ],
     },
-    rooms: { rooms: 1_000, members: 10, rates: [1, 2, 5, 10, 20, 40] },
+    rooms: { rooms: 1_000, members: 10, rates: [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10] },
     churn: { rooms: 100, rates: [100, 300, 1_000, 2_000, 4_000, 8_000], warmMs: 500, durMs: 2_000 },
     warmMs: 700,
     durMs: 3_000,
@@ -46,8 +51,13 @@ const presets = {
   quick: {
     runs: 1,
     join: { conns: 10_000, rooms: 100 },
-    fanout: { members: [1_000], rates: [100e3, 200e3, 400e3, 800e3, 1.6e6, 3.2e6, 6.4e6] },
-    rooms: { rooms: 1_000, members: 10, rates: [2, 5, 10, 20] },
+    fanout: {
+      members: [1_000],
+      rates: [
+        100e3, 150e3, 200e3, 300e3, 400e3, 600e3, 800e3, 1.2e6, 1.6e6, 2.4e6, 3.2e6, 4.8e6, 6.4e6, 9.6e6,
+      ],
+    },
+    rooms: { rooms: 1_000, members: 10, rates: [0.5, 0.75, 1, 1.25, 1.5, 2, 3] },
     churn: { rooms: 100, rates: [100, 300, 1_000, 3_000], warmMs: 500, durMs: 1_000 },
     warmMs: 500,
     durMs: 2_000,
@@ -75,8 +85,18 @@ const scenarios = new Set(
     args.get('scenarios') ?? (mode === 'full' ? 'join,fanout,rooms,churn,nodes' : 'join,fanout,rooms,churn')
   ).split(','),
 )
-// Every message is counted; the latency of every n-th (parsing its send time costs the generator).
+// Every message is counted; the latency of every n-th (parsing its send time and recording it cost
+// the generator), n at least --latency-every and large enough that a step records about
+// --latency-samples deliveries' latencies (plenty for a p99.9).
 const latencyEvery = Number(args.get('latency-every') ?? (mode === 'tiny' ? 1 : 4))
+const latencySamples = Number(args.get('latency-samples') ?? 250_000)
+const sampleEvery = (offered: number) =>
+  Math.max(latencyEvery, Math.floor((offered * preset.durMs) / 1000 / latencySamples))
+// Fan-out publishes leave in bursts every 10 ms (generator.ts, `burstMs`): a server that writes a
+// burst's frames to a member at once costs the generator one read per member per burst, which is
+// what lets one generator core see past a few million deliveries/s. The many-rooms scenario sends
+// every message on its own schedule (each member publishes, its own phase).
+const burstMs = Number(args.get('burst-ms') ?? 10)
 const outDir = args.get('out') ?? join(here, '../../results')
 const SERVER_CORE = 0
 const GEN_CORE = 1
@@ -111,7 +131,16 @@ async function startServer(name: string): Promise<Server> {
 }
 
 function startGens(n: number): PinnedChild[] {
-  return Array.from({ length: n }, () => new PinnedChild(GEN_CORE, join(here, 'generator.ts')))
+  return Array.from(
+    { length: n },
+    () =>
+      new PinnedChild(
+        GEN_CORE,
+        join(here, 'generator.ts'),
+        [],
+        process.env.BENCH_GEN_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GEN_PROF}`] : [],
+      ),
+  )
 }
 
 /** Deals `conns` (global ids with their room) over the generators in contiguous blocks. */
@@ -201,7 +230,8 @@ async function joinScenario(session: Session): Promise<JoinRow> {
 
 /**
  * Stepped open-loop load on `rooms` rooms of `members`, `pubsPerRoom` publishers each (the first
- * members), each step's offered rate given as deliveries/s; stops after the first unclean step.
+ * members), each step's offered rate given as deliveries/s, publishes in bursts every `burst` ms (0:
+ * each on its own schedule); stops after the first unclean step.
  */
 async function steppedLoad(
   session: Session,
@@ -210,6 +240,7 @@ async function steppedLoad(
   members: number,
   pubsPerRoom: number,
   deliveryRates: number[],
+  burst = 0,
 ): Promise<Step[]> {
   const { name, gs } = session
   const peer = peers[name]!
@@ -251,7 +282,8 @@ async function steppedLoad(
               warmMs: preset.warmMs,
               durMs: preset.durMs,
               startUs,
-              latencyEvery,
+              latencyEvery: sampleEvery(offered),
+              burstMs: burst,
               membersHere: gs.length === 1 ? members : 0,
             },
             'loaded',
@@ -288,10 +320,16 @@ async function steppedLoad(
         clean: expected > 0 && lost === 0 && dups === 0 && p99Ms <= P99_LIMIT_MS,
         clientBound: genCpuShare >= 0.9 || results.some((r) => r.stalls > 0),
       }
+      // error frames outside a handshake (a refused publish) explain a step's losses
+      const refusals = results.reduce((n, r) => n + r.refusals, 0)
+      if (refusals > 0)
+        progress(
+          `${name} ${label} @${fmt(offered)}/s: ${refusals} publishes refused, first: ${results.find((r) => r.firstRefusal)?.firstRefusal}`,
+        )
       steps.push(step)
       progress(
         `${name} ${label} @${fmt(offered)}/s: ${fmt(step.achieved)}/s, lost ${lost}, dup ${dups}, p99 ${p99Ms.toFixed(1)} ms, ` +
-          `server ${(step.serverCoreShare * 100).toFixed(0)}% core, generator ${(genCpuShare * 100).toFixed(0)}%${step.clientBound ? ' (client-bound)' : ''}`,
+          `server ${(step.serverCoreShare * 100).toFixed(0)}% core, generator ${(genCpuShare * 100).toFixed(0)}% (sys ${(Math.max(...results.map((r) => r.sysShare)) * 100).toFixed(0)}%)${step.clientBound ? ' (client-bound)' : ''}`,
       )
       if (!step.clean) break
     }
@@ -304,7 +342,11 @@ interface GenResult {
   inWindow: number
   dups: number
   stalls: number
+  refusals: number
+  firstRefusal?: string
   cpuShare: number
+  /** The part of `cpuShare` spent in the kernel (reads, writes, TCP). */
+  sysShare: number
   p50Ms: number
   p99Ms: number
   p999Ms: number
@@ -315,12 +357,22 @@ interface GenResult {
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0)
 
+/**
+ * The ceiling is the server's when the step that broke it left the generator headroom, or when the
+ * server was out of core there: it used ≥ 95% of it, and the last clean step's CPU per delivery,
+ * scaled to the broken step's rate, needs a whole core or more. (A server whose CPU share jumps
+ * past that line is working off a backlog the struggling generator left it, which proves nothing.)
+ */
+function outOfCore(clean: Step | undefined, broke: Step): boolean {
+  if (clean === undefined || !(broke.serverCoreShare >= 0.95)) return false
+  return (clean.serverCoreShare * broke.offered) / clean.offered >= 1
+}
+
 function fanoutRow(steps: Step[], members: number, rooms = 1): FanoutRow {
   const clean = steps.filter((s) => s.clean)
   const best = clean.at(-1)
   const firstUnclean = steps.find((s) => !s.clean)
-  // The ceiling is the server's only when the step that broke it left the generator headroom.
-  const saturated = firstUnclean !== undefined && !firstUnclean.clientBound
+  const saturated = firstUnclean !== undefined && (!firstUnclean.clientBound || outOfCore(best, firstUnclean))
   const reference = steps.find((s) => s.offered >= 200e3 && s.clean) ?? clean[0]
   return {
     rooms,
@@ -458,7 +510,7 @@ async function runPeer(name: string): Promise<PeerSummary> {
       for (const members of preset.fanout.members) {
         const rates = preset.fanout.rates.filter((r) => r / members <= 200_000) // ≤ 200k publishes/s
         summary.fanout[members] = fanoutRow(
-          await steppedLoad(session, `fan-out ×${members}`, 1, members, 1, rates),
+          await steppedLoad(session, `fan-out ×${members}`, 1, members, 1, rates, burstMs),
           members,
         )
       }

@@ -31,7 +31,10 @@ export interface FanoutRow {
   members: number
   maxCleanPerSecond: number
   p99AtMaxMs: number
-  /** A step past the maximum failed with the generator below 90%: the maximum is the server's. */
+  /**
+   * A step past the maximum failed with the generator below 90%, or with the server out of core
+   * (run.ts, `outOfCore`): the maximum is the server's.
+   */
   serverSaturated: boolean
   cpuSPer1MAtReference: number
   referenceOffered: number

@@ -65,7 +65,7 @@ export const SEQ_DIGITS = 10
 export const TS_DIGITS = 16
 export const SEQ_AT = 1 + PUB_DIGITS + 1
 export const TS_AT = SEQ_AT + SEQ_DIGITS + 1
-const MARKER_LENGTH = TS_AT + TS_DIGITS + 1
+export const MARKER_LENGTH = TS_AT + TS_DIGITS + 1
 
 export function payloadTemplate(pubId: number, size: number): string {
   const head = `~${String(pubId).padStart(PUB_DIGITS, '0')}.${'0'.repeat(SEQ_DIGITS)}.${'0'.repeat(TS_DIGITS)}~`

@@ -39,7 +39,9 @@ const { values } = parseArgs({
     load: { type: 'string' },
     members: { type: 'string', default: '1000' },
     // the quick bench's fan-out steps (deliveries/s) and latency limit
-    steps: { type: 'string', default: '100000,200000,400000,800000,1600000,3200000,6400000' },
+    steps: { type: 'string', default: '100000,200000,400000,800000,1600000,3200000,4800000,6400000,9600000' },
+    // the fan-out publishes leave in bursts, as in the peer bench (generator.ts, `burstMs`)
+    'burst-ms': { type: 'string', default: '10' },
     p99: { type: 'string', default: '50' },
   },
 })
@@ -54,6 +56,7 @@ const maxGrowth = Number(values['max-growth'])
 const members = Number(values.members)
 const ladder = values.steps.split(',').map(Number)
 const p99Limit = Number(values.p99)
+const burstMs = Number(values['burst-ms'])
 if (transport !== 'ws' && transport !== 'uws') throw new Error('--transport is ws or uws')
 for (const [name, v] of Object.entries({ minutes, members, every: everyMs, load: Number(values.load ?? 1) }))
   if (!(v > 0)) throw new Error(`--${name} must be a positive number`)
@@ -106,7 +109,9 @@ function fanLoad(offered: number, warmMs: number, durMs: number): Promise<GenRes
       warmMs,
       durMs,
       startUs,
-      latencyEvery: 4,
+      // about 250,000 latency samples per window, as in the peer bench
+      latencyEvery: Math.max(4, Math.floor((offered * durMs) / 1000 / 250_000)),
+      burstMs,
       membersHere: members,
     },
     'loaded',
