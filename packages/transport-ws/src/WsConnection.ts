@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import { type BackpressurePolicy, BaseConnection, type SendResult } from '@hubbub/transport'
 import { WebSocket } from 'ws'
 import { buildFrame } from './buildFrame.js'
-import { writeCoalesced } from './coalesce.js'
+import { corkForTurn, writeCoalesced } from './coalesce.js'
 
 /** ws's Sender internals we read to know when writing a pre-built frame to the socket is safe. */
 interface SenderState {
@@ -138,6 +138,8 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
       this.enqueue(buildFrame(data))
       return 'buffered'
     }
+    // ws writes it through its sender; corked, it leaves with the turn's other frames to this socket
+    if (this.socket !== null) corkForTurn(this.socket)
     this.ws.send(data, { binary: typeof data !== 'string' })
     return this.bufferedAmount > 0 ? 'buffered' : 'sent'
   }
