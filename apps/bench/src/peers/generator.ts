@@ -484,6 +484,7 @@ async function load(msg: LoadMsg): Promise<void> {
   process.send?.({
     type: 'loaded',
     sentInWindow: pubs.reduce((s, p) => s + p.sentInWindow, 0),
+    windowSeqs: seqTo - seqFrom,
     sent: pubs.reduce((s, p) => s + p.sent, 0),
     delivered,
     inWindow,

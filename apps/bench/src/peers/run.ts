@@ -20,8 +20,8 @@ import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Ste
  *  - rooms: R rooms × M members, every member publishes (the chat path), stepped rates.
  * Options: --quick, --tiny (smoke-test sizes), --peers=a,b, --scenarios=join,fanout,rooms,
  * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --latency-samples=N,
- * --burst-ms=N (fan-out bursts, default 10), --p99=ms, --out=dir; BENCH_GEN_PROF=dir writes a CPU
- * profile of each generator process there.
+ * --burst-ms=N (fan-out bursts, default 10), --p99=ms, --out=dir; BENCH_GEN_PROF=dir and
+ * BENCH_SERVER_PROF=dir write CPU profiles of the generator and server processes there.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const args = new Map(
@@ -42,7 +42,8 @@ const presets = {
         9.6e6, 12.8e6,
       ],
     },
-    rooms: { rooms: 1_000, members: 10, rates: [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10] },
+    // each member publishes: 0.25 messages/s needs a 4 s window to hold one of each
+    rooms: { rooms: 1_000, members: 10, rates: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10], durMs: 4_000 },
     churn: { rooms: 100, rates: [100, 300, 1_000, 2_000, 4_000, 8_000], warmMs: 500, durMs: 2_000 },
     warmMs: 700,
     durMs: 3_000,
@@ -57,7 +58,7 @@ const presets = {
         100e3, 150e3, 200e3, 300e3, 400e3, 600e3, 800e3, 1.2e6, 1.6e6, 2.4e6, 3.2e6, 4.8e6, 6.4e6, 9.6e6,
       ],
     },
-    rooms: { rooms: 1_000, members: 10, rates: [0.5, 0.75, 1, 1.25, 1.5, 2, 3] },
+    rooms: { rooms: 1_000, members: 10, rates: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3], durMs: 4_000 },
     churn: { rooms: 100, rates: [100, 300, 1_000, 3_000], warmMs: 500, durMs: 1_000 },
     warmMs: 500,
     durMs: 2_000,
@@ -90,8 +91,8 @@ const scenarios = new Set(
 // --latency-samples deliveries' latencies (plenty for a p99.9).
 const latencyEvery = Number(args.get('latency-every') ?? (mode === 'tiny' ? 1 : 4))
 const latencySamples = Number(args.get('latency-samples') ?? 250_000)
-const sampleEvery = (offered: number) =>
-  Math.max(latencyEvery, Math.floor((offered * preset.durMs) / 1000 / latencySamples))
+const sampleEvery = (offered: number, durMs: number) =>
+  Math.max(latencyEvery, Math.floor((offered * durMs) / 1000 / latencySamples))
 // Fan-out publishes leave in bursts every 10 ms (generator.ts, `burstMs`): a server that writes a
 // burst's frames to a member at once costs the generator one read per member per burst, which is
 // what lets one generator core see past a few million deliveries/s. The many-rooms scenario sends
@@ -125,7 +126,11 @@ interface Server {
 }
 
 async function startServer(name: string): Promise<Server> {
-  const child = new PinnedChild(SERVER_CORE, join(here, 'peerServer.ts'), [name], ['--expose-gc'])
+  const prof = process.env.BENCH_SERVER_PROF
+  const child = new PinnedChild(SERVER_CORE, join(here, 'peerServer.ts'), [name], [
+    '--expose-gc',
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+  ])
   const { port } = await child.next<{ port: number }>('listening')
   return { child, pid: child.child.pid!, port }
 }
@@ -241,6 +246,7 @@ async function steppedLoad(
   pubsPerRoom: number,
   deliveryRates: number[],
   burst = 0,
+  durMs = preset.durMs,
 ): Promise<Step[]> {
   const { name, gs } = session
   const peer = peers[name]!
@@ -268,7 +274,7 @@ async function steppedLoad(
       const startUs = Math.round((performance.timeOrigin + performance.now()) * 1000) + 200_000
       const winStartMs = startUs / 1000 - performance.timeOrigin - performance.now() + preset.warmMs
       const cpu: number[] = []
-      const timers = [winStartMs, winStartMs + preset.durMs].map((at) =>
+      const timers = [winStartMs, winStartMs + durMs].map((at) =>
         setTimeout(() => cpu.push(cpuSeconds(server.pid)), at),
       )
       const results = await Promise.all(
@@ -280,9 +286,9 @@ async function steppedLoad(
               pubsPerRoom,
               rate,
               warmMs: preset.warmMs,
-              durMs: preset.durMs,
+              durMs,
               startUs,
-              latencyEvery: sampleEvery(offered),
+              latencyEvery: sampleEvery(offered, durMs),
               burstMs: burst,
               membersHere: gs.length === 1 ? members : 0,
             },
@@ -302,7 +308,8 @@ async function steppedLoad(
       const serverCpuS = cpu.length === 2 ? cpu[1]! - cpu[0]! : Number.NaN
       const step: Step = {
         offered,
-        achieved: inWindow / (preset.durMs / 1000),
+        // the window is whole messages per publisher: at a slow rate it is not exactly durMs long
+        achieved: inWindow / (results[0]!.windowSeqs / rate),
         expected,
         delivered: inWindow,
         lost,
@@ -312,7 +319,7 @@ async function steppedLoad(
         p999Ms: Math.max(...results.map((r) => r.p999Ms)),
         maxMs: Math.max(...results.map((r) => r.maxMs)),
         serverCpuS,
-        serverCoreShare: serverCpuS / (preset.durMs / 1000),
+        serverCoreShare: serverCpuS / (durMs / 1000),
         cpuSPer1M: inWindow > 0 ? serverCpuS / (inWindow / 1e6) : Number.NaN,
         genCpuShare,
         genStalls: results.reduce((s, r) => s + r.stalls, 0),
@@ -339,6 +346,8 @@ async function steppedLoad(
 
 interface GenResult {
   sentInWindow: number
+  /** Messages per publisher in the measured window. */
+  windowSeqs: number
   inWindow: number
   dups: number
   stalls: number
@@ -531,6 +540,8 @@ async function manyRooms(session: Session): Promise<FanoutRow> {
     members,
     members,
     rates.map((r) => r * rooms * members * members),
+    0,
+    'durMs' in preset.rooms ? preset.rooms.durMs : preset.durMs,
   )
   return fanoutRow(steps, members, rooms)
 }
