@@ -172,11 +172,15 @@ export class WsConnection<I = unknown> extends BaseConnection<I> {
     if (backlog !== undefined && socket !== null && !socket.destroyed) {
       let i = this.backlogHead
       let fits = true
+      // corked, the frames written here leave in one write, not one syscall each: a connection that
+      // fell behind catches up at the cost it fell behind at, instead of a slower one
+      socket.cork()
       while (fits && i < backlog.length) {
         const frame = backlog[i++] as Buffer
         this.backlogBytes -= frame.length
         fits = socket.write(frame)
       }
+      socket.uncork()
       if (i < backlog.length) {
         this.backlogHead = i
         return
