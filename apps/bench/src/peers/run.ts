@@ -127,10 +127,12 @@ interface Server {
 
 async function startServer(name: string): Promise<Server> {
   const prof = process.env.BENCH_SERVER_PROF
-  const child = new PinnedChild(SERVER_CORE, join(here, 'peerServer.ts'), [name], [
-    '--expose-gc',
-    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
-  ])
+  const child = new PinnedChild(
+    SERVER_CORE,
+    join(here, 'peerServer.ts'),
+    [name],
+    ['--expose-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
+  )
   const { port } = await child.next<{ port: number }>('listening')
   return { child, pid: child.child.pid!, port }
 }
