@@ -61,6 +61,18 @@ describe('ws specifics', () => {
     return { transport, port, connections }
   }
 
+  /** A plain TCP socket that has sent a WebSocket upgrade request (the response is left to read). */
+  async function rawUpgrade(port: number) {
+    const socket = connect(port, '127.0.0.1')
+    onTestFinished(() => void socket.destroy())
+    await once(socket, 'connect')
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    return socket
+  }
+
   function wsClient(port: number, options: WebSocket.ClientOptions = {}): WebSocket {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, options)
     ws.on('error', () => {})
@@ -82,13 +94,7 @@ describe('ws specifics', () => {
     })
     const { port } = await transport.listen({ port: 0, host: '127.0.0.1' })
     onTestFinished(() => transport.close({ graceMs: 0 }))
-    const socket = connect(port, '127.0.0.1')
-    onTestFinished(() => void socket.destroy())
-    await once(socket, 'connect')
-    socket.write(
-      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    )
+    const socket = await rawUpgrade(port)
     // One write on loopback arrives as one chunk: the response head and the frame together.
     const [first] = (await once(socket, 'data')) as [Buffer]
     const head = first.indexOf('\r\n\r\n') + 4
@@ -100,13 +106,7 @@ describe('ws specifics', () => {
 
   test('frames published to a socket in one turn leave in one write, in order with a send among them', async () => {
     const { transport, port, connections } = await startWs()
-    const socket = connect(port, '127.0.0.1')
-    onTestFinished(() => void socket.destroy())
-    await once(socket, 'connect')
-    socket.write(
-      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-    )
+    const socket = await rawUpgrade(port)
     const [head] = (await once(socket, 'data')) as [Buffer]
     expect(head.subarray(0, 12).toString()).toBe('HTTP/1.1 101')
     await expect.poll(() => connections.length).toBe(1)

@@ -260,17 +260,15 @@ function nextText(conn: Conn, pick: (text: string) => boolean, timeoutMs = 60_00
   })
 }
 
+/** A connection on an upgraded link, with a mask of its own. */
+function newConn(link: Link): Conn {
+  return { socket: link.socket, link, mask: randomBytes(4), pending: undefined, markAt: 0, waiter: undefined }
+}
+
 /** Connects, says hello and joins `room`, as connection `index`. */
 async function open(index: number, user: number, room: string, localAddress?: string): Promise<void> {
   const { link, rest } = await upgrade(localAddress)
-  const conn: Conn = {
-    socket: link.socket,
-    link,
-    mask: randomBytes(4),
-    pending: undefined,
-    markAt: 0,
-    waiter: undefined,
-  }
+  const conn = newConn(link)
   conns[index] = conn
   await handshake(index, conn, rest, user, room)
 }
@@ -562,14 +560,7 @@ async function churn(msg: ChurnMsg): Promise<void> {
         socket = s
         closed = new Promise((resolve) => s.once('close', () => resolve()))
       })
-      const conn: Conn = {
-        socket: link.socket,
-        link,
-        mask: randomBytes(4),
-        pending: undefined,
-        markAt: 0,
-        waiter: undefined,
-      }
+      const conn = newConn(link)
       await handshake(-1, conn, rest, msg.userBase + k, `${msg.roomPrefix}${k % msg.rooms}`, msg.timeoutMs)
       if (inWindow) {
         histogram.recordValue(Math.max(1, clockUs() - intended))
