@@ -1,4 +1,4 @@
-import type { Connection, SendResult } from './Transport.js'
+import type { Connection, ConnectionSink, SendResult } from './Transport.js'
 
 type MessageHandler = (data: string | Uint8Array, isBinary: boolean) => void
 type CloseHandler = (code: number, reason: string) => void
@@ -26,6 +26,7 @@ function add<H>(slot: Slot<H>, handler: H): Slot<H> {
 export abstract class BaseConnection<I = unknown> implements Connection<I> {
   /** Messages dropped under the `'drop'` backpressure policy. */
   droppedCount = 0
+  private sink: ConnectionSink | undefined = undefined
   private messageHandlers: Slot<MessageHandler> = undefined
   private closeHandlers: Slot<CloseHandler> = undefined
   private drainHandlers: Slot<DrainHandler> = undefined
@@ -52,6 +53,11 @@ export abstract class BaseConnection<I = unknown> implements Connection<I> {
     this.closeHandlers = add(this.closeHandlers, handler)
   }
 
+  deliverTo(sink: ConnectionSink): void {
+    if (this.sink !== undefined) throw new Error('a connection delivers to one sink only')
+    this.sink = sink
+  }
+
   onDrain(handler: DrainHandler): void {
     this.drainHandlers = add(this.drainHandlers, handler)
   }
@@ -66,12 +72,14 @@ export abstract class BaseConnection<I = unknown> implements Connection<I> {
   }
 
   emitMessage(data: string | Uint8Array, isBinary: boolean): void {
+    this.sink?.receive(data, isBinary)
     const h = this.messageHandlers
     if (typeof h === 'function') h(data, isBinary)
     else if (h !== undefined) for (const f of h) f(data, isBinary)
   }
 
   emitClose(code: number, reason: string): void {
+    this.sink?.closed(code, reason)
     const h = this.closeHandlers
     if (typeof h === 'function') h(code, reason)
     else if (h !== undefined) for (const f of h) f(code, reason)

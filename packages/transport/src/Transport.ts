@@ -100,6 +100,12 @@ export interface ListenOptions {
   host?: string
 }
 
+/** One object that takes a connection's messages and its close (see `Connection.deliverTo`). */
+export interface ConnectionSink {
+  receive(data: string | Uint8Array, isBinary: boolean): void
+  closed(code: number, reason: string): void
+}
+
 export interface Connection<I = unknown> {
   readonly id: string
   /** Sends one message; binary when `data` is a Uint8Array. */
@@ -121,6 +127,13 @@ export interface Connection<I = unknown> {
   readonly isOpen: boolean
   onMessage(handler: (data: string | Uint8Array, isBinary: boolean) => void): void
   onClose(handler: (code: number, reason: string) => void): void
+  /**
+   * Hands every message to `sink.receive` and the close to `sink.closed`, ahead of the `onMessage`
+   * and `onClose` handlers: the same as registering those two methods, with no function allocated
+   * per connection. At most one sink. Optional for adapters (`BaseConnection` has it); a server
+   * falls back to the handlers without it.
+   */
+  deliverTo?(sink: ConnectionSink): void
   onDrain(handler: () => void): void
   /** Called for every message dropped under the `'drop'` policy (sends and publishes alike). */
   onDrop(handler: (data: string | Uint8Array, topic: string | undefined) => void): void

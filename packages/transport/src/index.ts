@@ -3,6 +3,7 @@ export { clientAddress, trustedProxies } from './clientAddress.js'
 export type {
   BackpressurePolicy,
   Connection,
+  ConnectionSink,
   HeartbeatOptions,
   HttpHandler,
   HttpRequest,

@@ -35,6 +35,27 @@ describe('BaseConnection', () => {
     expect(seen).toEqual(['a:1', 'a:2', 'b:2', 'c:true'])
   })
 
+  test('delivers to its one sink ahead of the handlers, and refuses a second sink', () => {
+    const c = new TestConnection()
+    const seen: unknown[] = []
+    c.onMessage((data) => seen.push(['handler', data]))
+    c.onClose((code) => seen.push(['handler close', code]))
+    const sink = {
+      receive: (data: string | Uint8Array, isBinary: boolean) => seen.push(['sink', data, isBinary]),
+      closed: (code: number, reason: string) => seen.push(['sink close', code, reason]),
+    }
+    c.deliverTo(sink)
+    expect(() => c.deliverTo(sink)).toThrow(/one sink/)
+    c.emitMessage('m', true)
+    c.emitClose(1000, 'done')
+    expect(seen).toEqual([
+      ['sink', 'm', true],
+      ['handler', 'm'],
+      ['sink close', 1000, 'done'],
+      ['handler close', 1000],
+    ])
+  })
+
   test('close, drain and drop handlers each get their own arguments', () => {
     const c = new TestConnection()
     const seen: unknown[] = []
