@@ -72,7 +72,7 @@ export class ConnectionCore {
   readonly directory: ConnectionDirectory
   readonly #heartbeatMs: number
   readonly presenceGraceMs: number
-  /** Resume tokens of this node's anonymous connections: open ones, and closed ones within their grace. */
+  /** Resume tokens of this node's dropped anonymous connections within their grace (an open one is not resumable). */
   readonly #resumable = new Map<string, ConnectionRecord>()
   /** The token-bucket settings every connection's limiter shares. */
   readonly #rate: RateLimitConfig
@@ -171,8 +171,8 @@ export class ConnectionCore {
     // Authenticated users are recognised by their user id; anonymous ones need a token to come back as themselves.
     if (this.presenceGraceMs > 0 && conn.identity === undefined) {
       const token = randomId(24)
+      // only a dropped connection can be resumed: it enters #resumable when it drops
       conn.resumeToken = token
-      this.#resumable.set(token, conn)
       welcome.resumeToken = token
     }
     conn.send(this.encode(conn, welcome))
@@ -246,14 +246,12 @@ export class ConnectionCore {
     const dropped = code !== undefined && droppedCodes.has(code) && this.presenceGraceMs > 0
     if (dropped) conn.presenceGraceMs = this.presenceGraceMs
     const token = conn.resumeToken
-    if (token !== undefined) {
-      if (!dropped) this.#resumable.delete(token)
-      else {
-        const expire = (): void => {
-          if (this.#resumable.get(token) === conn) this.#resumable.delete(token)
-        }
-        setTimeout(expire, this.presenceGraceMs).unref()
+    if (token !== undefined && dropped) {
+      this.#resumable.set(token, conn)
+      const expire = (): void => {
+        if (this.#resumable.get(token) === conn) this.#resumable.delete(token)
       }
+      setTimeout(expire, this.presenceGraceMs).unref()
     }
     if (this.directory.remove(conn)) this.metrics.connections.set(this.directory.size)
     const ref = conn.ref
