@@ -53,8 +53,15 @@ export function ratios(results: Results): Ratios {
 
 const num = (n: number | undefined, digits = 2) =>
   n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits })
-const rate = (row: FanoutRow | undefined) =>
-  row ? `${row.serverSaturated ? '' : '≥ '}${num(row.maxCleanPerSecond, 0)}` : '–'
+/** The quoted maximum; a clean step past it that the generator was bound on is named, not quoted. */
+const rate = (row: FanoutRow | undefined) => {
+  if (!row) return '–'
+  const cell = `${row.serverSaturated ? '' : '≥ '}${num(row.maxCleanPerSecond, 0)}`
+  const bound = row.steps.filter((s) => s.clean && s.clientBound).at(-1)
+  return bound === undefined || bound.achieved <= row.maxCleanPerSecond
+    ? cell
+    : `${cell} (${num(bound.offered, 0)} clean, generator at ${num(bound.genCpuShare * 100, 0)}%: not quoted)`
+}
 
 export function renderMarkdown(results: Results): string {
   const members = Object.keys(results.peers[0]?.fanout ?? {}).map(Number)
@@ -67,7 +74,8 @@ export function renderMarkdown(results: Results): string {
       `Load average at the end: ${results.loadAverage.map((l) => l.toFixed(2)).join(' ')}` +
       (results.loaded ? ' — **loaded machine: these numbers are not floors**.' : '.'),
     '',
-    "`≥` marks a maximum the generator reached before the server gave out (not the server's ceiling).",
+    "`≥` marks a maximum the generator reached before the server gave out (not the server's ceiling). " +
+      'A step the generator used 90% of its core or more on is never quoted, even when it was clean.',
     '',
   ]
   const header = [

@@ -8,6 +8,7 @@ import { nodesOptionsFromEnv, runNodes } from './nodes.js'
 import { type Peer, peerNames, peers, versionOf } from './peers.js'
 import { cpuSeconds } from './procStat.js'
 import { ratios, renderMarkdown, renderSvg } from './report.js'
+import { fanoutRow, quotedSteps, trusted } from './rows.js'
 import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
 
 /**
@@ -22,6 +23,7 @@ import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Ste
  * --runs=N (paired order A B … B A, median kept), --gens=N, --latency-every=N, --latency-samples=N,
  * --burst-ms=N (fan-out bursts, default 10), --p99=ms, --out=dir; BENCH_GEN_PROF=dir and
  * BENCH_SERVER_PROF=dir write CPU profiles of the generator and server processes there.
+ * BENCH_SERVER_FLAGS: extra node flags for every peer server (e.g. `--trace-gc`).
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const args = new Map(
@@ -44,9 +46,10 @@ const presets = {
     },
     // each member publishes: 0.25 messages/s needs a 4 s window to hold one of each
     rooms: { rooms: 1_000, members: 10, rates: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10], durMs: 4_000 },
-    churn: { rooms: 100, rates: [100, 300, 1_000, 2_000, 4_000, 8_000], warmMs: 500, durMs: 2_000 },
-    warmMs: 700,
-    durMs: 3_000,
+    churn: { rooms: 100, rates: [100, 300, 1_000, 2_000, 4_000, 8_000], warmMs: 500, durMs: 1_500 },
+    // two runs of six peers and the 6-node scenario in 25 minutes
+    warmMs: 500,
+    durMs: 2_500,
     settleMs: 1_000,
   },
   quick: {
@@ -131,7 +134,11 @@ async function startServer(name: string): Promise<Server> {
     SERVER_CORE,
     join(here, 'peerServer.ts'),
     [name],
-    ['--expose-gc', ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])],
+    [
+      '--expose-gc',
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+      ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
   )
   const { port } = await child.next<{ port: number }>('listening')
   return { child, pid: child.child.pid!, port }
@@ -368,36 +375,6 @@ interface GenResult {
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0)
 
-/**
- * The ceiling is the server's when the step that broke it left the generator headroom, or when the
- * server was out of core there: it used ≥ 95% of it, and the last clean step's CPU per delivery,
- * scaled to the broken step's rate, needs a whole core or more. (A server whose CPU share jumps
- * past that line is working off a backlog the struggling generator left it, which proves nothing.)
- */
-function outOfCore(clean: Step | undefined, broke: Step): boolean {
-  if (clean === undefined || !(broke.serverCoreShare >= 0.95)) return false
-  return (clean.serverCoreShare * broke.offered) / clean.offered >= 1
-}
-
-function fanoutRow(steps: Step[], members: number, rooms = 1): FanoutRow {
-  const clean = steps.filter((s) => s.clean)
-  const best = clean.at(-1)
-  const firstUnclean = steps.find((s) => !s.clean)
-  const saturated = firstUnclean !== undefined && (!firstUnclean.clientBound || outOfCore(best, firstUnclean))
-  const reference = steps.find((s) => s.offered >= 200e3 && s.clean) ?? clean[0]
-  return {
-    rooms,
-    members,
-    maxCleanPerSecond: best?.achieved ?? 0,
-    p99AtMaxMs: best?.p99Ms ?? Number.NaN,
-    serverSaturated: saturated,
-    cpuSPer1MAtReference: reference?.cpuSPer1M ?? Number.NaN,
-    referenceOffered: reference?.offered ?? Number.NaN,
-    clientTrusted: steps.every((s) => !s.clean || !s.clientBound),
-    steps,
-  }
-}
-
 interface ChurnResult {
   cycles: number
   joined: number
@@ -498,14 +475,14 @@ async function churnScenario(session: Session): Promise<ChurnRow> {
       )
       if (!step.clean) break
     }
-    const clean = steps.filter((s) => s.clean)
-    const firstUnclean = steps.find((s) => !s.clean)
+    const { quoted, last, stop } = quotedSteps(steps)
+    const best = quoted.at(-1)
     return {
       rooms,
-      maxCleanPerSecond: clean.at(-1)?.achieved ?? 0,
-      p99AtMaxMs: clean.at(-1)?.p99Ms ?? Number.NaN,
-      serverSaturated: firstUnclean !== undefined && !firstUnclean.clientBound,
-      clientTrusted: steps.every((s) => !s.clean || !s.clientBound),
+      maxCleanPerSecond: best?.achieved ?? 0,
+      p99AtMaxMs: best?.p99Ms ?? Number.NaN,
+      serverSaturated: stop !== undefined && last === best && !stop.clientBound,
+      clientTrusted: trusted(steps, best, undefined),
       steps,
     }
   })

@@ -32,13 +32,16 @@ export interface FanoutRow {
   maxCleanPerSecond: number
   p99AtMaxMs: number
   /**
-   * A step past the maximum failed with the generator below 90%, or with the server out of core
-   * (run.ts, `outOfCore`): the maximum is the server's.
+   * The step right after the maximum failed with the generator below 90%, or with the server out
+   * of core (run.ts, `outOfCore`): the maximum is the server's.
    */
   serverSaturated: boolean
   cpuSPer1MAtReference: number
   referenceOffered: number
-  /** No clean step was client-bound. */
+  /**
+   * The maximum and the CPU reference were measured with the generator under 90% of its core (a
+   * clean step it was bound on is kept in `steps` but never quoted; see run.ts, `quotedSteps`).
+   */
   clientTrusted: boolean
   steps: Step[]
 }
