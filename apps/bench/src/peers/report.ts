@@ -72,7 +72,10 @@ export function renderMarkdown(results: Results): string {
       `${results.generators} generator process(es) on core ${results.cores.generator}, ${results.payloadBytes}-byte payloads, ` +
       `${results.windowMs.warmup} ms warm-up + ${results.windowMs.measured} ms measured per step, ${results.runs} run(s) (median). ` +
       `Load average at the end: ${results.loadAverage.map((l) => l.toFixed(2)).join(' ')}` +
-      (results.loaded ? ' — **loaded machine: these numbers are not floors**.' : '.'),
+      (results.loaded ? ' — **loaded machine: these numbers are not floors**.' : '.') +
+      (results.rereadAt
+        ? ` Rows and ratios read again from the measured steps on ${results.rereadAt.slice(0, 16).replace('T', ' ')} UTC, with that day's rules.`
+        : ''),
     '',
     "`≥` marks a maximum the generator reached before the server gave out (not the server's ceiling). " +
       'A step the generator used 90% of its core or more on is never quoted, even when it was clean.',

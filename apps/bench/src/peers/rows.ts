@@ -1,4 +1,4 @@
-import type { FanoutRow, Step } from './types.js'
+import type { ChurnRow, ChurnStep, FanoutRow, Step } from './types.js'
 
 /**
  * How a stepped row is read: which steps it quotes, whether its maximum is the server's ceiling,
@@ -48,6 +48,20 @@ export function fanoutRow(steps: Step[], members: number, rooms = 1): FanoutRow 
     cpuSPer1MAtReference: reference?.cpuSPer1M ?? Number.NaN,
     referenceOffered: reference?.offered ?? Number.NaN,
     clientTrusted: trusted(steps, best, reference),
+    steps,
+  }
+}
+
+/** The churn row: read as a fan-out row is, its maximum the server's when the next step broke it. */
+export function churnRow(steps: ChurnStep[], rooms: number): ChurnRow {
+  const { quoted, last, stop } = quotedSteps(steps)
+  const best = quoted.at(-1)
+  return {
+    rooms,
+    maxCleanPerSecond: best?.achieved ?? 0,
+    p99AtMaxMs: best?.p99Ms ?? Number.NaN,
+    serverSaturated: stop !== undefined && last === best && !stop.clientBound,
+    clientTrusted: trusted(steps, best, undefined),
     steps,
   }
 }

@@ -8,7 +8,7 @@ import { nodesOptionsFromEnv, runNodes } from './nodes.js'
 import { type Peer, peerNames, peers, versionOf } from './peers.js'
 import { cpuSeconds } from './procStat.js'
 import { ratios, renderMarkdown, renderSvg } from './report.js'
-import { fanoutRow, quotedSteps, trusted } from './rows.js'
+import { churnRow, fanoutRow } from './rows.js'
 import type { ChurnRow, ChurnStep, FanoutRow, JoinRow, PeerSummary, Results, Step } from './types.js'
 
 /**
@@ -475,16 +475,7 @@ async function churnScenario(session: Session): Promise<ChurnRow> {
       )
       if (!step.clean) break
     }
-    const { quoted, last, stop } = quotedSteps(steps)
-    const best = quoted.at(-1)
-    return {
-      rooms,
-      maxCleanPerSecond: best?.achieved ?? 0,
-      p99AtMaxMs: best?.p99Ms ?? Number.NaN,
-      serverSaturated: stop !== undefined && last === best && !stop.clientBound,
-      clientTrusted: trusted(steps, best, undefined),
-      steps,
-    }
+    return churnRow(steps, rooms)
   })
 }
 

@@ -170,5 +170,7 @@ export interface Results {
   versions: Record<string, string>
   peers: PeerSummary[]
   nodes?: NodesRow
+  /** When the rows and ratios were read again from the measured steps (`reread.ts`), if they were. */
+  rereadAt?: string
   ratios: Ratios
 }
