@@ -11,7 +11,7 @@ import type { ChurnRow, ChurnStep, FanoutRow, Step } from './types.js'
  * scaled to the broken step's rate, needs a whole core or more. (A server whose CPU share jumps
  * past that line is working off a backlog the struggling generator left it, which proves nothing.)
  */
-export function outOfCore(clean: Step | undefined, broke: Step): boolean {
+function outOfCore(clean: Step | undefined, broke: Step): boolean {
   if (clean === undefined || !(broke.serverCoreShare >= 0.95)) return false
   return (clean.serverCoreShare * broke.offered) / clean.offered >= 1
 }
@@ -71,7 +71,7 @@ export function churnRow(steps: ChurnStep[], rooms: number): ChurnRow {
  * the quoted steps themselves; with nothing quoted, whether that was the server's doing (its first
  * step failed) rather than the generator's (every clean step was client-bound).
  */
-export function trusted(
+function trusted(
   steps: ReadonlyArray<{ clientBound: boolean }>,
   best: { genCpuShare: number } | undefined,
   reference: { genCpuShare: number } | undefined,

@@ -33,14 +33,14 @@ export interface FanoutRow {
   p99AtMaxMs: number
   /**
    * The step right after the maximum failed with the generator below 90%, or with the server out
-   * of core (run.ts, `outOfCore`): the maximum is the server's.
+   * of core (rows.ts, `outOfCore`): the maximum is the server's.
    */
   serverSaturated: boolean
   cpuSPer1MAtReference: number
   referenceOffered: number
   /**
    * The maximum and the CPU reference were measured with the generator under 90% of its core (a
-   * clean step it was bound on is kept in `steps` but never quoted; see run.ts, `quotedSteps`).
+   * clean step it was bound on is kept in `steps` but never quoted; see rows.ts, `quotedSteps`).
    */
   clientTrusted: boolean
   steps: Step[]
@@ -94,7 +94,7 @@ export interface ChurnRow {
   rooms: number
   maxCleanPerSecond: number
   p99AtMaxMs: number
-  /** The step past the maximum failed with the generator below 90% of its core. */
+  /** The step right after the maximum failed with the generator below 90% of its core. */
   serverSaturated: boolean
   clientTrusted: boolean
   steps: ChurnStep[]
